@@ -1,0 +1,62 @@
+import type { Logger } from "pino";
+import { createDatabase, type Database } from "./db/client.ts";
+import type { HubServiceEnv } from "./env.ts";
+import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
+import { createHubServiceServer } from "./server.ts";
+import { createHubService, type HubService } from "./service.ts";
+
+export type HubServiceApp = {
+  readonly db: Database;
+  readonly registry: IotRegistry;
+  readonly hubs: HubService;
+  readonly server: ReturnType<typeof createHubServiceServer>;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+};
+
+/** Wires the service from its parsed environment; used by main.ts and in-process by tests. */
+export async function createHubServiceApp(env: HubServiceEnv, logger: Logger): Promise<HubServiceApp> {
+  const db = await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
+  const registry = createIotRegistry({
+    region: env.AWS_REGION,
+    ...(env.AWS_ENDPOINT_URL_IOT ? { endpoint: env.AWS_ENDPOINT_URL_IOT } : {}),
+    deadlineMs: env.IOT_DEADLINE_MS,
+    attemptTimeoutMs: env.IOT_ATTEMPT_TIMEOUT_MS,
+    maxAttempts: env.IOT_MAX_ATTEMPTS,
+  });
+  const hubs = createHubService({ db, registry });
+  const server = createHubServiceServer({
+    hubs,
+    logger,
+    serviceSecret: env.SERVICE_JWT_SECRET,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    isReady: async () => {
+      await db.prisma.$queryRaw`SELECT 1`;
+      return true;
+    },
+  });
+  return {
+    db,
+    registry,
+    hubs,
+    server,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(env.HUB_SERVICE_PORT, env.HUB_SERVICE_HOST, () => {
+          const address = server.address();
+          const port = typeof address === "object" && address ? address.port : env.HUB_SERVICE_PORT;
+          resolve(`http://${env.HUB_SERVICE_HOST}:${port}`);
+        });
+      }),
+    async close() {
+      // Stop accepting, let in-flight requests finish, then release the database.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      registry.close();
+      await db.close();
+    },
+  };
+}

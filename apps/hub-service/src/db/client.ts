@@ -1,0 +1,62 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client.ts";
+
+export type Database = {
+  readonly prisma: PrismaClient;
+  readonly engine: "postgresql" | "pglite";
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  /** `postgresql://…` for a PostgreSQL server; `pglite:<dir>` (or `pglite:memory`) for embedded PGlite. */
+  readonly url: string;
+  readonly poolSize?: number;
+};
+
+export function isPgliteUrl(url: string): boolean {
+  return url.startsWith("pglite:");
+}
+
+/** Resolves `pglite:<dir>` to an absolute directory, or undefined for an in-memory database. */
+export function pgliteDirectory(url: string, cwd = process.cwd()): string | undefined {
+  const location = url.slice("pglite:".length);
+  if (location === "" || location === "memory" || location === "memory://") return undefined;
+  return path.resolve(cwd, location);
+}
+
+/** One database URL, two engines: the same schema and migrations on PGlite and PostgreSQL. */
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  if (isPgliteUrl(options.url)) {
+    const dir = pgliteDirectory(options.url);
+    // PGlite does not create parent directories itself.
+    if (dir) await mkdir(dir, { recursive: true });
+    const pglite = dir ? new PGlite(dir) : new PGlite();
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      prisma,
+      engine: "pglite",
+      async close() {
+        await prisma.$disconnect();
+        // The adapter's dispose leaves PGlite open; an open instance makes the process exit non-zero.
+        await pglite.close();
+      },
+    };
+  }
+  const adapter = new PrismaPg({
+    connectionString: options.url,
+    max: options.poolSize ?? 16,
+    connectionTimeoutMillis: 5_000,
+  });
+  const prisma = new PrismaClient({ adapter });
+  return {
+    prisma,
+    engine: "postgresql",
+    async close() {
+      await prisma.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  HUB_SERVICE_HOST: z.string().default("127.0.0.1"),
+  HUB_SERVICE_PORT: port(4001),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|pglite:)/, "must start with postgresql://, postgres:// or pglite:")
+    .default("pglite:.data/pglite"),
+  DATABASE_POOL_SIZE: positive(16),
+  SERVICE_JWT_SECRET: z.string().min(32, "must be at least 32 characters (a random secret)"),
+  AWS_REGION: z.string().default("us-east-1"),
+  AWS_ENDPOINT_URL_IOT: z.url().optional(),
+  IOT_DEADLINE_MS: positive(3000),
+  IOT_ATTEMPT_TIMEOUT_MS: positive(1000),
+  IOT_MAX_ATTEMPTS: positive(3),
+  REQUEST_TIMEOUT_MS: positive(10_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type HubServiceEnv = z.infer<typeof schema>;
+
+/** Parses the environment once at start; a bad value stops the process with a readable message. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): HubServiceEnv {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`hub-service: invalid environment\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

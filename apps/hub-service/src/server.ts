@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { Logger } from "pino";
+import { verifyServiceToken } from "./auth/service-token.ts";
+import type { HubService } from "./service.ts";
+import { appRouter } from "./trpc/router.ts";
+
+export type HubServiceServerOptions = {
+  readonly hubs: HubService;
+  readonly logger: Logger;
+  readonly serviceSecret: string;
+  /** Readiness: the database answers. */
+  readonly isReady: () => Promise<boolean>;
+  readonly requestTimeoutMs?: number;
+};
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createHubServiceServer(options: HubServiceServerOptions): http.Server {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    createContext({ req }) {
+      const header = req.headers["x-request-id"];
+      const requestId = typeof header === "string" && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
+      return {
+        service: verifyServiceToken(req.headers.authorization, options.serviceSecret),
+        hubs: options.hubs,
+        logger: options.logger,
+        requestId,
+      };
+    },
+  });
+
+  const server = http.createServer((req, res) => {
+    if (req.url === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (req.url === "/readyz") {
+      options.isReady().then(
+        (ready) => sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" }),
+        () => sendJson(res, 503, { status: "unavailable" }),
+      );
+      return;
+    }
+    if (req.url?.startsWith("/trpc/")) return trpc(req, res);
+    sendJson(res, 404, { error: "Not Found" });
+  });
+  server.requestTimeout = options.requestTimeoutMs ?? 10_000;
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}

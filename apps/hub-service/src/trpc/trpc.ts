@@ -1,0 +1,59 @@
+import { errorKinds, toAppErrorData, toFieldIssues, ValidationError } from "@hub/shared";
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { Logger } from "pino";
+import { ZodError } from "zod";
+import type { ServiceIdentity } from "../auth/service-token.ts";
+import { toAppError } from "../errors.ts";
+import type { HubService } from "../service.ts";
+
+export type Context = {
+  readonly service: ServiceIdentity | undefined;
+  readonly hubs: HubService;
+  readonly logger: Logger;
+  readonly requestId: string;
+};
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const appError = toAppError(error.cause);
+    if (error.code === "INTERNAL_SERVER_ERROR" && !appError) {
+      // Never leak internal messages or stacks to callers.
+      return { ...shape, message: "Internal server error", data: { ...shape.data, stack: undefined } };
+    }
+    return {
+      ...shape,
+      data: { ...shape.data, stack: undefined, appError: appError ? toAppErrorData(appError) : undefined },
+    };
+  },
+});
+
+/** Expected failures become the matching tRPC code; unexpected ones are logged and masked. */
+const mapErrors = t.middleware(async ({ next, ctx, path }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause ?? result.error;
+  const appError =
+    cause instanceof ZodError
+      ? new ValidationError("The request contains invalid parameters or malformed data", toFieldIssues(cause))
+      : toAppError(cause);
+  if (appError) {
+    throw new TRPCError({ code: errorKinds[appError.kind].trpcCode, message: appError.message, cause: appError });
+  }
+  if (result.error.code === "INTERNAL_SERVER_ERROR") {
+    ctx.logger.error({ err: cause, path, requestId: ctx.requestId }, "unexpected error");
+  }
+  return result;
+});
+
+const requireService = t.middleware(({ ctx, next }) => {
+  if (!ctx.service) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "A valid service credential is required" });
+  }
+  return next({ ctx: { ...ctx, service: ctx.service } });
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapErrors);
+export const serviceProcedure = publicProcedure.use(requireService);

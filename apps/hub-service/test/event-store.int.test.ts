@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { ConflictError } from "@hub/shared";
+import { testEngine } from "@hub/test-support";
+import { describe, expect, it } from "vitest";
+import { ConcurrencyError, EventStore, type NewEvent } from "../src/event-store/event-store.ts";
+import { projectHubEvents } from "../src/hub/read-model.ts";
+import { useTestDatabase } from "./support/database.ts";
+
+const db = useTestDatabase();
+const store = () => new EventStore(db.current.prisma);
+const meta = { actor: { kind: "service", id: "test" }, requestId: "r1", correlationId: "c1", source: "trpc" };
+
+function provisioned(hubId: string, serial = `SN-${hubId.slice(0, 8)}`, thingName = `thing-${hubId}`): NewEvent {
+  return {
+    type: "HubProvisioned",
+    data: { hubId, serial, model: "HUB-2", thingName, provisionedAt: 1_764_000_000_000 },
+    metadata: meta,
+  };
+}
+
+async function counts(hubId: string) {
+  const prisma = db.current.prisma;
+  return {
+    events: await prisma.hubEvent.count({ where: { streamId: hubId } }),
+    hubs: await prisma.hub.count({ where: { id: hubId } }),
+  };
+}
+
+describe(`event store (${testEngine()})`, () => {
+  it("appends at the expected version and reads the stream back in order", async () => {
+    const hubId = randomUUID();
+    const first = await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
+    expect(first.nextVersion).toBe(1);
+    const second = await store().appendToStream(hubId, 1, [
+      { type: "HubSuspended", data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 }, metadata: meta },
+      { type: "HubDecommissioned", data: { hubId, reason: "y", decommissionedBy: "a", decommissionedAt: 2 }, metadata: meta },
+    ]);
+    expect(second.nextVersion).toBe(3);
+    expect(second.events.map((e) => e.version)).toEqual([2, 3]);
+    expect(second.events[1]!.position).toBeGreaterThan(second.events[0]!.position);
+
+    const stream = await store().readStream(hubId);
+    expect(stream.version).toBe(3);
+    expect(stream.events.map((e) => e.type)).toEqual(["HubProvisioned", "HubSuspended", "HubDecommissioned"]);
+    expect(stream.events[0]!.metadata).toEqual(meta);
+    expect(stream.events[0]!.data).toEqual(provisioned(hubId).data);
+  });
+
+  it("rejects a stale expected version with a concurrency error and writes nothing", async () => {
+    const hubId = randomUUID();
+    await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
+    const staleSuspend: NewEvent = {
+      type: "HubSuspended",
+      data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 },
+      metadata: meta,
+    };
+    await expect(store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents)).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    // A version ahead of the stream is stale too: appends never leave gaps.
+    await expect(store().appendToStream(hubId, 5, [staleSuspend], projectHubEvents)).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+    expect((await store().readStream(hubId)).version).toBe(1);
+  });
+
+  it("lets exactly one of 20 concurrent appends of version 1 win", async () => {
+    const hubId = randomUUID();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        store().appendToStream(hubId, 0, [provisioned(hubId, `SN-race-${hubId}-${i}`, `thing-race-${i}-${hubId}`)], projectHubEvents),
+      ),
+    );
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(19);
+    for (const failure of lost) expect(failure.reason).toBeInstanceOf(ConcurrencyError);
+    expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+  });
+
+  it("turns a serial used by another hub into a conflict naming serial, writing nothing", async () => {
+    const first = randomUUID();
+    const second = randomUUID();
+    await store().appendToStream(first, 0, [provisioned(first, `SN-dup-${first}`)], projectHubEvents);
+    const error = await store()
+      .appendToStream(second, 0, [provisioned(second, `SN-dup-${first}`)], projectHubEvents)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).field).toBe("serial");
+    expect(await counts(second)).toEqual({ events: 0, hubs: 0 });
+  });
+
+  it("turns a thing name used by another hub into a conflict naming thingName", async () => {
+    const first = randomUUID();
+    const second = randomUUID();
+    await store().appendToStream(first, 0, [provisioned(first, undefined, `thing-dup-${first}`)], projectHubEvents);
+    const error = await store()
+      .appendToStream(second, 0, [provisioned(second, undefined, `thing-dup-${first}`)], projectHubEvents)
+      .catch((e: unknown) => e);
+    expect((error as ConflictError).field).toBe("thingName");
+    expect(await counts(second)).toEqual({ events: 0, hubs: 0 });
+  });
+
+  it("changes the read model and the log together or not at all", async () => {
+    const hubId = randomUUID();
+    const boom = new Error("projection failed");
+    await expect(
+      store().appendToStream(hubId, 0, [provisioned(hubId)], async (tx, events) => {
+        await projectHubEvents(tx, events);
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(await counts(hubId)).toEqual({ events: 0, hubs: 0 });
+
+    await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
+    expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+  });
+});

@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+/** Bound on every free-text field: large enough for real serials/models, small enough to index. */
+export const MAX_FIELD_LENGTH = 128;
+
+// AWS IoT thing names: https://docs.aws.amazon.com/iot/latest/apireference/API_CreateThing.html
+export const THING_NAME_PATTERN = /^[a-zA-Z0-9:_-]+$/;
+
+const boundedText = (label: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be a string`) })
+    .trim()
+    .min(1, { error: `${label} must not be empty` })
+    .max(MAX_FIELD_LENGTH, { error: `${label} must be at most ${MAX_FIELD_LENGTH} characters` });
+
+export const hubIdSchema = z.uuid({ error: "must be a UUID" });
+
+export const thingNameSchema = z
+  .string({ error: "thingName must be a string" })
+  .trim()
+  .min(1, { error: "thingName must not be empty" })
+  .max(MAX_FIELD_LENGTH, { error: `thingName must be at most ${MAX_FIELD_LENGTH} characters` })
+  .regex(THING_NAME_PATTERN, {
+    error: "thingName must be a valid AWS IoT thing name (letters, digits, ':', '_' and '-' only)",
+  });
+
+/** The ProvisionHub command body as clients send it (contract `commands.ProvisionHub`). */
+export const provisionHubBodySchema = z.strictObject(
+  {
+    hubId: z.string({ error: "hubId is required" }).trim().pipe(z.uuid({ error: "hubId must be a UUID" })),
+    serial: boundedText("serial"),
+    model: boundedText("model"),
+    thingName: thingNameSchema.optional(),
+    vendorName: boundedText("vendorName").optional(),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : undefined) },
+);
+export type ProvisionHubBody = z.infer<typeof provisionHubBodySchema>;
+
+/** `HubProvisioned` event data, exactly per the contract's JSON Schema (no extra properties). */
+export const hubProvisionedDataSchema = z.strictObject({
+  hubId: z.string(),
+  serial: z.string(),
+  model: z.string(),
+  thingName: z.string(),
+  vendorName: z.string().optional(),
+  provisionedAt: z.number(),
+});
+export type HubProvisionedData = z.infer<typeof hubProvisionedDataSchema>;
+
+export const provisionHubResultSchema = z.object({
+  success: z.literal(true),
+  aggregateId: z.string(),
+  version: z.number().int(),
+  event: z.object({ type: z.literal("HubProvisioned"), data: hubProvisionedDataSchema }).nullable(),
+});
+export type ProvisionHubResult = z.infer<typeof provisionHubResultSchema>;
+
+export const hubStatuses = ["Provisioned", "Claimed", "Suspended", "Decommissioned"] as const;
+export const hubStatusSchema = z.enum(hubStatuses);
+export type HubStatus = z.infer<typeof hubStatusSchema>;
+
+/** The hub read model as services exchange it. Times are epoch milliseconds. */
+export const hubViewSchema = z.object({
+  hubId: z.string(),
+  serial: z.string(),
+  model: z.string(),
+  thingName: z.string(),
+  vendorName: z.string().nullable(),
+  status: hubStatusSchema,
+  version: z.number().int(),
+  provisionedAt: z.number(),
+  updatedAt: z.number(),
+});
+export type HubView = z.infer<typeof hubViewSchema>;
+
+export const eventMetadataSchema = z.object({
+  actor: z.object({ kind: z.string(), id: z.string() }),
+  orgId: z.string().optional(),
+  requestId: z.string(),
+  correlationId: z.string(),
+  causationId: z.string().optional(),
+  source: z.string(),
+});
+export type EventMetadata = z.infer<typeof eventMetadataSchema>;
+
+export const recordedEventSchema = z.object({
+  position: z.string(),
+  streamId: z.string(),
+  version: z.number().int(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()),
+  recordedAt: z.number(),
+});
+export type RecordedEventView = z.infer<typeof recordedEventSchema>;

@@ -1,0 +1,4 @@
+export * from "./errors.ts";
+export * from "./hub-schemas.ts";
+export * from "./principal.ts";
+export * from "./validation.ts";

@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+/** Permissions an API key or token can carry. */
+export const permissions = ["hubs:provision", "hubs:read"] as const;
+export const permissionSchema = z.enum(permissions);
+export type Permission = z.infer<typeof permissionSchema>;
+
+/**
+ * Who is calling, after authentication at the edge. It travels from the gateway to hub-service
+ * (trusted there only from an authenticated service) and is recorded in event metadata.
+ */
+export const principalSchema = z.object({
+  kind: z.enum(["user", "service", "admin", "organization"]),
+  id: z.string().min(1).max(256),
+  orgId: z.string().max(256).optional(),
+  permissions: z.array(permissionSchema).default([]),
+});
+export type Principal = z.infer<typeof principalSchema>;
+
+export const requestContextSchema = z.object({
+  principal: principalSchema,
+  requestId: z.string().min(1).max(128),
+  correlationId: z.string().min(1).max(128),
+  causationId: z.string().max(128).optional(),
+  source: z.enum(["rest", "graphql", "trpc", "cli"]),
+});
+export type RequestContext = z.infer<typeof requestContextSchema>;
+
+export function canProvision(principal: Principal): boolean {
+  if (principal.kind === "service" || principal.kind === "admin") return true;
+  return principal.kind === "organization" && principal.permissions.includes("hubs:provision");
+}
+
+export function isAdmin(principal: Principal): boolean {
+  return principal.kind === "admin";
+}
