@@ -1,4 +1,10 @@
-import type { HubView, ProvisionHubBody, ProvisionHubResult, RecordedEventView, RequestContext } from "@hub/shared";
+import type {
+  HubView,
+  ProvisionHubBody,
+  ProvisionHubResult,
+  RecordedEventView,
+  RequestContext,
+} from "@hub/shared";
 import type { Database } from "./db/client.ts";
 import { EventStore, type RecordedEvent } from "./event-store/event-store.ts";
 import { handleProvisionHub } from "./hub/provision-hub.ts";

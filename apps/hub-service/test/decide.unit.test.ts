@@ -14,7 +14,14 @@ const provision = (data: Partial<ProvisionHub["data"]> = {}, now = NOW): Provisi
 });
 const provisioned = (data: Partial<ProvisionHub["data"]> = {}): HubEvent => ({
   type: "HubProvisioned",
-  data: { hubId, serial: "SN-1", model: "HUB-2", thingName: "hub-thing-1", ...data, provisionedAt: NOW - 1000 },
+  data: {
+    hubId,
+    serial: "SN-1",
+    model: "HUB-2",
+    thingName: "hub-thing-1",
+    ...data,
+    provisionedAt: NOW - 1000,
+  },
 });
 
 describe("ProvisionHub decider", () => {
@@ -22,7 +29,14 @@ describe("ProvisionHub decider", () => {
     expect(decide(provision({ vendorName: "Acme" }), given())).toEqual([
       {
         type: "HubProvisioned",
-        data: { hubId, serial: "SN-1", model: "HUB-2", thingName: "hub-thing-1", vendorName: "Acme", provisionedAt: NOW },
+        data: {
+          hubId,
+          serial: "SN-1",
+          model: "HUB-2",
+          thingName: "hub-thing-1",
+          vendorName: "Acme",
+          provisionedAt: NOW,
+        },
       },
     ]);
   });

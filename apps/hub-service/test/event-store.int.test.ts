@@ -10,7 +10,11 @@ const db = useTestDatabase();
 const store = () => new EventStore(db.current.prisma);
 const meta = { actor: { kind: "service", id: "test" }, requestId: "r1", correlationId: "c1", source: "trpc" };
 
-function provisioned(hubId: string, serial = `SN-${hubId.slice(0, 8)}`, thingName = `thing-${hubId}`): NewEvent {
+function provisioned(
+  hubId: string,
+  serial = `SN-${hubId.slice(0, 8)}`,
+  thingName = `thing-${hubId}`,
+): NewEvent {
   return {
     type: "HubProvisioned",
     data: { hubId, serial, model: "HUB-2", thingName, provisionedAt: 1_764_000_000_000 },
@@ -32,8 +36,16 @@ describe(`event store (${testEngine()})`, () => {
     const first = await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
     expect(first.nextVersion).toBe(1);
     const second = await store().appendToStream(hubId, 1, [
-      { type: "HubSuspended", data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 }, metadata: meta },
-      { type: "HubDecommissioned", data: { hubId, reason: "y", decommissionedBy: "a", decommissionedAt: 2 }, metadata: meta },
+      {
+        type: "HubSuspended",
+        data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 },
+        metadata: meta,
+      },
+      {
+        type: "HubDecommissioned",
+        data: { hubId, reason: "y", decommissionedBy: "a", decommissionedAt: 2 },
+        metadata: meta,
+      },
     ]);
     expect(second.nextVersion).toBe(3);
     expect(second.events.map((e) => e.version)).toEqual([2, 3]);
@@ -54,9 +66,9 @@ describe(`event store (${testEngine()})`, () => {
       data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 },
       metadata: meta,
     };
-    await expect(store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents)).rejects.toBeInstanceOf(
-      ConcurrencyError,
-    );
+    await expect(
+      store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
     // A version ahead of the stream is stale too: appends never leave gaps.
     await expect(store().appendToStream(hubId, 5, [staleSuspend], projectHubEvents)).rejects.toBeInstanceOf(
       ConcurrencyError,
@@ -69,7 +81,12 @@ describe(`event store (${testEngine()})`, () => {
     const hubId = randomUUID();
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        store().appendToStream(hubId, 0, [provisioned(hubId, `SN-race-${hubId}-${i}`, `thing-race-${i}-${hubId}`)], projectHubEvents),
+        store().appendToStream(
+          hubId,
+          0,
+          [provisioned(hubId, `SN-race-${hubId}-${i}`, `thing-race-${i}-${hubId}`)],
+          projectHubEvents,
+        ),
       ),
     );
     const won = results.filter((r) => r.status === "fulfilled");
@@ -95,7 +112,12 @@ describe(`event store (${testEngine()})`, () => {
   it("turns a thing name used by another hub into a conflict naming thingName", async () => {
     const first = randomUUID();
     const second = randomUUID();
-    await store().appendToStream(first, 0, [provisioned(first, undefined, `thing-dup-${first}`)], projectHubEvents);
+    await store().appendToStream(
+      first,
+      0,
+      [provisioned(first, undefined, `thing-dup-${first}`)],
+      projectHubEvents,
+    );
     const error = await store()
       .appendToStream(second, 0, [provisioned(second, undefined, `thing-dup-${first}`)], projectHubEvents)
       .catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 import type { AppRouter } from "@hub/hub-service";
-import { type AppErrorData, fromAppErrorData, type AppError } from "@hub/shared";
+import { type AppError, type AppErrorData, fromAppErrorData } from "@hub/shared";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 
 export type { AppRouter };
@@ -21,7 +21,8 @@ export type HubServiceClientOptions = {
  * (httpBatchLink); Node's fetch keeps connections alive between requests.
  */
 export function createHubServiceClient(options: HubServiceClientOptions) {
-  const token = typeof options.serviceToken === "function" ? options.serviceToken : () => options.serviceToken as string;
+  const token =
+    typeof options.serviceToken === "function" ? options.serviceToken : () => options.serviceToken as string;
   const timeoutMs = options.timeoutMs ?? 15_000;
   return createTRPCClient<AppRouter>({
     links: [
@@ -32,7 +33,9 @@ export function createHubServiceClient(options: HubServiceClientOptions) {
         fetch: (input, init) =>
           fetch(input, {
             ...(init as RequestInit),
-            signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+            signal: init?.signal
+              ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+              : AbortSignal.timeout(timeoutMs),
           }),
       }),
     ],

@@ -8,7 +8,9 @@ export const THING_NAME_PATTERN = /^[a-zA-Z0-9:_-]+$/;
 
 const boundedText = (label: string) =>
   z
-    .string({ error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be a string`) })
+    .string({
+      error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be a string`),
+    })
     .trim()
     .min(1, { error: `${label} must not be empty` })
     .max(MAX_FIELD_LENGTH, { error: `${label} must be at most ${MAX_FIELD_LENGTH} characters` });
@@ -27,13 +29,19 @@ export const thingNameSchema = z
 /** The ProvisionHub command body as clients send it (contract `commands.ProvisionHub`). */
 export const provisionHubBodySchema = z.strictObject(
   {
-    hubId: z.string({ error: "hubId is required" }).trim().pipe(z.uuid({ error: "hubId must be a UUID" })),
+    hubId: z
+      .string({ error: "hubId is required" })
+      .trim()
+      .pipe(z.uuid({ error: "hubId must be a UUID" })),
     serial: boundedText("serial"),
     model: boundedText("model"),
     thingName: thingNameSchema.optional(),
     vendorName: boundedText("vendorName").optional(),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : undefined) },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : undefined,
+  },
 );
 export type ProvisionHubBody = z.infer<typeof provisionHubBodySchema>;
 

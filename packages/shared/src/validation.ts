@@ -12,7 +12,11 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
 }
 
 /** Parses `input` or throws a ValidationError that names every offending field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, message = "The request contains invalid parameters or malformed data"): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  message = "The request contains invalid parameters or malformed data",
+): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(message, toFieldIssues(result.error));
   return result.data;

@@ -37,11 +37,15 @@ async function adminQuery(sql: string): Promise<void> {
 
 /** Applies the committed migrations with the standard Prisma CLI (through the WASM engine bridge). */
 export async function migrateDeploy(databaseUrl: string): Promise<void> {
-  await run(process.execPath, [path.join(repoRoot, "node_modules/prisma/build/index.js"), "migrate", "deploy"], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    timeout: 120_000,
-  });
+  await run(
+    process.execPath,
+    [path.join(repoRoot, "node_modules/prisma/build/index.js"), "migrate", "deploy"],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      timeout: 120_000,
+    },
+  );
 }
 
 export type Template = { readonly engine: "postgresql" | "pglite"; readonly location: string };

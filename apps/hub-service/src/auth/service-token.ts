@@ -17,7 +17,10 @@ export function mintServiceToken(secret: string, serviceId: string, expiresInSec
 }
 
 /** Verifies `Authorization: Bearer <service token>`; undefined when absent or invalid. */
-export function verifyServiceToken(authorization: string | undefined, secret: string): ServiceIdentity | undefined {
+export function verifyServiceToken(
+  authorization: string | undefined,
+  secret: string,
+): ServiceIdentity | undefined {
   const match = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(authorization ?? "");
   if (!match?.[1]) return undefined;
   try {

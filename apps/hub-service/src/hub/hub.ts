@@ -60,5 +60,8 @@ export function isHubEvent(event: { type: string }): event is HubEvent {
 
 /** Folds a stream into state; events of types this version does not know are skipped. */
 export function foldHub(events: readonly { type: string; data: unknown }[]): Hub {
-  return events.reduce<Hub>((state, event) => (isHubEvent(event) ? evolve(state, event as HubEvent) : state), initialState());
+  return events.reduce<Hub>(
+    (state, event) => (isHubEvent(event) ? evolve(state, event as HubEvent) : state),
+    initialState(),
+  );
 }

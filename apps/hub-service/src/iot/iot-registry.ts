@@ -1,7 +1,7 @@
-import { DescribeThingCommand, IoTClient, ResourceNotFoundException } from "@aws-sdk/client-iot";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Agent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { DescribeThingCommand, IoTClient, ResourceNotFoundException } from "@aws-sdk/client-iot";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 export type ThingLookup =
   | { readonly outcome: "exists"; readonly thingName: string; readonly thingArn?: string }

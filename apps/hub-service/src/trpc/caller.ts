@@ -8,7 +8,11 @@ import type { Context } from "./trpc.ts";
  */
 export const callerInput = requestContextSchema.optional();
 
-export function resolveCaller(ctx: Context, serviceId: string, caller: RequestContext | undefined): RequestContext {
+export function resolveCaller(
+  ctx: Context,
+  serviceId: string,
+  caller: RequestContext | undefined,
+): RequestContext {
   if (caller) return caller;
   return {
     principal: { kind: "service", id: serviceId, permissions: [] },

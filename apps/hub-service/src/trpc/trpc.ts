@@ -38,7 +38,11 @@ const mapErrors = t.middleware(async ({ next, ctx, path }) => {
       ? new ValidationError("The request contains invalid parameters or malformed data", toFieldIssues(cause))
       : toAppError(cause);
   if (appError) {
-    throw new TRPCError({ code: errorKinds[appError.kind].trpcCode, message: appError.message, cause: appError });
+    throw new TRPCError({
+      code: errorKinds[appError.kind].trpcCode,
+      message: appError.message,
+      cause: appError,
+    });
   }
   if (result.error.code === "INTERNAL_SERVER_ERROR") {
     ctx.logger.error({ err: cause, path, requestId: ctx.requestId }, "unexpected error");

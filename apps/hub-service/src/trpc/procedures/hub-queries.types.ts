@@ -3,7 +3,10 @@ import { z } from "zod";
 import { callerInput } from "../caller.ts";
 
 export const hubByIdInput = z.object({ caller: callerInput, hubId: hubIdSchema });
-export const hubBySerialInput = z.object({ caller: callerInput, serial: z.string().trim().min(1).max(MAX_FIELD_LENGTH) });
+export const hubBySerialInput = z.object({
+  caller: callerInput,
+  serial: z.string().trim().min(1).max(MAX_FIELD_LENGTH),
+});
 export const hubOutput = hubViewSchema.nullable();
 
 export const hubEventsInput = z.object({

@@ -1,0 +1,18 @@
+export { type EmulatorEnv, loadEnv } from "./env.ts";
+export {
+  type DeleteOutcome,
+  FileRegistryStore,
+  MemoryRegistryStore,
+  type RegistryStore,
+  type Thing,
+} from "./registry.ts";
+export {
+  createRegistryServer,
+  type EmulatorLogger,
+  type FaultControl,
+  type FaultMode,
+  type FaultSpec,
+  faultSpecSchema,
+  type RegistryServer,
+  type RegistryServerOptions,
+} from "./server.ts";

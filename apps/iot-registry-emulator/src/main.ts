@@ -1,0 +1,40 @@
+import { resolve } from "node:path";
+import { pino } from "pino";
+import { loadEnv } from "./env.ts";
+import { FileRegistryStore } from "./registry.ts";
+import { createRegistryServer } from "./server.ts";
+
+const logger = pino({ name: "iot-registry-emulator" });
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const dataDir = resolve(process.cwd(), env.dataDir);
+  const store = await FileRegistryStore.open(dataDir);
+  const server = createRegistryServer({ store, region: env.region, accountId: env.accountId, logger });
+  const { url } = await server.listen(env.port, env.host);
+  logger.info({ url, dataDir, things: store.list().length }, `IoT registry emulator listening on ${url}`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal, exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  logger.error({ err: error }, "IoT registry emulator failed to start");
+  process.exit(1);
+});
