@@ -15,8 +15,14 @@ export type HubServiceApp = {
 };
 
 /** Wires the service from its parsed environment; used by main.ts and in-process by tests. */
-export async function createHubServiceApp(env: HubServiceEnv, logger: Logger): Promise<HubServiceApp> {
-  const db = await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
+export async function createHubServiceApp(
+  env: HubServiceEnv,
+  logger: Logger,
+  /** An already open database (tests share theirs: one PGlite directory admits one instance). */
+  shared?: { db: Database },
+): Promise<HubServiceApp> {
+  const db =
+    shared?.db ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
   const registry = createIotRegistry({
     region: env.AWS_REGION,
     ...(env.AWS_ENDPOINT_URL_IOT ? { endpoint: env.AWS_ENDPOINT_URL_IOT } : {}),
@@ -56,7 +62,7 @@ export async function createHubServiceApp(env: HubServiceEnv, logger: Logger): P
         server.closeIdleConnections();
       });
       registry.close();
-      await db.close();
+      if (!shared) await db.close();
     },
   };
 }
