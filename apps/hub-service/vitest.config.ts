@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["./test/support/global-setup.ts"],
+    globalSetup: ["../../packages/test-support/src/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: files in parallel would only fight over them and over the database.

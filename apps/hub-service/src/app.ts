@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import type { HubServiceEnv } from "./env.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
@@ -33,6 +34,7 @@ export async function createHubServiceApp(
   const hubs = createHubService({ db, registry });
   const server = createHubServiceServer({
     hubs,
+    apiKeys: createApiKeyVerifier(db.prisma),
     logger,
     serviceSecret: env.SERVICE_JWT_SECRET,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

@@ -1,6 +1,6 @@
+import { createLogger } from "@hub/shared";
 import { createHubServiceApp } from "./app.ts";
 import { loadEnv } from "./env.ts";
-import { createLogger } from "./logger.ts";
 
 const env = loadEnv();
 const logger = createLogger("hub-service", env.LOG_LEVEL);

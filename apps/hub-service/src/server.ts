@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import { verifyServiceToken } from "@hub/shared";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
-import { verifyServiceToken } from "./auth/service-token.ts";
+import type { ApiKeyVerifier } from "./api-keys/api-keys.ts";
 import type { HubService } from "./service.ts";
 import { appRouter } from "./trpc/router.ts";
 
 export type HubServiceServerOptions = {
   readonly hubs: HubService;
+  readonly apiKeys: ApiKeyVerifier;
   readonly logger: Logger;
   readonly serviceSecret: string;
   /** Readiness: the database answers. */
@@ -27,6 +29,7 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
       return {
         service: verifyServiceToken(req.headers.authorization, options.serviceSecret),
         hubs: options.hubs,
+        apiKeys: options.apiKeys,
         logger: options.logger,
         requestId,
       };

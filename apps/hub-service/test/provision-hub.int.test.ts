@@ -1,8 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { type AppRouter, appErrorFrom, createHubServiceClient, TRPCClientError } from "@hub/hub-client";
-import { ConflictError, type RequestContext, ThingNotFoundError, UnavailableError } from "@hub/shared";
+import {
+  ConflictError,
+  mintServiceToken,
+  type RequestContext,
+  ThingNotFoundError,
+  UnavailableError,
+} from "@hub/shared";
 import { afterEach, describe, expect, it } from "vitest";
-import { mintServiceToken } from "../src/auth/service-token.ts";
 import { useTestDatabase } from "./support/database.ts";
 import { useHubService } from "./support/system.ts";
 

@@ -1,4 +1,6 @@
 export * from "./errors.ts";
 export * from "./hub-schemas.ts";
+export * from "./logger.ts";
 export * from "./principal.ts";
+export * from "./service-token.ts";
 export * from "./validation.ts";

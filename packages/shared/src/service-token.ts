@@ -37,3 +37,21 @@ export function verifyServiceToken(
     return undefined;
   }
 }
+
+/** A service token that renews itself well before it expires. */
+export function createServiceTokenSource(
+  secret: string,
+  serviceId: string,
+  lifetimeSeconds = 3600,
+): () => string {
+  let token = "";
+  let renewAt = 0;
+  return () => {
+    const now = Date.now();
+    if (now >= renewAt) {
+      token = mintServiceToken(secret, serviceId, lifetimeSeconds);
+      renewAt = now + (lifetimeSeconds * 1000) / 2;
+    }
+    return token;
+  };
+}

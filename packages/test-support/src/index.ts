@@ -1,1 +1,3 @@
 export * from "./databases.ts";
+export * from "./processes.ts";
+export type {} from "./vitest-context.ts";

@@ -1,3 +1,4 @@
+import { apiKeyVerifyProcedure } from "./procedures/api-key-verify.ts";
 import { hubByIdProcedure } from "./procedures/hub-by-id.ts";
 import { hubBySerialProcedure } from "./procedures/hub-by-serial.ts";
 import { hubEventsProcedure } from "./procedures/hub-events.ts";
@@ -11,6 +12,7 @@ export const appRouter = router({
     bySerial: hubBySerialProcedure,
     events: hubEventsProcedure,
   }),
+  apiKeys: router({ verify: apiKeyVerifyProcedure }),
 });
 
 export type AppRouter = typeof appRouter;

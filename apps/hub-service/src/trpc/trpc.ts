@@ -1,14 +1,16 @@
+import type { ServiceIdentity } from "@hub/shared";
 import { errorKinds, toAppErrorData, toFieldIssues, ValidationError } from "@hub/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
-import type { ServiceIdentity } from "../auth/service-token.ts";
+import type { ApiKeyVerifier } from "../api-keys/api-keys.ts";
 import { toAppError } from "../errors.ts";
 import type { HubService } from "../service.ts";
 
 export type Context = {
   readonly service: ServiceIdentity | undefined;
   readonly hubs: HubService;
+  readonly apiKeys: ApiKeyVerifier;
   readonly logger: Logger;
   readonly requestId: string;
 };

@@ -1,10 +1,10 @@
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
 import { createHubServiceClient } from "@hub/hub-client";
 import { createRegistryServer, MemoryRegistryStore, type RegistryServer } from "@hub/iot-registry-emulator";
+import { mintServiceToken } from "@hub/shared";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { createHubServiceApp, type HubServiceApp } from "../../src/app.ts";
-import { mintServiceToken } from "../../src/auth/service-token.ts";
 import type { Database } from "../../src/db/client.ts";
 import { loadEnv } from "../../src/env.ts";
 

@@ -1,12 +1,8 @@
-import { createTemplate, type Template } from "@hub/test-support";
 import type { TestProject } from "vitest/node";
+import { createTemplate } from "./databases.ts";
+import "./vitest-context.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    dbTemplate: Template;
-  }
-}
-
+/** Once per test run: a migrated template database that each test file clones. */
 export default async function setup(project: TestProject) {
   const { template, dispose } = await createTemplate();
   project.provide("dbTemplate", template);

@@ -1,0 +1,78 @@
+import type http from "node:http";
+import { createServiceTokenSource } from "@hub/shared";
+import type { Logger } from "pino";
+import { createAuthenticator } from "./auth/index.ts";
+import { type GatewayEnv, splitPemKeys } from "./env.ts";
+import { createGatewayServer } from "./http-server.ts";
+import { createHubApi, type HubApi } from "./hub-api.ts";
+import { createRateLimiter, withRateLimit } from "./rate-limit.ts";
+import { createGatewayYoga } from "./yoga.ts";
+
+export type GatewayApp = {
+  readonly server: http.Server;
+  readonly hubApi: HubApi;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+};
+
+/** Wires the gateway from its parsed environment; used by server.ts and in-process by tests. */
+export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
+  const hubApi = createHubApi({
+    url: env.HUB_SERVICE_URL,
+    serviceToken: createServiceTokenSource(env.SERVICE_JWT_SECRET, env.SERVICE_ID),
+    timeoutMs: env.HUB_SERVICE_TIMEOUT_MS,
+  });
+  const authenticate = createAuthenticator({
+    jwt: {
+      algorithms: env.JWT_ALGORITHMS,
+      ...(env.GATEWAY_JWT_SECRET ? { secret: env.GATEWAY_JWT_SECRET } : {}),
+      publicKeys: splitPemKeys(env.JWT_PUBLIC_KEYS),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+    },
+    verifyApiKey: (key) => hubApi.verifyApiKey(key),
+    apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+  });
+  const limited = withRateLimit(
+    authenticate,
+    createRateLimiter({ points: env.RATE_LIMIT_POINTS, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS }),
+  );
+  const yoga = createGatewayYoga({
+    hubApi,
+    authenticate: limited,
+    logger,
+    production: env.NODE_ENV === "production",
+  });
+  const server = createGatewayServer({
+    hubApi,
+    yoga,
+    authenticate: limited,
+    logger,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    isReady: async () => {
+      const response = await fetch(`${env.HUB_SERVICE_URL}/readyz`, { signal: AbortSignal.timeout(2000) });
+      return response.ok;
+    },
+  });
+  return {
+    server,
+    hubApi,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(env.GATEWAY_PORT, env.GATEWAY_HOST, () => {
+          const address = server.address();
+          const port = typeof address === "object" && address ? address.port : env.GATEWAY_PORT;
+          resolve(`http://${env.GATEWAY_HOST}:${port}`);
+        });
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Stop accepting; in-flight requests finish before the callback runs.
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const list = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    GATEWAY_HOST: z.string().default("127.0.0.1"),
+    GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HUB_SERVICE_URL: z.url().default("http://127.0.0.1:4001"),
+    HUB_SERVICE_TIMEOUT_MS: positive(10_000),
+    SERVICE_JWT_SECRET: z.string().min(32, "must be at least 32 characters (a random secret)"),
+    SERVICE_ID: z.string().default("gateway"),
+    JWT_ALGORITHMS: list.pipe(z.array(z.enum(["HS256", "RS256", "ES256"])).min(1)).default(["HS256"]),
+    /** HS256 secret (local use). */
+    GATEWAY_JWT_SECRET: z.string().min(32).optional(),
+    /** RS256/ES256 public keys, PEM, several separated by blank lines (production). */
+    JWT_PUBLIC_KEYS: z.string().optional(),
+    JWT_ISSUER: z.string().default("hub-platform-dev"),
+    JWT_AUDIENCE: z.string().default("hub-api"),
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    BODY_LIMIT_BYTES: positive(1024 * 1024),
+    REQUEST_TIMEOUT_MS: positive(15_000),
+    RATE_LIMIT_POINTS: positive(600),
+    RATE_LIMIT_WINDOW_SECONDS: positive(60),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.JWT_ALGORITHMS.includes("HS256") && !env.GATEWAY_JWT_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["GATEWAY_JWT_SECRET"],
+        message: "is required when JWT_ALGORITHMS has HS256",
+      });
+    }
+    if (env.JWT_ALGORITHMS.some((alg) => alg !== "HS256") && !env.JWT_PUBLIC_KEYS) {
+      ctx.addIssue({ code: "custom", path: ["JWT_PUBLIC_KEYS"], message: "is required for RS256/ES256" });
+    }
+  });
+
+export type GatewayEnv = z.infer<typeof schema>;
+
+/** Parses the environment once at start; a bad value stops the process with a readable message. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`gateway: invalid environment\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** PEM blocks from one variable (several keys allow rotation). */
+export function splitPemKeys(value: string | undefined): string[] {
+  return value?.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
+}

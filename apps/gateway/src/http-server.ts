@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { isAppError, UnavailableError } from "@hub/shared";
+import type { Logger } from "pino";
+import type { HubApi } from "./hub-api.ts";
+import type { withRateLimit } from "./rate-limit.ts";
+import { BodyTooLargeError, UnsupportedMediaTypeError } from "./rest/body.ts";
+import { openApiDocument } from "./rest/openapi.ts";
+import { provisionHubRoute } from "./rest/provision-hub.ts";
+import { sendAppError, sendError, sendInternalError, sendJson } from "./rest/responses.ts";
+import type { createGatewayYoga, ServerContext } from "./yoga.ts";
+
+export type GatewayServerOptions = {
+  readonly hubApi: HubApi;
+  readonly yoga: ReturnType<typeof createGatewayYoga>;
+  readonly authenticate: ReturnType<typeof withRateLimit>;
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly isReady: () => Promise<boolean>;
+};
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const PROVISION_ROUTE = /^\/hubs\/([^/]+)\/ProvisionHub\/?$/;
+const requestIds = new WeakMap<IncomingMessage, string>();
+
+export function requestIdOf(req: IncomingMessage): string {
+  let id = requestIds.get(req);
+  if (!id) {
+    const header = req.headers["x-request-id"];
+    id = typeof header === "string" && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
+    requestIds.set(req, id);
+  }
+  return id;
+}
+
+export function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? "unknown";
+}
+
+/** One HTTP server: GraphQL at /graphql, the REST compatibility routes, health and OpenAPI. */
+export function createGatewayServer(options: GatewayServerOptions): http.Server {
+  const { logger } = options;
+
+  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://gateway");
+    if (url.pathname === "/graphql") {
+      // The request listener adds `req` and `res` to the server context and writes the response.
+      await options.yoga(req, res, { requestId } as Partial<ServerContext>);
+      return;
+    }
+    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (url.pathname === "/readyz") {
+      const ready = await options.isReady().catch(() => false);
+      return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" });
+    }
+    if (url.pathname === "/openapi.json" && req.method === "GET") return sendJson(res, 200, openApiDocument);
+    const provision = PROVISION_ROUTE.exec(url.pathname);
+    if (provision) {
+      if (req.method !== "POST") {
+        return sendError(res, 405, "Method Not Allowed", "Use POST for this route", {}, { allow: "POST" });
+      }
+      const deps = {
+        hubApi: options.hubApi,
+        bodyLimitBytes: options.bodyLimitBytes,
+        authenticate: (credentials: Parameters<GatewayServerOptions["authenticate"]>[0]) =>
+          options.authenticate(credentials, clientIp(req)),
+      };
+      return provisionHubRoute(deps, req, res, decodeURIComponent(provision[1] ?? ""), requestId);
+    }
+    sendError(res, 404, "Not Found", "No such route");
+  }
+
+  const server = http.createServer((req, res) => {
+    const requestId = requestIdOf(req);
+    const started = performance.now();
+    res.setHeader("x-request-id", requestId);
+    res.on("finish", () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.url?.split("?")[0],
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        "request",
+      );
+    });
+    route(req, res, requestId).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof BodyTooLargeError) {
+        // Stop reading a huge body: answer and close the connection.
+        res.setHeader("connection", "close");
+        return sendError(res, 413, "Payload Too Large", error.message);
+      }
+      if (error instanceof UnsupportedMediaTypeError)
+        return sendError(res, 415, "Unsupported Media Type", error.message);
+      if (error instanceof URIError)
+        return sendError(res, 400, "Bad Request", "The request path is malformed");
+      if (isAppError(error)) {
+        if (error instanceof UnavailableError)
+          logger.warn({ requestId, reason: error.message }, "dependency unavailable");
+        return sendAppError(res, error);
+      }
+      logger.error({ requestId, err: error }, "unexpected error");
+      sendInternalError(res);
+    });
+  });
+  server.requestTimeout = options.requestTimeoutMs;
+  server.headersTimeout = Math.min(options.requestTimeoutMs, 60_000);
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

@@ -1,0 +1,2 @@
+export { createGatewayApp, type GatewayApp } from "./app.ts";
+export { loadEnv } from "./env.ts";

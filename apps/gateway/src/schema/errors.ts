@@ -1,0 +1,39 @@
+import { ConflictError, ThingNotFoundError, UnavailableError, ValidationError } from "@hub/shared";
+import { builder } from "../builder.ts";
+
+// Expected outcomes of mutations are data: each shared error class is also a GraphQL object type.
+export const ErrorInterface = builder.interfaceRef<Error>("Error").implement({
+  fields: (t) => ({ message: t.exposeString("message") }),
+});
+
+const FieldErrorRef = builder.objectRef<{ field: string; message: string }>("FieldError").implement({
+  fields: (t) => ({ field: t.exposeString("field"), message: t.exposeString("message") }),
+});
+
+builder.objectType(ValidationError, {
+  name: "ValidationError",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    details: t.field({ type: [FieldErrorRef], resolve: (error) => [...error.details] }),
+  }),
+});
+
+builder.objectType(ConflictError, {
+  name: "ConflictError",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ field: t.string({ nullable: true, resolve: (error) => error.field ?? null }) }),
+});
+
+builder.objectType(ThingNotFoundError, {
+  name: "ThingNotFoundError",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ thingName: t.exposeString("thingName") }),
+});
+
+builder.objectType(UnavailableError, {
+  name: "UnavailableError",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt("retryAfterSeconds") }),
+});
+
+export const provisionErrorTypes = [ValidationError, ConflictError, ThingNotFoundError, UnavailableError];

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import type { Principal } from "@hub/shared";
+import { createYoga, type Plugin } from "graphql-yoga";
+import type { Logger } from "pino";
+import type { GraphQLContext } from "./context.ts";
+import type { HubApi } from "./hub-api.ts";
+import { schema } from "./schema/index.ts";
+
+export type Authenticate = (credentials: { authorization?: string; apiKey?: string }) => Promise<Principal>;
+
+export type YogaOptions = {
+  readonly hubApi: HubApi;
+  /** Authenticates and applies the rate limit; the second argument is the client IP. */
+  readonly authenticate: (credentials: Parameters<Authenticate>[0], ip: string) => Promise<Principal>;
+  readonly logger: Logger;
+  readonly production: boolean;
+};
+
+/** What the HTTP layer hands to Yoga with each request. */
+export type ServerContext = {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+};
+
+export function createGatewayYoga(options: YogaOptions) {
+  const plugins: Plugin[] = [
+    // Depth, alias, directive, token and cost limits against abusive documents.
+    EnvelopArmorPlugin({
+      maxDepth: { n: 10 },
+      maxAliases: { n: 15 },
+      maxDirectives: { n: 20 },
+      maxTokens: { n: 2000 },
+      costLimit: { maxCost: 5000 },
+      blockFieldSuggestion: { enabled: options.production },
+    }),
+  ];
+  if (options.production) plugins.push(useDisableIntrospection());
+
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    graphiql: !options.production,
+    landingPage: false,
+    // Unexpected errors are masked: clients see "Unexpected error.", logs keep the detail.
+    maskedErrors: true,
+    batching: { limit: 5 },
+    logging: false,
+    plugins,
+    context: ({ request, req, requestId }) => {
+      let principal: Promise<Principal> | undefined;
+      return {
+        requestId,
+        logger: options.logger.child({ requestId }),
+        hubApi: options.hubApi,
+        principal: () => {
+          principal ??= options.authenticate(
+            {
+              ...optionalHeader("authorization", request.headers.get("authorization")),
+              ...optionalHeader("apiKey", request.headers.get("x-api-key")),
+            },
+            req.socket.remoteAddress ?? "unknown",
+          );
+          return principal;
+        },
+      };
+    },
+  });
+}
+
+function optionalHeader<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
+  return value === null ? {} : ({ [key]: value } as Record<K, string>);
+}

@@ -1,0 +1,317 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { contractResponseSchema, schemaErrors } from "./support/contract.ts";
+import { useSystem } from "./support/system.ts";
+
+const e2e = useSystem();
+const service = () => e2e.current.token({ role: "service" }, { subject: "manufacturing-line-7" });
+const admin = () => e2e.current.token({ role: "admin" }, { subject: "admin-1" });
+
+type Hub = Awaited<ReturnType<typeof e2e.current.newHub>>;
+
+/** The seed's request: both headers, JSON body, POST to /hubs/{id}/ProvisionHub. */
+function provision(
+  hub: Partial<Hub> & { hubId: string },
+  init: { headers?: Record<string, string>; pathId?: string; body?: string } = {},
+) {
+  return fetch(`${e2e.current.gatewayUrl}/hubs/${init.pathId ?? hub.hubId}/ProvisionHub`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Bearer ${service()}`,
+      "X-API-Key": e2e.current.apiKey,
+      ...init.headers,
+    },
+    body: init.body ?? JSON.stringify(hub),
+  });
+}
+
+async function graphql(
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${e2e.current.gatewayUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${service()}`, ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+}
+
+const PROVISION_MUTATION = /* GraphQL */ `
+  mutation Provision($input: ProvisionHubInput!) {
+    provisionHub(input: $input) {
+      __typename
+      ... on ProvisionHubSuccess { success aggregateId version event { type data { hubId serial model thingName vendorName provisionedAt } } }
+      ... on ValidationError { message details { field message } }
+      ... on ConflictError { message field }
+      ... on ThingNotFoundError { message thingName }
+      ... on UnavailableError { message retryAfterSeconds }
+    }
+  }`;
+
+const HUB_QUERY = /* GraphQL */ `
+  query Hub($id: ID!) { hub(id: $id) { id serial status version events { type version metadata } } }`;
+
+async function storedEvents(hubId: string) {
+  const { body } = await graphql(HUB_QUERY, { id: hubId }, { authorization: `Bearer ${admin()}` });
+  return body.data?.hub?.events ?? [];
+}
+
+async function expectError(response: Response, status: number) {
+  expect(response.status).toBe(status);
+  const body = await response.json();
+  expect(schemaErrors(contractResponseSchema("400"), body)).toEqual([]);
+  expect(body).toMatchObject({ success: false, code: status });
+  expect(JSON.stringify(body)).not.toMatch(/at .+\.ts:\d+|stack|prisma|ECONN/i);
+  return body as { error: string; message: string; details?: { field: string; message: string }[] };
+}
+
+afterEach(async () => {
+  await e2e.current.setFault({ mode: "none" });
+});
+
+describe("REST POST /hubs/{id}/ProvisionHub", () => {
+  it("provisions with the seed's request (201, contract body), then answers the identical repeat with 200 and event null", async () => {
+    const hub = await e2e.current.newHub();
+    const first = await provision(hub);
+    expect(first.status).toBe(201);
+    const created = await first.json();
+    expect(schemaErrors(contractResponseSchema("201"), created)).toEqual([]);
+    expect(created).toMatchObject({
+      success: true,
+      aggregateId: hub.hubId,
+      version: 1,
+      event: { type: "HubProvisioned", data: hub },
+    });
+    expect(first.headers.get("x-request-id")).toBeTruthy();
+
+    const repeat = await provision(hub);
+    expect(repeat.status).toBe(200);
+    const again = await repeat.json();
+    expect(schemaErrors(contractResponseSchema("200"), again)).toEqual([]);
+    expect(again).toEqual({ success: true, aggregateId: hub.hubId, version: 1, event: null });
+
+    const events = await storedEvents(hub.hubId);
+    expect(events).toHaveLength(1);
+    const metadata = JSON.parse(events[0].metadata);
+    expect(metadata).toMatchObject({
+      actor: { id: "manufacturing-line-7" },
+      orgId: e2e.current.orgId,
+      source: "rest",
+    });
+    expect(metadata.requestId).toBe(first.headers.get("x-request-id"));
+  });
+
+  it("rejects the seed's own sample values with field details (400)", async () => {
+    const body = await expectError(
+      await provision(
+        { hubId: "example_string" },
+        {
+          body: JSON.stringify({
+            hubId: "example_string",
+            serial: "example_string",
+            model: "example_string",
+            thingName: "John Doe",
+            vendorName: "John Doe",
+          }),
+        },
+      ),
+      400,
+    );
+    expect(body.details?.map((d) => d.field)).toEqual(expect.arrayContaining(["hubId", "thingName"]));
+  });
+
+  it("requires the path id to equal the body hubId (400)", async () => {
+    const hub = await e2e.current.newHub();
+    const body = await expectError(await provision(hub, { pathId: randomUUID() }), 400);
+    expect(body.details).toEqual([{ field: "hubId", message: "must equal the path id" }]);
+  });
+
+  it("rejects unknown fields and malformed JSON (400) with a clear message", async () => {
+    const hub = await e2e.current.newHub();
+    const unknown = await expectError(
+      await provision(hub, { body: JSON.stringify({ ...hub, color: "red" }) }),
+      400,
+    );
+    expect(unknown.details).toEqual([{ field: "color", message: "unknown field" }]);
+    const malformed = await expectError(await provision(hub, { body: '{"hubId": ' }), 400);
+    expect(malformed.message).toMatch(/not valid JSON/);
+  });
+
+  it("answers 401 without credentials and with a bad credential next to a good one", async () => {
+    const hub = await e2e.current.newHub();
+    const none = await fetch(`${e2e.current.gatewayUrl}/hubs/${hub.hubId}/ProvisionHub`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(hub),
+    });
+    await expectError(none, 401);
+    await expectError(await provision(hub, { headers: { "X-API-Key": "hub_nonexistent000_secret" } }), 401);
+    await expectError(await provision(hub, { headers: { Authorization: "Bearer not.a.jwt" } }), 401);
+    expect(await storedEvents(hub.hubId)).toEqual([]);
+  });
+
+  it("answers 403 for a plain user", async () => {
+    const hub = await e2e.current.newHub();
+    const user = e2e.current.token({}, { subject: "user-1" });
+    await expectError(
+      await provision(hub, {
+        headers: { Authorization: `Bearer ${user}`, "X-API-Key": e2e.current.readOnlyApiKey },
+      }),
+      403,
+    );
+  });
+
+  it("answers 409 for a different payload or a serial used by another hub, writing nothing", async () => {
+    const hub = await e2e.current.newHub();
+    expect((await provision(hub)).status).toBe(201);
+    await expectError(await provision({ ...hub, model: "OTHER" }), 409);
+    const other = await e2e.current.newHub({ serial: hub.serial });
+    const body = await expectError(await provision(other), 409);
+    expect(body.message).toMatch(/serial/);
+    expect(await storedEvents(other.hubId)).toEqual([]);
+  });
+
+  it("answers 413 for a body over 1 MiB and 415 for another content type", async () => {
+    const hub = await e2e.current.newHub();
+    await expectError(
+      await provision(hub, { body: JSON.stringify({ ...hub, model: "x".repeat(2 * 1024 * 1024) }) }),
+      413,
+    );
+    await expectError(await provision(hub, { headers: { "Content-Type": "text/plain" } }), 415);
+  });
+
+  it("answers 422 when the IoT Thing does not exist", async () => {
+    const hubId = randomUUID();
+    const body = await expectError(
+      await provision({ hubId, serial: `S-${hubId}`, model: "M", thingName: "never-created" }),
+      422,
+    );
+    expect(body.message).toMatch(/never-created/);
+  });
+
+  it("answers 503 with Retry-After when the registry is unavailable, writing nothing", async () => {
+    const hub = await e2e.current.newHub();
+    await e2e.current.setFault({ mode: "unavailable" });
+    const response = await provision(hub);
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    await expectError(response, 503);
+    await e2e.current.setFault({ mode: "none" });
+    expect(await storedEvents(hub.hubId)).toEqual([]);
+  });
+
+  it("answers 404 for an unknown route", async () => {
+    await expectError(await fetch(`${e2e.current.gatewayUrl}/hubs/x/Nope`, { method: "POST" }), 404);
+  });
+
+  it("answers 429 with Retry-After past the rate limit", async () => {
+    const limited = await e2e.current.startGateway({
+      RATE_LIMIT_POINTS: "2",
+      RATE_LIMIT_WINDOW_SECONDS: "60",
+    });
+    const hub = await e2e.current.newHub();
+    const send = () =>
+      fetch(`${limited.url}/hubs/${hub.hubId}/ProvisionHub`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${service()}` },
+        body: JSON.stringify(hub),
+      });
+    expect((await send()).status).toBe(201);
+    expect((await send()).status).toBe(200);
+    const third = await send();
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+    await expectError(third, 429);
+  });
+
+  it("serves an OpenAPI 3.1 document", async () => {
+    const response = await fetch(`${e2e.current.gatewayUrl}/openapi.json`);
+    const doc = await response.json();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(
+      doc.paths["/hubs/{id}/ProvisionHub"].post.responses["201"].content["application/json"].schema,
+    ).toEqual(contractResponseSchema("201"));
+  });
+});
+
+describe("GraphQL provisionHub", () => {
+  it("gives the same outcomes as data, and shares hubs with REST", async () => {
+    const hub = await e2e.current.newHub();
+    expect((await provision(hub)).status).toBe(201);
+    const repeat = await graphql(PROVISION_MUTATION, { input: hub });
+    expect(repeat.body.data.provisionHub).toEqual({
+      __typename: "ProvisionHubSuccess",
+      success: true,
+      aggregateId: hub.hubId,
+      version: 1,
+      event: null,
+    });
+
+    const fresh = await e2e.current.newHub();
+    const created = await graphql(PROVISION_MUTATION, { input: { ...fresh, vendorName: null } });
+    expect(created.body.data.provisionHub).toMatchObject({
+      __typename: "ProvisionHubSuccess",
+      version: 1,
+      event: { type: "HubProvisioned" },
+    });
+    expect(created.body.data.provisionHub.event.data.vendorName).toBeNull();
+
+    const conflict = await graphql(PROVISION_MUTATION, { input: { ...hub, model: "OTHER" } });
+    expect(conflict.body.data.provisionHub).toMatchObject({ __typename: "ConflictError", field: "model" });
+
+    const invalid = await graphql(PROVISION_MUTATION, { input: { ...hub, thingName: "John Doe" } });
+    expect(invalid.body.data.provisionHub.__typename).toBe("ValidationError");
+    expect(invalid.body.data.provisionHub.details.map((d: { field: string }) => d.field)).toContain(
+      "thingName",
+    );
+
+    const missing = await graphql(PROVISION_MUTATION, {
+      input: { hubId: randomUUID(), serial: `S-${randomUUID()}`, model: "M", thingName: "absent" },
+    });
+    expect(missing.body.data.provisionHub).toMatchObject({
+      __typename: "ThingNotFoundError",
+      thingName: "absent",
+    });
+
+    const unreachable = await e2e.current.newHub();
+    await e2e.current.setFault({ mode: "unavailable" });
+    const down = await graphql(PROVISION_MUTATION, { input: unreachable });
+    expect(down.body.data.provisionHub.__typename).toBe("UnavailableError");
+  });
+
+  it("reports authentication failures as errors with extensions.code and the HTTP status", async () => {
+    const hub = await e2e.current.newHub();
+    const anonymous = await graphql(PROVISION_MUTATION, { input: hub }, { authorization: "" });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const user = await graphql(
+      PROVISION_MUTATION,
+      { input: hub },
+      { authorization: `Bearer ${e2e.current.token({}, { subject: "u" })}` },
+    );
+    expect(user.status).toBe(403);
+    expect(user.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const notAdmin = await graphql(HUB_QUERY, { id: hub.hubId });
+    expect(notAdmin.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+});
+
+describe("logs", () => {
+  it("never contain a credential", async () => {
+    const token = service();
+    const hub = await e2e.current.newHub();
+    await provision(hub, { headers: { Authorization: `Bearer ${token}` } });
+    await provision(hub, {
+      headers: { Authorization: "Bearer bogus.token.value", "X-API-Key": "hub_bogusbogus12_secretsecret" },
+    });
+    for (const file of [e2e.current.system.gateway.logFile, e2e.current.system.hubService.logFile]) {
+      const log = await readFile(file, "utf8");
+      expect(log).not.toContain(token);
+      expect(log).not.toContain(e2e.current.apiKey);
+      expect(log).not.toContain("bogus.token.value");
+      expect(log).not.toContain("secretsecret");
+    }
+  });
+});

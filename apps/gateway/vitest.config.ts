@@ -1,0 +1,17 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "vitest/config";
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  // graphql 16 has no "exports": Node loads its CommonJS entry for the Pothos/Yoga packages while
+  // Vite would pick the ESM one for our sources; two copies of graphql cannot share a schema.
+  resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }] },
+  test: {
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["../../packages/test-support/src/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+// An exported-but-empty variable (`FOO=`) means "not set", as shells and .env files intend.
+const optional = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+const secret = z.string().min(32, "must be at least 32 characters (a random secret)");
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|pglite:)/, "must start with postgresql://, postgres:// or pglite:")
+    .default("pglite:.data/pglite"),
+  AWS_REGION: optional(z.string().min(1)).transform((value) => value ?? "us-east-1"),
+  AWS_ENDPOINT_URL_IOT: optional(z.url()),
+  SERVICE_JWT_SECRET: optional(secret),
+  GATEWAY_JWT_SECRET: optional(secret),
+});
+
+/** Variables through which the SDK's default chain finds credentials without files or metadata. */
+const AWS_CREDENTIAL_VARIABLES = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_PROFILE",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+] as const;
+
+export type CliEnv = z.infer<typeof schema> & {
+  /** Whether the environment names AWS credentials; if not, a local endpoint gets dummy ones. */
+  readonly awsCredentialsInEnv: boolean;
+};
+
+/**
+ * The operator CLI needs far less than the server: a database URL (defaulting to the embedded one),
+ * AWS settings, and secrets only for the token commands (which fall back to the dev secrets file).
+ */
+export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid environment: ${issues.join("; ")}`);
+  }
+  return {
+    ...result.data,
+    awsCredentialsInEnv: AWS_CREDENTIAL_VARIABLES.some((name) => Boolean(source[name])),
+  };
+}

@@ -1,0 +1,90 @@
+import { isAppError, ValidationError } from "@hub/shared";
+import { Prisma } from "../generated/prisma/client.ts";
+import { type Command, UsageError } from "./command.ts";
+import { loadCliEnv } from "./env.ts";
+import { keysIssue, keysList, keysRevoke, orgsCreate } from "./keys.ts";
+import { thingsCreate, thingsDescribe, thingsList } from "./things.ts";
+import { tokensJwt, tokensService } from "./tokens.ts";
+
+/** Operator-only actions (org/key management, tokens): deliberately not exposed over any API. */
+const commands: Record<string, Record<string, Command>> = {
+  things: { create: thingsCreate, list: thingsList, describe: thingsDescribe },
+  orgs: { create: orgsCreate },
+  keys: { issue: keysIssue, revoke: keysRevoke, list: keysList },
+  tokens: { service: tokensService, jwt: tokensJwt },
+};
+
+function usage(): string {
+  const lines = Object.values(commands).flatMap((group) =>
+    Object.values(group).map((command) => `  ${command.usage}`),
+  );
+  return [
+    "usage: npm run cli -- <command> [options] [--json]",
+    "",
+    ...lines,
+    "",
+    "env: DATABASE_URL (default pglite:.data/pglite), AWS_REGION, AWS_ENDPOINT_URL_IOT,",
+    "     SERVICE_JWT_SECRET, GATEWAY_JWT_SECRET (default: .data/dev-secrets.json)",
+  ].join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [group, name, ...args] = argv;
+  if (group === undefined || group === "help" || group === "--help" || group === "-h") {
+    (group === undefined ? process.stderr : process.stdout).write(`${usage()}\n`);
+    return group === undefined ? 1 : 0;
+  }
+  const command = name === undefined ? undefined : commands[group]?.[name];
+  if (!command) {
+    fail(`unknown command '${[group, name].filter(Boolean).join(" ")}' (run with --help for the list)`);
+    return 1;
+  }
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(`usage: ${command.usage} [--json]\n`);
+    return 0;
+  }
+  try {
+    const result = await command.run({
+      env: loadCliEnv(),
+      args,
+      now: () => new Date(),
+      note: (line) => process.stderr.write(`note: ${line}\n`),
+    });
+    const json = args.includes("--json");
+    process.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.text}\n`);
+    if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
+    return 0;
+  } catch (error) {
+    fail(error instanceof UsageError ? `${error.message} (usage: ${command.usage})` : describeError(error));
+    return 1;
+  }
+}
+
+/** Operators get one actionable line; stacks and multi-line driver messages stay out of the terminal. */
+function describeError(error: unknown): string {
+  if (error instanceof ValidationError && error.details.length > 0) {
+    return `${error.message}: ${error.details.map((issue) => `${issue.field}: ${issue.message}`).join("; ")}`;
+  }
+  if (isAppError(error)) return error.message;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2021") {
+    return "the database is not migrated: run `npm run db:migrate` first";
+  }
+  if (error instanceof Error) return firstLine(error.message) || error.name;
+  return "unexpected failure";
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((line) => line.trim())
+      .find((line) => line !== "") ?? ""
+  );
+}
+
+function fail(message: string): void {
+  process.stderr.write(`error: ${message}\n`);
+}
+
+// exitCode rather than exit(): stdout is flushed and every handle has been closed by the commands.
+process.exitCode = await main(process.argv.slice(2));

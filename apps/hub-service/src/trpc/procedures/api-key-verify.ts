@@ -1,0 +1,11 @@
+import { serviceProcedure } from "../trpc.ts";
+import { apiKeyVerifyInput, apiKeyVerifyOutput } from "./api-keys.types.ts";
+
+/**
+ * The gateway resolves `X-API-Key` here: only an authenticated service may ask, and the answer is
+ * the organization principal or null, never why a key was refused.
+ */
+export const apiKeyVerifyProcedure = serviceProcedure
+  .input(apiKeyVerifyInput)
+  .output(apiKeyVerifyOutput)
+  .query(async ({ ctx, input }) => ({ principal: await ctx.apiKeys.verify(input.key) }));

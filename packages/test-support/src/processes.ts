@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { repoRoot } from "./databases.ts";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export type ServiceProcess = {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+};
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Starts one of the project's services as a real process (node + tsx), logs to a file. */
+export async function startService(options: {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  logDir: string;
+  timeoutMs?: number;
+}): Promise<ServiceProcess> {
+  const logFile = path.join(options.logDir, `${options.name}.log`);
+  const log: WriteStream = createWriteStream(logFile, { flags: "a" });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, options.entry)], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: "info", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitForHttp(`${url}${options.readyPath}`, child, options.timeoutMs ?? 60_000);
+  return {
+    name: options.name,
+    url,
+    child,
+    logFile,
+    stop: (signal = "SIGTERM") =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill(signal);
+      }),
+  };
+}
+
+export type System = {
+  readonly gateway: ServiceProcess;
+  readonly hubService: ServiceProcess;
+  readonly emulator: ServiceProcess;
+  readonly logDir: string;
+  readonly secrets: { readonly service: string; readonly gatewayJwt: string };
+  stop(): Promise<void>;
+};
+
+export const TEST_SECRETS = {
+  service: "e2e-service-secret-0123456789abcdef0123456789",
+  gatewayJwt: "e2e-gateway-jwt-secret-0123456789abcdef012345",
+};
+
+/** The whole system as a client meets it: emulator, hub-service and gateway processes. */
+export async function startSystem(options: {
+  databaseUrl: string;
+  env?: Record<string, string>;
+}): Promise<System> {
+  const logDir = await mkdtemp(path.join(os.tmpdir(), "hub-e2e-logs-"));
+  const [emulatorPort, hubPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const emulator = await startService({
+    name: "iot-registry-emulator",
+    entry: "apps/iot-registry-emulator/src/main.ts",
+    env: {
+      IOT_EMULATOR_PORT: String(emulatorPort),
+      IOT_EMULATOR_DATA_DIR: path.join(logDir, "iot-registry"),
+    },
+    port: emulatorPort,
+    readyPath: "/__emulator/health",
+    logDir,
+  });
+  const hubService = await startService({
+    name: "hub-service",
+    entry: "apps/hub-service/src/main.ts",
+    env: {
+      DATABASE_URL: options.databaseUrl,
+      HUB_SERVICE_PORT: String(hubPort),
+      SERVICE_JWT_SECRET: TEST_SECRETS.service,
+      AWS_ENDPOINT_URL_IOT: emulator.url,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      IOT_DEADLINE_MS: "1500",
+      IOT_ATTEMPT_TIMEOUT_MS: "400",
+      ...options.env,
+    },
+    port: hubPort,
+    readyPath: "/readyz",
+    logDir,
+  });
+  const gateway = await startService({
+    name: "gateway",
+    entry: "apps/gateway/src/server.ts",
+    env: {
+      HUB_SERVICE_URL: hubService.url,
+      GATEWAY_PORT: String(gatewayPort),
+      SERVICE_JWT_SECRET: TEST_SECRETS.service,
+      GATEWAY_JWT_SECRET: TEST_SECRETS.gatewayJwt,
+      API_KEY_CACHE_TTL_MS: "1000",
+      ...options.env,
+    },
+    port: gatewayPort,
+    readyPath: "/readyz",
+    logDir,
+  });
+  return {
+    gateway,
+    hubService,
+    emulator,
+    logDir,
+    secrets: TEST_SECRETS,
+    async stop() {
+      await gateway.stop();
+      await hubService.stop();
+      await emulator.stop();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const schema = z.object({
+  DATABASE_URL: z.string().default("pglite:.data/pglite"),
+  GATEWAY_PORT: port(4000),
+  HUB_SERVICE_PORT: port(4001),
+  IOT_EMULATOR_PORT: port(4566),
+  AWS_REGION: z.string().default("us-east-1"),
+  AWS_ENDPOINT_URL_IOT: z.url().optional(),
+  /** Talk to the real AWS IoT registry (standard credential chain) instead of the emulator. */
+  USE_REAL_AWS: z.stringbool().default(false),
+  SERVICE_JWT_SECRET: z.string().min(32).optional(),
+  GATEWAY_JWT_SECRET: z.string().min(32).optional(),
+});
+
+export function loadStartEnv(source: NodeJS.ProcessEnv = process.env) {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new Error(
+      `npm start: invalid environment\n${result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,207 @@
+/**
+ * `npm start`: the whole system on embedded defaults. Applies migrations, starts the IoT registry
+ * emulator, hub-service and the gateway as separate processes (each a real HTTP server), then
+ * prints what a newcomer needs to provision a first hub. Ctrl-C stops everything.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
+import jwt from "jsonwebtoken";
+import { createOrganization, issueApiKey, revokeApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
+import { loadOrCreateDevSecrets } from "../apps/hub-service/src/cli/dev-secrets.ts";
+import { createDatabase } from "../apps/hub-service/src/db/client.ts";
+import { loadStartEnv } from "./start-env.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const env = loadStartEnv();
+const children: ChildProcess[] = [];
+const DEMO_ORG = "Demo manufacturer";
+const DEMO_KEY_NAME = "npm start demo key";
+const localCredentials = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local-secret" };
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+function run(command: string, args: string[], extraEnv: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      env: { ...process.env, ...extraEnv },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(args[0] ?? command)} exited with ${code}`)),
+    );
+  });
+}
+
+function startService(name: string, entry: string, extraEnv: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: root,
+    env: { ...process.env, ...extraEnv },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  child.on("exit", (code, signal) => {
+    if (!stopping) {
+      log(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); shutting everything down`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitUntilReady(name: string, url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error("stopping");
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet: try again shortly.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} did not become ready at ${url} within ${timeoutMs / 1000}s`);
+}
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+        }),
+    ),
+  );
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+/** A fresh demo API key each start (the previous ones are revoked): keys are shown only once. */
+async function prepareDemoApiKey(databaseUrl: string): Promise<string> {
+  const db = await createDatabase({ url: databaseUrl });
+  try {
+    const { prisma } = db;
+    const org =
+      (await prisma.organization.findUnique({ where: { name: DEMO_ORG } })) ??
+      (await createOrganization(prisma, DEMO_ORG));
+    const now = new Date();
+    const previous = await prisma.apiKey.findMany({
+      where: { organizationId: org.id, name: DEMO_KEY_NAME, revokedAt: null },
+    });
+    for (const key of previous) await revokeApiKey(prisma, key.id, now);
+    const issued = await issueApiKey(prisma, {
+      organizationId: org.id,
+      name: DEMO_KEY_NAME,
+      permissions: ["hubs:provision", "hubs:read"],
+      now,
+    });
+    return issued.key;
+  } finally {
+    await db.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const secrets = await loadOrCreateDevSecrets(path.join(root, ".data"));
+  const databaseUrl = env.DATABASE_URL;
+  log(`Applying migrations to ${databaseUrl.startsWith("pglite:") ? databaseUrl : "PostgreSQL"} ...`);
+  await run(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), "migrate", "deploy"], {
+    DATABASE_URL: databaseUrl,
+  });
+  const apiKey = await prepareDemoApiKey(databaseUrl);
+
+  let iotEndpoint = env.AWS_ENDPOINT_URL_IOT;
+  const awsEnv: Record<string, string> = {};
+  if (!env.USE_REAL_AWS && !iotEndpoint) {
+    iotEndpoint = `http://127.0.0.1:${env.IOT_EMULATOR_PORT}`;
+    startService("iot-registry-emulator", "apps/iot-registry-emulator/src/main.ts", {
+      IOT_EMULATOR_PORT: String(env.IOT_EMULATOR_PORT),
+      IOT_EMULATOR_DATA_DIR: path.join(root, ".data/iot-registry"),
+    });
+    await waitUntilReady("IoT registry emulator", `${iotEndpoint}/__emulator/health`);
+    Object.assign(awsEnv, localCredentials);
+  }
+  if (iotEndpoint) awsEnv.AWS_ENDPOINT_URL_IOT = iotEndpoint;
+
+  const hubServiceUrl = `http://127.0.0.1:${env.HUB_SERVICE_PORT}`;
+  startService("hub-service", "apps/hub-service/src/main.ts", {
+    ...awsEnv,
+    DATABASE_URL: databaseUrl,
+    HUB_SERVICE_PORT: String(env.HUB_SERVICE_PORT),
+    SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
+  });
+  await waitUntilReady("hub-service", `${hubServiceUrl}/readyz`);
+
+  const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+  const gatewayJwtSecret = env.GATEWAY_JWT_SECRET ?? secrets.gatewayJwtSecret;
+  startService("gateway", "apps/gateway/src/server.ts", {
+    HUB_SERVICE_URL: hubServiceUrl,
+    GATEWAY_PORT: String(env.GATEWAY_PORT),
+    SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
+    GATEWAY_JWT_SECRET: gatewayJwtSecret,
+  });
+  await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
+
+  // A demo hub whose Thing exists, so the printed curl provisions it.
+  const hubId = randomUUID();
+  const thingName = `demo-hub-${hubId.slice(0, 8)}`;
+  const iot = new IoTClient({
+    region: env.AWS_REGION,
+    ...(iotEndpoint ? { endpoint: iotEndpoint } : {}),
+    ...(awsEnv.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: "local", secretAccessKey: "local-secret" } }
+      : {}),
+  });
+  await iot.send(new CreateThingCommand({ thingName }));
+  iot.destroy();
+  const token = jwt.sign({ role: "service" }, gatewayJwtSecret, {
+    algorithm: "HS256",
+    issuer: "hub-platform-dev",
+    audience: "hub-api",
+    subject: "demo-manufacturing-line",
+    expiresIn: "12h",
+  });
+  const body = JSON.stringify({
+    hubId,
+    serial: `SN-${hubId.slice(0, 8).toUpperCase()}`,
+    model: "HUB-2",
+    thingName,
+    vendorName: "Acme",
+  });
+
+  log(`
+Hub platform is running (Ctrl-C stops everything):
+  gateway       ${gatewayUrl}   GraphQL/GraphiQL: ${gatewayUrl}/graphql   OpenAPI: ${gatewayUrl}/openapi.json
+  hub-service   ${hubServiceUrl}/trpc
+  IoT registry  ${iotEndpoint ?? "AWS (standard endpoint)"}
+
+Development credentials (valid for this database; do not use in production):
+  API key (organization "${DEMO_ORG}"): ${apiKey}
+  JWT (service "demo-manufacturing-line", 12h): ${token}
+
+Provision a demo hub (its IoT Thing "${thingName}" is registered):
+curl -i -X POST "${gatewayUrl}/hubs/${hubId}/ProvisionHub" \\
+  -H "Content-Type: application/json" \\
+  -H "Authorization: Bearer ${token}" \\
+  -H "X-API-Key: ${apiKey}" \\
+  -d '${body}'
+`);
+}
+
+main().catch((error: unknown) => {
+  if (!stopping) log(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stop(1);
+});
