@@ -1,0 +1,82 @@
+import jwt from "jsonwebtoken";
+import { describe, expect, it } from "vitest";
+import {
+  type AppError,
+  ConflictError,
+  canProvision,
+  ForbiddenError,
+  fromAppErrorData,
+  mintServiceToken,
+  NotFoundError,
+  RateLimitedError,
+  ThingNotFoundError,
+  toAppErrorData,
+  UnauthenticatedError,
+  UnavailableError,
+  ValidationError,
+  verifyServiceToken,
+} from "../src/index.ts";
+
+describe("application errors", () => {
+  const samples: AppError[] = [
+    new ValidationError("bad", [{ field: "serial", message: "must not be empty" }]),
+    new UnauthenticatedError(),
+    new ForbiddenError(),
+    new NotFoundError("no hub"),
+    new ConflictError("taken", "serial"),
+    new ThingNotFoundError("thing-1"),
+    new RateLimitedError(7),
+    new UnavailableError("down", 3),
+  ];
+
+  it.each(samples.map((error) => [error.kind, error] as const))(
+    "%s survives the trip between services",
+    (_kind, error) => {
+      const rebuilt = fromAppErrorData(JSON.parse(JSON.stringify(toAppErrorData(error))));
+      expect(rebuilt).toBeInstanceOf(error.constructor);
+      expect(toAppErrorData(rebuilt)).toEqual(toAppErrorData(error));
+    },
+  );
+
+  it("maps each kind to its HTTP status", () => {
+    expect(samples.map((error) => error.httpStatus)).toEqual([400, 401, 403, 404, 409, 422, 429, 503]);
+  });
+});
+
+describe("provisioning permission", () => {
+  it.each([
+    [{ kind: "service", id: "s", permissions: [] }, true],
+    [{ kind: "admin", id: "a", permissions: [] }, true],
+    [{ kind: "organization", id: "o", permissions: ["hubs:provision"] }, true],
+    [{ kind: "organization", id: "o", permissions: ["hubs:read"] }, false],
+    [{ kind: "user", id: "u", permissions: ["hubs:provision"] }, false],
+  ] as const)("%o may provision: %s", (principal, allowed) => {
+    expect(canProvision({ ...principal, permissions: [...principal.permissions] })).toBe(allowed);
+  });
+});
+
+describe("service tokens", () => {
+  const secret = "s".repeat(40);
+
+  it("verifies a token it minted", () => {
+    expect(verifyServiceToken(`Bearer ${mintServiceToken(secret, "gateway")}`, secret)).toEqual({
+      id: "gateway",
+    });
+  });
+
+  it.each([
+    ["missing", undefined],
+    ["not bearer", `Basic ${mintServiceToken(secret, "gateway")}`],
+    ["another secret", `Bearer ${mintServiceToken("x".repeat(40), "gateway")}`],
+    [
+      "expired",
+      `Bearer ${jwt.sign({ exp: Math.floor(Date.now() / 1000) - 60 }, secret, { audience: "hub-service", issuer: "hub-platform", subject: "g" })}`,
+    ],
+    [
+      "another audience",
+      `Bearer ${jwt.sign({}, secret, { audience: "other", issuer: "hub-platform", subject: "g" })}`,
+    ],
+  ])("rejects a %s token", (_label, header) => {
+    expect(verifyServiceToken(header, secret)).toBeUndefined();
+  });
+});
