@@ -1,3 +1,4 @@
 export * from "./databases.ts";
+export * from "./inspect.ts";
 export * from "./processes.ts";
 export type {} from "./vitest-context.ts";

@@ -23,7 +23,19 @@ export type ServiceProcess = {
   readonly url: string;
   readonly child: ChildProcess;
   readonly logFile: string;
+  /** Settles when the process has exited, with how it ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+};
+
+export type ServiceOptions = {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  logDir: string;
+  timeoutMs?: number;
 };
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -43,15 +55,7 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 /** Starts one of the project's services as a real process (node + tsx), logs to a file. */
-export async function startService(options: {
-  name: string;
-  entry: string;
-  env: Record<string, string>;
-  port: number;
-  readyPath: string;
-  logDir: string;
-  timeoutMs?: number;
-}): Promise<ServiceProcess> {
+export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
   const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, options.entry)], {
@@ -61,6 +65,9 @@ export async function startService(options: {
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const url = `http://127.0.0.1:${options.port}`;
   await waitForHttp(`${url}${options.readyPath}`, child, options.timeoutMs ?? 60_000);
   return {
@@ -68,6 +75,7 @@ export async function startService(options: {
     url,
     child,
     logFile,
+    exited,
     stop: (signal = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -81,12 +89,19 @@ export async function startService(options: {
   };
 }
 
+export type ServiceName = "gateway" | "hubService" | "emulator";
+
 export type System = {
+  /** The running process of each service (a restart replaces it). */
   readonly gateway: ServiceProcess;
   readonly hubService: ServiceProcess;
   readonly emulator: ServiceProcess;
   readonly logDir: string;
   readonly secrets: { readonly service: string; readonly gatewayJwt: string };
+  /** Stops one service with `signal` (SIGTERM drains, SIGKILL is a crash) and waits for its exit. */
+  stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped service again with the same port and settings (and its data). */
+  startService(name: ServiceName): Promise<ServiceProcess>;
   stop(): Promise<void>;
 };
 
@@ -102,60 +117,78 @@ export async function startSystem(options: {
 }): Promise<System> {
   const logDir = await mkdtemp(path.join(os.tmpdir(), "hub-e2e-logs-"));
   const [emulatorPort, hubPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
-  const emulator = await startService({
-    name: "iot-registry-emulator",
-    entry: "apps/iot-registry-emulator/src/main.ts",
-    env: {
-      IOT_EMULATOR_PORT: String(emulatorPort),
-      IOT_EMULATOR_DATA_DIR: path.join(logDir, "iot-registry"),
+  const specs: Record<ServiceName, ServiceOptions> = {
+    emulator: {
+      name: "iot-registry-emulator",
+      entry: "apps/iot-registry-emulator/src/main.ts",
+      env: {
+        IOT_EMULATOR_PORT: String(emulatorPort),
+        IOT_EMULATOR_DATA_DIR: path.join(logDir, "iot-registry"),
+      },
+      port: emulatorPort,
+      readyPath: "/__emulator/health",
+      logDir,
     },
-    port: emulatorPort,
-    readyPath: "/__emulator/health",
-    logDir,
-  });
-  const hubService = await startService({
-    name: "hub-service",
-    entry: "apps/hub-service/src/main.ts",
-    env: {
-      DATABASE_URL: options.databaseUrl,
-      HUB_SERVICE_PORT: String(hubPort),
-      SERVICE_JWT_SECRET: TEST_SECRETS.service,
-      AWS_ENDPOINT_URL_IOT: emulator.url,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      IOT_DEADLINE_MS: "1500",
-      IOT_ATTEMPT_TIMEOUT_MS: "400",
-      ...options.env,
+    hubService: {
+      name: "hub-service",
+      entry: "apps/hub-service/src/main.ts",
+      env: {
+        DATABASE_URL: options.databaseUrl,
+        HUB_SERVICE_PORT: String(hubPort),
+        SERVICE_JWT_SECRET: TEST_SECRETS.service,
+        AWS_ENDPOINT_URL_IOT: `http://127.0.0.1:${emulatorPort}`,
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+        IOT_DEADLINE_MS: "1500",
+        IOT_ATTEMPT_TIMEOUT_MS: "400",
+        ...options.env,
+      },
+      port: hubPort,
+      readyPath: "/readyz",
+      logDir,
     },
-    port: hubPort,
-    readyPath: "/readyz",
-    logDir,
-  });
-  const gateway = await startService({
-    name: "gateway",
-    entry: "apps/gateway/src/server.ts",
-    env: {
-      HUB_SERVICE_URL: hubService.url,
-      GATEWAY_PORT: String(gatewayPort),
-      SERVICE_JWT_SECRET: TEST_SECRETS.service,
-      GATEWAY_JWT_SECRET: TEST_SECRETS.gatewayJwt,
-      API_KEY_CACHE_TTL_MS: "1000",
-      ...options.env,
+    gateway: {
+      name: "gateway",
+      entry: "apps/gateway/src/server.ts",
+      env: {
+        HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
+        GATEWAY_PORT: String(gatewayPort),
+        SERVICE_JWT_SECRET: TEST_SECRETS.service,
+        GATEWAY_JWT_SECRET: TEST_SECRETS.gatewayJwt,
+        API_KEY_CACHE_TTL_MS: "1000",
+        ...options.env,
+      },
+      port: gatewayPort,
+      readyPath: "/readyz",
+      logDir,
     },
-    port: gatewayPort,
-    readyPath: "/readyz",
-    logDir,
-  });
+  };
+  const running = {} as Record<ServiceName, ServiceProcess>;
+  const start = async (name: ServiceName) => {
+    running[name] = await startService(specs[name]);
+    return running[name];
+  };
+  await start("emulator");
+  await start("hubService");
+  await start("gateway");
   return {
-    gateway,
-    hubService,
-    emulator,
+    get gateway() {
+      return running.gateway;
+    },
+    get hubService() {
+      return running.hubService;
+    },
+    get emulator() {
+      return running.emulator;
+    },
     logDir,
     secrets: TEST_SECRETS,
+    stopService: (name, signal) => running[name].stop(signal),
+    startService: start,
     async stop() {
-      await gateway.stop();
-      await hubService.stop();
-      await emulator.stop();
+      await running.gateway.stop();
+      await running.hubService.stop();
+      await running.emulator.stop();
     },
   };
 }

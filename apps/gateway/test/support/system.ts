@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { promisify } from "node:util";
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
 import {
@@ -31,6 +33,8 @@ async function cli(databaseUrl: string, ...args: string[]): Promise<Record<strin
 
 export type E2E = {
   readonly system: System;
+  /** The test file's own database (what hub-service uses unless the env points it elsewhere). */
+  readonly databaseUrl: string;
   readonly gatewayUrl: string;
   readonly apiKey: string;
   readonly readOnlyApiKey: string;
@@ -42,15 +46,45 @@ export type E2E = {
     overrides?: Record<string, string>,
   ): Promise<{ hubId: string; serial: string; model: string; thingName: string; vendorName: string }>;
   /** A second gateway in front of the same hub-service, with other settings. */
-  startGateway(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  startGateway(
+    env: Record<string, string>,
+  ): Promise<{ url: string; logFile: string; stop(signal?: NodeJS.Signals): Promise<void> }>;
+  /** Marks a credential the test sent, so the end-of-file log scan looks for it too. */
+  remember(secret: string): string;
 };
 
+/** Settings for the system; a function receives the test database first (e.g. to put a proxy before it). */
+export type SystemEnv =
+  | Record<string, string>
+  | ((database: { url: string }) => Record<string, string> | Promise<Record<string, string>>);
+
+/**
+ * Every credential a test sent must be absent from every log line of every process (gateway,
+ * extra gateways, hub-service, emulator), whatever the outcome of the request.
+ */
+async function findCredentialsInLogs(logDir: string, secrets: ReadonlySet<string>): Promise<string[]> {
+  const leaks: string[] = [];
+  for (const file of (await readdir(logDir)).filter((name) => name.endsWith(".log"))) {
+    const log = await readFile(path.join(logDir, file), "utf8");
+    for (const secret of secrets) {
+      if (log.includes(secret)) leaks.push(`${file} contains a credential starting ${secret.slice(0, 12)}…`);
+    }
+  }
+  return leaks;
+}
+
 /** The real processes (emulator, hub-service, gateway) on a fresh database, for one test file. */
-export function useSystem(env: Record<string, string> = {}): { readonly current: E2E } {
+export function useSystem(env: SystemEnv = {}): { readonly current: E2E } {
   let e2e: E2E | undefined;
   let database: TestDatabase | undefined;
   let iot: IoTClient | undefined;
   const extraGateways: { stop(): Promise<void> }[] = [];
+  const sentCredentials = new Set<string>();
+  const remember = (secret: string) => {
+    // Very short values would match by chance; the scan is about real credentials.
+    if (secret.length >= 16) sentCredentials.add(secret);
+    return secret;
+  };
   beforeAll(async () => {
     database = await cloneTemplate(inject("dbTemplate"));
     // Keys are created before the services start: one PGlite directory admits one process.
@@ -59,10 +93,12 @@ export function useSystem(env: Record<string, string> = {}): { readonly current:
     const issue = async (name: string, permission: string) =>
       (await cli(url, "keys", "issue", "--org", org.id, "--name", name, "--permission", permission))
         .key as string;
-    const apiKey = await issue("e2e", "hubs:provision");
-    const readOnlyApiKey = await issue("e2e-ro", "hubs:read");
+    const apiKey = remember(await issue("e2e", "hubs:provision"));
+    const readOnlyApiKey = remember(await issue("e2e-ro", "hubs:read"));
 
-    const system = await startSystem({ databaseUrl: database.url, env });
+    const systemEnv = typeof env === "function" ? await env({ url }) : env;
+    const system = await startSystem({ databaseUrl: database.url, env: systemEnv });
+    for (const secret of Object.values(system.secrets)) remember(secret);
     const sdk = new IoTClient({
       endpoint: system.emulator.url,
       region: "us-east-1",
@@ -74,18 +110,22 @@ export function useSystem(env: Record<string, string> = {}): { readonly current:
     };
     e2e = {
       system,
+      databaseUrl: url,
       gatewayUrl: system.gateway.url,
       apiKey,
       readOnlyApiKey,
       orgId: org.id,
       token: (claims, options = {}) =>
-        jwt.sign(claims, system.secrets.gatewayJwt, {
-          algorithm: "HS256",
-          issuer: "hub-platform-dev",
-          audience: "hub-api",
-          expiresIn: "5m",
-          ...options,
-        }),
+        remember(
+          jwt.sign(claims, system.secrets.gatewayJwt, {
+            algorithm: "HS256",
+            issuer: "hub-platform-dev",
+            audience: "hub-api",
+            expiresIn: "5m",
+            ...options,
+          }),
+        ),
+      remember,
       createThing,
       async setFault(fault) {
         const response = await fetch(`${system.emulator.url}/__emulator/fault`, {
@@ -125,7 +165,7 @@ export function useSystem(env: Record<string, string> = {}): { readonly current:
           logDir: system.logDir,
         });
         extraGateways.push(gateway);
-        return { url: gateway.url, stop: () => gateway.stop() };
+        return { url: gateway.url, logFile: gateway.logFile, stop: (signal) => gateway.stop(signal) };
       },
     };
   });
@@ -134,6 +174,11 @@ export function useSystem(env: Record<string, string> = {}): { readonly current:
     for (const gateway of extraGateways) await gateway.stop();
     await e2e?.system.stop();
     await database?.drop();
+    // After the processes exit, so every log line is on disk.
+    if (e2e) {
+      const leaks = await findCredentialsInLogs(e2e.system.logDir, sentCredentials);
+      if (leaks.length > 0) throw new Error(`credentials in logs:\n${leaks.join("\n")}`);
+    }
   });
   return {
     get current() {
