@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { createServiceTokenSource } from "@hub/shared";
+import { closeServer, createServiceTokenSource, listen } from "@hub/shared";
 import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/index.ts";
 import { type GatewayEnv, splitPemKeys } from "./env.ts";
@@ -59,20 +59,7 @@ export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
   return {
     server,
     hubApi,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(env.GATEWAY_PORT, env.GATEWAY_HOST, () => {
-          const address = server.address();
-          const port = typeof address === "object" && address ? address.port : env.GATEWAY_PORT;
-          resolve(`http://${env.GATEWAY_HOST}:${port}`);
-        });
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Stop accepting; in-flight requests finish before the callback runs.
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    listen: () => listen(server, env.GATEWAY_PORT, env.GATEWAY_HOST),
+    close: () => closeServer(server),
   };
 }

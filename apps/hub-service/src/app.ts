@@ -1,3 +1,4 @@
+import { closeServer, listen } from "@hub/shared";
 import type { Logger } from "pino";
 import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createDatabase, type Database } from "./db/client.ts";
@@ -48,21 +49,10 @@ export async function createHubServiceApp(
     registry,
     hubs,
     server,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(env.HUB_SERVICE_PORT, env.HUB_SERVICE_HOST, () => {
-          const address = server.address();
-          const port = typeof address === "object" && address ? address.port : env.HUB_SERVICE_PORT;
-          resolve(`http://${env.HUB_SERVICE_HOST}:${port}`);
-        });
-      }),
+    listen: () => listen(server, env.HUB_SERVICE_PORT, env.HUB_SERVICE_HOST),
     async close() {
       // Stop accepting, let in-flight requests finish, then release the database.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       registry.close();
       if (!shared) await db.close();
     },

@@ -1,4 +1,4 @@
-import { createLogger } from "@hub/shared";
+import { createLogger, exitOnSignals } from "@hub/shared";
 import { createHubServiceApp } from "./app.ts";
 import { loadEnv } from "./env.ts";
 
@@ -7,19 +7,4 @@ const logger = createLogger("hub-service", env.LOG_LEVEL);
 const app = await createHubServiceApp(env, logger);
 const url = await app.listen();
 logger.info({ url, database: app.db.engine }, "hub-service listening");
-
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "hub-service shutting down");
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals("hub-service", logger, () => app.close());

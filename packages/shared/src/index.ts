@@ -1,5 +1,6 @@
 export * from "./errors.ts";
 export * from "./hub-schemas.ts";
+export * from "./lifecycle.ts";
 export * from "./logger.ts";
 export * from "./principal.ts";
 export * from "./service-token.ts";
