@@ -1,0 +1,138 @@
+import autocannon, { type RequestParams, type Result } from "autocannon";
+
+export const surfaces = ["baseline", "rest", "graphql", "trpc"] as const;
+export type Surface = (typeof surfaces)[number];
+
+export type Target = {
+  readonly surface: Surface;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+};
+
+/** One hub per request: unique id, serial and Thing (the Thing exists in the emulator). */
+export type HubSpec = { hubId: string; serial: string; model: string; thingName: string; vendorName: string };
+
+export const PROVISION_MUTATION =
+  "mutation Provision($input: ProvisionHubInput!) { provisionHub(input: $input) { __typename " +
+  "... on ProvisionHubSuccess { success aggregateId version event { type data { hubId serial model thingName vendorName provisionedAt } } } " +
+  "... on Error { message } } }";
+
+function request(target: Target, hub: HubSpec): RequestParams {
+  switch (target.surface) {
+    case "baseline":
+    case "rest":
+      return { path: `/hubs/${hub.hubId}/ProvisionHub`, body: JSON.stringify(hub) };
+    case "graphql":
+      return {
+        path: "/graphql",
+        body: JSON.stringify({ query: PROVISION_MUTATION, variables: { input: hub } }),
+      };
+    case "trpc":
+      // What httpBatchLink sends for one call: POST ?batch=1 with {"0": input}.
+      return {
+        path: "/trpc/hub.provision?batch=1",
+        body: JSON.stringify({
+          0: {
+            caller: {
+              principal: { kind: "service", id: "bench-line", permissions: [] },
+              requestId: hub.hubId,
+              correlationId: hub.hubId,
+              source: "trpc",
+            },
+            command: hub,
+          },
+        }),
+      };
+  }
+}
+
+/** Did this response create the hub (a first provisioning, version 1)? */
+function created(surface: Surface, status: number, body: string): boolean {
+  switch (surface) {
+    case "baseline":
+    case "rest":
+      return status === 201;
+    case "graphql":
+      // Expected failures are union members with status 200: only the success type counts.
+      return (
+        status === 200 && body.includes('"__typename":"ProvisionHubSuccess"') && body.includes('"version":1')
+      );
+    case "trpc":
+      return status === 200 && body.includes('"type":"HubProvisioned"') && body.includes('"version":1');
+  }
+}
+
+export type LoadResult = {
+  readonly requests: number;
+  readonly created: number;
+  readonly failed: number;
+  readonly socketErrors: number;
+  readonly timeouts: number;
+  readonly statusCounts: Record<string, number>;
+  readonly sampleFailure?: string;
+  readonly seconds: number;
+  readonly throughput: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly raw: Result;
+};
+
+/**
+ * Sends exactly `amount` requests over `connections` keep-alive connections. A fixed amount
+ * (rather than a duration) lets every response arrive: autocannon cuts in-flight requests at
+ * the end of a duration, and those would be stored without their 201 being counted.
+ */
+export async function runLoad(options: {
+  target: Target;
+  connections: number;
+  amount: number;
+  nextHub: () => HubSpec;
+}): Promise<LoadResult> {
+  const { target } = options;
+  let createdCount = 0;
+  let failedCount = 0;
+  let sampleFailure: string | undefined;
+  // autocannon ends a run on its next sampling tick: time the run from its own responses.
+  const started = performance.now();
+  let lastResponse = started;
+  const instance = autocannon({
+    url: target.url,
+    connections: options.connections,
+    amount: Math.max(options.amount, options.connections),
+    timeout: 30,
+    sampleInt: 100,
+    method: "POST",
+    headers: { "content-type": "application/json", ...target.headers },
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, ...request(target, options.nextHub()) }),
+        onResponse: (status, body) => {
+          lastResponse = performance.now();
+          if (created(target.surface, status, body)) createdCount++;
+          else {
+            failedCount++;
+            sampleFailure ??= `${status} ${body.slice(0, 300)}`;
+          }
+        },
+      },
+    ],
+  });
+  const raw = await instance;
+  const statusCounts: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(raw.statusCodeStats)) statusCounts[status] = Number(count);
+  const seconds = (lastResponse - started) / 1000;
+  return {
+    requests: createdCount + failedCount,
+    created: createdCount,
+    failed: failedCount,
+    socketErrors: raw.errors,
+    timeouts: raw.timeouts,
+    statusCounts,
+    ...(sampleFailure !== undefined ? { sampleFailure } : {}),
+    seconds,
+    throughput: createdCount / seconds,
+    p50: raw.latency.p50,
+    p99: raw.latency.p99,
+    raw,
+  };
+}

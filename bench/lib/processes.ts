@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { repoRoot } from "@hub/test-support";
+
+export type BenchProcess = {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  /** Resident set size now, in MB (Linux /proc). */
+  rssMb(): Promise<number | undefined>;
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts a service as a real process, like test-support's startService, with extra node flags
+ * (`--cpu-prof` is not allowed in NODE_OPTIONS, so it must go on the command line).
+ */
+export async function startProcess(options: {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  logDir: string;
+  nodeArgs?: readonly string[];
+}): Promise<BenchProcess> {
+  const logFile = path.join(options.logDir, `${options.name}.log`);
+  const log = createWriteStream(logFile, { flags: "a" });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), "--import", "tsx", path.join(repoRoot, options.entry)],
+    { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${options.name} exited early; see ${logFile}`);
+    const ok = await fetch(`${url}${options.readyPath}`, { signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`${options.name} did not become ready; see ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    name: options.name,
+    url,
+    child,
+    logFile,
+    async rssMb() {
+      if (child.pid === undefined || child.exitCode !== null) return undefined;
+      const status = await readFile(`/proc/${child.pid}/status`, "utf8").catch(() => "");
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        // Generous: a process writing its CPU profile on exit needs a moment.
+        const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}

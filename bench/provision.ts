@@ -1,0 +1,511 @@
+/**
+ * `npm run bench:provision`: ProvisionHub throughput and latency of the real system (registry
+ * emulator, hub-service, gateway as processes on a fresh PostgreSQL database) against a bare
+ * node:http + pg baseline doing the same work, measured side by side in one invocation.
+ * Flags: see `--help`. Results: a table on stdout and bench/results/<timestamp>.json.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { mintServiceToken } from "@hub/shared";
+import { freePort, migrateDeploy, repoRoot } from "@hub/test-support";
+import jwt from "jsonwebtoken";
+import pg from "pg";
+import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
+import { createDatabase } from "../apps/hub-service/src/db/client.ts";
+import { type HubSpec, type LoadResult, runLoad, type Surface, surfaces, type Target } from "./lib/load.ts";
+import { type BenchProcess, startProcess } from "./lib/processes.ts";
+import { formatProfile, type ProfileSummary, profilesIn, summariseProfile } from "./lib/profile.ts";
+import { thingName, writeThingPool } from "./lib/things.ts";
+
+const HELP = `npm run bench:provision -- [flags]
+  --duration <s>        measured seconds per cell (default 10)
+  --warmup <s>          warm-up seconds per cell (default 3)
+  --concurrency <list>  connections per cell (default 1,16,64)
+  --surfaces <list>     rest,graphql,trpc (default all three; the baseline always runs)
+  --rounds <n>          repeat the whole matrix n times; the table shows medians (default 1)
+  --long                RSS mode: 60 s at c=64 on rest and graphql, RSS sampled every 5 s
+  --profile             run hub-service and gateway with --cpu-prof and summarise self time
+  --baseline-mode <m>   tx (BEGIN, 2 INSERTs, COMMIT; default) or cte (one statement)
+  --max-rate <n>        req/s bound used to size the pre-created Thing pool (default 2500)
+  --env KEY=VALUE       extra environment for hub-service and gateway (repeatable)
+  --database-url <url>  PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres)
+  --keep-db             do not drop the bench database at the end`;
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    concurrency: { type: "string" },
+    surfaces: { type: "string" },
+    rounds: { type: "string" },
+    long: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    "baseline-mode": { type: "string", default: "tx" },
+    "max-rate": { type: "string", default: "2500" },
+    env: { type: "string", multiple: true, default: [] },
+    "database-url": { type: "string" },
+    "keep-db": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+
+const list = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+const config = {
+  duration: Number(flags.duration ?? (flags.long ? 60 : 10)),
+  warmup: Number(flags.warmup ?? 3),
+  concurrency: list(flags.concurrency ?? (flags.long ? "64" : "1,16,64")).map(Number),
+  surfaces: list(flags.surfaces ?? (flags.long ? "rest,graphql" : "rest,graphql,trpc")) as Surface[],
+  rounds: Number(flags.rounds ?? 1),
+  long: flags.long,
+  profile: flags.profile,
+  baselineMode: flags["baseline-mode"] === "cte" ? "cte" : "tx",
+  maxRate: Number(flags["max-rate"]),
+  env: Object.fromEntries(
+    flags.env.map((pair) => {
+      const at = pair.indexOf("=");
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  ) as Record<string, string>,
+  serverUrl:
+    flags["database-url"] ??
+    process.env.BENCH_DATABASE_URL ??
+    "postgresql://postgres@127.0.0.1:5432/postgres",
+};
+for (const surface of config.surfaces) {
+  if (!surfaces.includes(surface) || surface === "baseline") throw new Error(`unknown surface ${surface}`);
+}
+const cellSurfaces: Surface[] = config.long ? config.surfaces : ["baseline", ...config.surfaces];
+
+const SECRETS = {
+  service: `bench-service-secret-${randomBytes(16).toString("hex")}`,
+  gatewayJwt: `bench-gateway-jwt-secret-${randomBytes(16).toString("hex")}`,
+};
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function gitRevision(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot }).toString().trim();
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot });
+    return { commit, dirty: status.length > 0 };
+  } catch {
+    return { commit: "unknown", dirty: false };
+  }
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: config.serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(config.serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+type Cell = {
+  round: number;
+  surface: Surface;
+  connections: number;
+  measured: Omit<LoadResult, "raw">;
+  /** Probe, warm-up and measured requests together. */
+  createdTotal: number;
+  storedEvents: number;
+  storedHubs: number;
+  failedTotal: number;
+};
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
+  const resultsDir = path.join(repoRoot, "bench/results");
+  const runDir = path.join(resultsDir, `${stamp}-run`);
+  await mkdir(runDir, { recursive: true });
+  const processes: BenchProcess[] = [];
+  const dbName = `hub_bench_${randomBytes(5).toString("hex")}`;
+  let admin: pg.Client | undefined;
+  let dbCreated = false;
+
+  let stopping = false;
+  const cleanup = async () => {
+    await admin?.end().catch(() => undefined);
+    for (const proc of [...processes].reverse()) await proc.stop();
+    if (dbCreated && !flags["keep-db"]) await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  };
+  process.once("SIGINT", () => {
+    if (stopping) return;
+    stopping = true;
+    log("interrupted: stopping processes and dropping the database");
+    cleanup().finally(() => process.exit(130));
+  });
+
+  try {
+    // A fresh database, migrated with the standard CLI like the tests' template.
+    await adminQuery(`CREATE DATABASE ${dbName}`);
+    dbCreated = true;
+    const url = databaseUrl(dbName);
+    log(`database ${dbName}: migrating`);
+    await migrateDeploy(url);
+
+    // The seed's samples send both a JWT and an API key: so does the bench.
+    const setup = await createDatabase({ url });
+    const org = await createOrganization(setup.prisma, `Bench org ${randomUUID()}`);
+    const { key: apiKey } = await issueApiKey(setup.prisma, {
+      organizationId: org.id,
+      name: "bench",
+      permissions: ["hubs:provision"],
+      now: new Date(),
+    });
+    await setup.close();
+
+    const cellSeconds = config.duration + config.warmup + 2;
+    const poolSize = Math.ceil(cellSeconds * config.maxRate);
+    log(`writing ${poolSize} Things for the registry emulator`);
+    const emulatorDir = path.join(runDir, "iot-registry");
+    await writeThingPool(emulatorDir, poolSize);
+
+    const profileDir = (name: string) => path.join(runDir, "profiles", name);
+    const profileArgs = (name: string) =>
+      config.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir(name)}`] : [];
+    const production = { NODE_ENV: "production", LOG_LEVEL: "info" };
+    const [emulatorPort, hubPort, gatewayPort, baselinePort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    log("starting registry emulator, hub-service, gateway and baseline");
+    const emulator = await startProcess({
+      name: "iot-registry-emulator",
+      entry: "apps/iot-registry-emulator/src/main.ts",
+      env: { ...production, IOT_EMULATOR_PORT: String(emulatorPort), IOT_EMULATOR_DATA_DIR: emulatorDir },
+      port: emulatorPort,
+      readyPath: "/__emulator/health",
+      logDir: runDir,
+    });
+    processes.push(emulator);
+    const aws = {
+      AWS_ENDPOINT_URL_IOT: emulator.url,
+      AWS_ACCESS_KEY_ID: "bench",
+      AWS_SECRET_ACCESS_KEY: "bench",
+    };
+    const hubService = await startProcess({
+      name: "hub-service",
+      entry: "apps/hub-service/src/main.ts",
+      env: {
+        ...production,
+        ...aws,
+        DATABASE_URL: url,
+        HUB_SERVICE_PORT: String(hubPort),
+        SERVICE_JWT_SECRET: SECRETS.service,
+        ...config.env,
+      },
+      port: hubPort,
+      readyPath: "/readyz",
+      logDir: runDir,
+      nodeArgs: profileArgs("hub-service"),
+    });
+    processes.push(hubService);
+    const gateway = await startProcess({
+      name: "gateway",
+      entry: "apps/gateway/src/server.ts",
+      env: {
+        ...production,
+        HUB_SERVICE_URL: hubService.url,
+        GATEWAY_PORT: String(gatewayPort),
+        SERVICE_JWT_SECRET: SECRETS.service,
+        GATEWAY_JWT_SECRET: SECRETS.gatewayJwt,
+        // The limiter still runs on every request; the bench just must not be throttled.
+        RATE_LIMIT_POINTS: "1000000000",
+        ...config.env,
+      },
+      port: gatewayPort,
+      readyPath: "/readyz",
+      logDir: runDir,
+      nodeArgs: profileArgs("gateway"),
+    });
+    processes.push(gateway);
+    const baseline = await startProcess({
+      name: "baseline",
+      entry: "bench/baseline-server.ts",
+      env: {
+        ...production,
+        BASELINE_PORT: String(baselinePort),
+        DATABASE_URL: url,
+        AWS_ENDPOINT_URL_IOT: emulator.url,
+        BASELINE_MODE: config.baselineMode,
+      },
+      port: baselinePort,
+      readyPath: "/healthz",
+      logDir: runDir,
+    });
+    processes.push(baseline);
+
+    const token = jwt.sign({ role: "service" }, SECRETS.gatewayJwt, {
+      algorithm: "HS256",
+      issuer: "hub-platform-dev",
+      audience: "hub-api",
+      subject: "bench-line",
+      expiresIn: "12h",
+    });
+    const edgeHeaders = { authorization: `Bearer ${token}`, "x-api-key": apiKey };
+    const targets: Record<Surface, Target> = {
+      baseline: { surface: "baseline", url: baseline.url, headers: {} },
+      rest: { surface: "rest", url: gateway.url, headers: edgeHeaders },
+      graphql: { surface: "graphql", url: gateway.url, headers: edgeHeaders },
+      trpc: {
+        surface: "trpc",
+        url: hubService.url,
+        headers: { authorization: `Bearer ${mintServiceToken(SECRETS.service, "bench", 12 * 3600)}` },
+      },
+    };
+
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const countRows = async () => {
+      const { rows } = await admin!.query<{ events: string; hubs: string }>(
+        "SELECT (SELECT count(*) FROM hub_events) AS events, (SELECT count(*) FROM hubs) AS hubs",
+      );
+      return { events: Number(rows[0]?.events), hubs: Number(rows[0]?.hubs) };
+    };
+
+    const rssSamples: { at: number; label: string; rss: Record<string, number | undefined> }[] = [];
+    const sampleRss = async (label: string) => {
+      const rss: Record<string, number | undefined> = {};
+      for (const proc of processes) rss[proc.name] = await proc.rssMb();
+      rssSamples.push({ at: Math.round((Date.now() - startedAt.getTime()) / 1000), label, rss });
+      return rss;
+    };
+
+    const cells: Cell[] = [];
+    let cellNumber = 0;
+    for (let round = 1; round <= config.rounds; round++) {
+      for (const connections of config.concurrency) {
+        for (const surface of cellSurfaces) {
+          if (stopping) return;
+          cellNumber++;
+          // Every cell starts from empty tables, so Things (and table sizes) are the same for all.
+          await admin.query("TRUNCATE hub_events, hubs");
+          let index = 0;
+          const tag = `${cellNumber}-${randomBytes(3).toString("hex")}`;
+          const nextHub = (): HubSpec => {
+            const i = index++;
+            return {
+              hubId: randomUUID(),
+              serial: `SN-${tag}-${i}`,
+              model: "HUB-2",
+              thingName: thingName(i % poolSize),
+              vendorName: "Acme",
+            };
+          };
+          const target = targets[surface];
+          const label = `${surface} c=${connections}${config.rounds > 1 ? ` round ${round}` : ""}`;
+          // Probe for the rate, warm up for `warmup` seconds, then measure for about `duration`.
+          const probe = await runLoad({
+            target,
+            connections,
+            amount: Math.max(40, connections * 4),
+            nextHub,
+          });
+          const warm = await runLoad({
+            target,
+            connections,
+            amount: Math.round(Math.max(probe.throughput, 1) * config.warmup),
+            nextHub,
+          });
+          let amount = Math.round(Math.max(warm.throughput, 1) * config.duration);
+          const left = poolSize - index;
+          if (amount > left) {
+            log(`  ${label}: only ${left} Things left in the pool; raise --max-rate`);
+            amount = left;
+          }
+          const sampler = config.long
+            ? setInterval(() => void sampleRss(`${label} running`), 5000)
+            : undefined;
+          const measured = await runLoad({ target, connections, amount, nextHub });
+          if (sampler) clearInterval(sampler);
+          const stored = await countRows();
+          const createdTotal = probe.created + warm.created + measured.created;
+          const failedTotal =
+            probe.failed +
+            warm.failed +
+            measured.failed +
+            probe.socketErrors +
+            warm.socketErrors +
+            measured.socketErrors;
+          const { raw: _raw, ...summary } = measured;
+          cells.push({
+            round,
+            surface,
+            connections,
+            measured: summary,
+            createdTotal,
+            storedEvents: stored.events,
+            storedHubs: stored.hubs,
+            failedTotal,
+          });
+          log(
+            `  ${label.padEnd(22)} ${measured.throughput.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p99 ${measured.p99} ms  ` +
+              `errors ${measured.failed + measured.socketErrors}  stored ${stored.events}/${createdTotal}` +
+              (measured.sampleFailure ? `  first failure: ${measured.sampleFailure}` : ""),
+          );
+          if (config.long) log(`    rss ${JSON.stringify(await sampleRss(`${label} end`))}`);
+        }
+      }
+    }
+
+    const rss = await sampleRss("end");
+    for (const proc of [...processes].reverse()) await proc.stop();
+    processes.length = 0;
+
+    const profiles: Record<string, ProfileSummary[]> = {};
+    if (config.profile) {
+      for (const name of ["hub-service", "gateway"]) {
+        profiles[name] = await Promise.all(
+          (await profilesIn(profileDir(name))).map((f) => summariseProfile(f)),
+        );
+      }
+    }
+
+    const report = buildReport(cells);
+    const output = {
+      startedAt: startedAt.toISOString(),
+      git: gitRevision(),
+      node: process.version,
+      config: { ...config, serverUrl: undefined, thingPool: poolSize },
+      summary: report.rows,
+      rss,
+      rssSamples,
+      checks: report.checks,
+      profiles,
+      cells,
+      logs: runDir,
+    };
+    const jsonFile = path.join(resultsDir, `${stamp}.json`);
+    await writeFile(jsonFile, `${JSON.stringify(output, null, 2)}\n`);
+
+    process.stdout.write(`\n${report.table}\n\n`);
+    process.stdout.write(
+      `RSS at the end (MB): ${Object.entries(rss)
+        .map(([name, mb]) => `${name} ${mb ?? "?"}`)
+        .join(", ")}\n`,
+    );
+    process.stdout.write(`${report.checkLine}\n`);
+    for (const [name, summaries] of Object.entries(profiles)) {
+      for (const summary of summaries) process.stdout.write(`\n${formatProfile(name, summary)}\n`);
+    }
+    process.stdout.write(
+      `\nJSON: ${path.relative(repoRoot, jsonFile)}   logs: ${path.relative(repoRoot, runDir)}\n`,
+    );
+    if (!report.ok) process.exitCode = 1;
+  } finally {
+    if (!stopping) await cleanup();
+  }
+}
+
+type Row = {
+  surface: Surface;
+  connections: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  throughputRatio?: number;
+  p99Ratio?: number;
+};
+
+function buildReport(cells: Cell[]) {
+  const rows: Row[] = [];
+  const concurrencies = [...new Set(cells.map((cell) => cell.connections))];
+  for (const connections of concurrencies) {
+    const base = cells.filter((cell) => cell.surface === "baseline" && cell.connections === connections);
+    const baseThroughput = base.length ? median(base.map((c) => c.measured.throughput)) : undefined;
+    const baseP99 = base.length ? median(base.map((c) => c.measured.p99)) : undefined;
+    for (const surface of cellSurfaces) {
+      const mine = cells.filter((cell) => cell.surface === surface && cell.connections === connections);
+      if (mine.length === 0) continue;
+      const throughput = median(mine.map((c) => c.measured.throughput));
+      const p99 = median(mine.map((c) => c.measured.p99));
+      rows.push({
+        surface,
+        connections,
+        throughput,
+        p50: median(mine.map((c) => c.measured.p50)),
+        p99,
+        errors: mine.reduce((sum, c) => sum + c.measured.failed + c.measured.socketErrors, 0),
+        ...(baseThroughput ? { throughputRatio: throughput / baseThroughput } : {}),
+        ...(baseP99 ? { p99Ratio: p99 / baseP99 } : {}),
+      });
+    }
+  }
+  const header = ["surface", "c", "req/s", "p50 ms", "p99 ms", "errors", "req/s ÷ base", "p99 ÷ base"];
+  const body = rows.map((row) => [
+    row.surface,
+    String(row.connections),
+    row.throughput.toFixed(0),
+    row.p50.toFixed(1),
+    row.p99.toFixed(1),
+    String(row.errors),
+    row.throughputRatio === undefined ? "-" : `${row.throughputRatio.toFixed(2)}×`,
+    row.p99Ratio === undefined ? "-" : `${row.p99Ratio.toFixed(2)}×`,
+  ]);
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...body.map((line) => line[i]?.length ?? 0)),
+  );
+  const format = (line: string[]) =>
+    `| ${line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  const table = [
+    format(header),
+    `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+    ...body.map(format),
+  ].join("\n");
+
+  const created = cells.reduce((sum, cell) => sum + cell.createdTotal, 0);
+  const events = cells.reduce((sum, cell) => sum + cell.storedEvents, 0);
+  const mismatched = cells.filter(
+    (cell) => cell.storedEvents !== cell.createdTotal || cell.storedHubs !== cell.createdTotal,
+  );
+  const failed = cells.reduce((sum, cell) => sum + cell.failedTotal, 0);
+  const ok = mismatched.length === 0 && failed === 0;
+  const checkLine =
+    `Stored events ${events} vs successful provisionings received ${created} ` +
+    `(${mismatched.length === 0 ? "match in every cell" : `MISMATCH in ${mismatched.length} cell(s)`}); ` +
+    `failed responses (warm-up included): ${failed}`;
+  return {
+    rows,
+    table,
+    checks: { created, events, mismatchedCells: mismatched.length, failed, ok },
+    checkLine,
+    ok,
+  };
+}
+
+main().catch((error: unknown) => {
+  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
