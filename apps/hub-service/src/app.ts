@@ -1,6 +1,7 @@
 import { closeServer, listen } from "@hub/shared";
 import type { Logger } from "pino";
 import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
+import { createBulkhead } from "./bulkhead.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import type { HubServiceEnv } from "./env.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
@@ -32,7 +33,16 @@ export async function createHubServiceApp(
     attemptTimeoutMs: env.IOT_ATTEMPT_TIMEOUT_MS,
     maxAttempts: env.IOT_MAX_ATTEMPTS,
   });
-  const hubs = createHubService({ db, registry });
+  const service = createHubService({ db, registry });
+  const admission = createBulkhead({
+    concurrency: env.PROVISION_CONCURRENCY,
+    queueTimeoutMs: env.PROVISION_QUEUE_TIMEOUT_MS,
+    maxQueue: env.PROVISION_MAX_QUEUE,
+  });
+  const hubs: HubService = {
+    ...service,
+    provision: (body, context) => admission.run(() => service.provision(body, context)),
+  };
   const server = createHubServiceServer({
     hubs,
     apiKeys: createApiKeyVerifier(db.prisma),

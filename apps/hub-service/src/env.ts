@@ -18,6 +18,11 @@ const schema = z.object({
   IOT_ATTEMPT_TIMEOUT_MS: positive(1000),
   IOT_MAX_ATTEMPTS: positive(3),
   REQUEST_TIMEOUT_MS: positive(10_000),
+  /** Provisionings running at once per instance; more wait in line (see bulkhead.ts). */
+  PROVISION_CONCURRENCY: positive(32),
+  /** Longest wait in that line before a 503; below the gateway's HUB_SERVICE_TIMEOUT_MS. */
+  PROVISION_QUEUE_TIMEOUT_MS: positive(5_000),
+  PROVISION_MAX_QUEUE: positive(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -1,7 +1,8 @@
 import { type AppError, isAppError, UnavailableError } from "@hub/shared";
 import { Prisma } from "./generated/prisma/client.ts";
 
-const unreachableCodes = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+// P2028: no pool connection to start a transaction within `maxWait` (overload, not a bug).
+const unreachableCodes = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
 const networkErrorCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P03"]);
 
 /**

@@ -1,0 +1,66 @@
+import { UnavailableError } from "@hub/shared";
+
+export type BulkheadOptions = {
+  /** Operations allowed to run at once; the rest wait in line. */
+  readonly concurrency: number;
+  /** How long one may wait for its turn before it is refused (503), having done nothing. */
+  readonly queueTimeoutMs: number;
+  /** Longest line; past it a caller is refused at once. */
+  readonly maxQueue: number;
+};
+
+export type Bulkhead = {
+  run<T>(operation: () => Promise<T>): Promise<T>;
+  readonly active: () => number;
+  readonly queued: () => number;
+};
+
+/**
+ * Admission control for provisioning. Without it a burst starts every IoT lookup and every
+ * transaction at once: lookups queue behind a few sockets and blow their deadline, transactions
+ * queue for a pool connection past Prisma's `maxWait`, and a burst that the service could absorb
+ * in seconds turns into a wave of 503s and 500s. With it, work beyond `concurrency` waits its turn
+ * before touching any dependency, so deadlines measure the dependency, not our own queue; a caller
+ * that cannot be served in time is refused before anything is written.
+ */
+export function createBulkhead(options: BulkheadOptions): Bulkhead {
+  let active = 0;
+  const waiting: { start: () => void; timer: NodeJS.Timeout }[] = [];
+
+  const release = () => {
+    active--;
+    const next = waiting.shift();
+    if (next) {
+      clearTimeout(next.timer);
+      next.start();
+    }
+  };
+
+  return {
+    active: () => active,
+    queued: () => waiting.length,
+    run<T>(operation: () => Promise<T>): Promise<T> {
+      const execute = () => {
+        active++;
+        return operation().finally(release);
+      };
+      if (active < options.concurrency) return execute();
+      if (waiting.length >= options.maxQueue) return Promise.reject(busy());
+      return new Promise<T>((resolve, reject) => {
+        const entry = {
+          start: () => execute().then(resolve, reject),
+          timer: setTimeout(() => {
+            const index = waiting.indexOf(entry);
+            if (index >= 0) waiting.splice(index, 1);
+            reject(busy());
+          }, options.queueTimeoutMs),
+        };
+        waiting.push(entry);
+      });
+    },
+  };
+}
+
+function busy(): UnavailableError {
+  return new UnavailableError("The hub service is busy. Please retry later", 1);
+}
