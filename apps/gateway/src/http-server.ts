@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { HubApi } from "./hub-api.ts";
 import type { withRateLimit } from "./rate-limit.ts";
 import { BodyTooLargeError, UnsupportedMediaTypeError } from "./rest/body.ts";
+import { hubStatusRoute } from "./rest/hub-status.ts";
 import { openApiDocument } from "./rest/openapi.ts";
 import { provisionHubRoute } from "./rest/provision-hub.ts";
 import { sendAppError, sendError, sendInternalError, sendJson } from "./rest/responses.ts";
@@ -22,6 +23,7 @@ export type GatewayServerOptions = {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const PROVISION_ROUTE = /^\/hubs\/([^/]+)\/ProvisionHub\/?$/;
+const STATUS_ROUTE = /^\/hubs\/([^/]+)\/status\/?$/;
 const requestIds = new WeakMap<IncomingMessage, string>();
 
 export function requestIdOf(req: IncomingMessage): string {
@@ -67,6 +69,18 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
           options.authenticate(credentials, clientIp(req)),
       };
       return provisionHubRoute(deps, req, res, decodeURIComponent(provision[1] ?? ""), requestId);
+    }
+    const status = STATUS_ROUTE.exec(url.pathname);
+    if (status) {
+      if (req.method !== "GET") {
+        return sendError(res, 405, "Method Not Allowed", "Use GET for this route", {}, { allow: "GET" });
+      }
+      const deps = {
+        hubApi: options.hubApi,
+        authenticate: (credentials: Parameters<GatewayServerOptions["authenticate"]>[0]) =>
+          options.authenticate(credentials, clientIp(req)),
+      };
+      return hubStatusRoute(deps, req, res, decodeURIComponent(status[1] ?? ""), requestId);
     }
     sendError(res, 404, "Not Found", "No such route");
   }

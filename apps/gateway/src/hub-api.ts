@@ -7,9 +7,16 @@ import {
 import {
   type AppError,
   canProvision,
+  canReadHubStatus,
+  type EventConnection,
+  type EventFeedOrder,
   ForbiddenError,
+  type HubConnection,
+  type HubListFilter,
+  type HubListOrder,
   type HubView,
   isAdmin,
+  type PageArgs,
   type Principal,
   type ProvisionHubBody,
   type ProvisionHubResult,
@@ -33,11 +40,20 @@ export type HubApi = {
   verifyApiKey(key: string): Promise<Principal | null>;
   hubById(call: CallContext, hubId: string): Promise<HubView | null>;
   hubBySerial(call: CallContext, serial: string): Promise<HubView | null>;
+  hubs(
+    call: CallContext,
+    query: { filter?: HubListFilter | undefined; orderBy?: HubListOrder | undefined; page: PageArgs },
+  ): Promise<HubConnection>;
   hubEvents(
     call: CallContext,
     hubId: string,
-    page: { fromVersion: number; limit: number },
-  ): Promise<RecordedEventView[]>;
+    query: { types?: string[] | undefined; fromVersion?: number | undefined; page: PageArgs },
+  ): Promise<EventConnection>;
+  /** The last event of each hub; one call for a whole page (see `Hub.lastEvent`). */
+  lastEvents(call: CallContext, hubIds: readonly string[]): Promise<RecordedEventView[]>;
+  eventFeed(call: CallContext, query: { order?: EventFeedOrder; page: PageArgs }): Promise<EventConnection>;
+  /** `GET /hubs/{id}/status`: admins, services and organizations with `hubs:read`. */
+  hubStatus(call: CallContext, hubId: string): Promise<HubView | null>;
   readonly client: HubServiceClient;
 };
 
@@ -108,10 +124,31 @@ export function createHubApi(options: {
         client.hub.bySerial.query({ caller: toRequestContext(callContext), serial }),
       );
     },
-    hubEvents(callContext, hubId, page) {
+    hubs(callContext, query) {
       return asAdmin(callContext, () =>
-        client.hub.events.query({ caller: toRequestContext(callContext), hubId, ...page }),
+        client.hub.list.query({ caller: toRequestContext(callContext), ...query }),
       );
+    },
+    hubEvents(callContext, hubId, query) {
+      return asAdmin(callContext, () =>
+        client.hub.events.query({ caller: toRequestContext(callContext), hubId, ...query }),
+      );
+    },
+    lastEvents(callContext, hubIds) {
+      return asAdmin(callContext, () =>
+        client.hub.lastEvents.query({ caller: toRequestContext(callContext), hubIds: [...hubIds] }),
+      );
+    },
+    eventFeed(callContext, query) {
+      return asAdmin(callContext, () =>
+        client.events.feed.query({ caller: toRequestContext(callContext), ...query }),
+      );
+    },
+    hubStatus(callContext, hubId) {
+      if (!canReadHubStatus(callContext.principal)) {
+        return Promise.reject<HubView | null>(new ForbiddenError("This caller may not read hubs"));
+      }
+      return call(() => client.hub.status.query({ caller: toRequestContext(callContext), hubId }));
     },
     async verifyApiKey(key) {
       const { principal } = await call(() => client.apiKeys.verify.query({ key }));

@@ -53,11 +53,11 @@ const PROVISION_MUTATION = /* GraphQL */ `
   }`;
 
 const HUB_QUERY = /* GraphQL */ `
-  query Hub($id: ID!) { hub(id: $id) { id serial status version events { type version metadata } } }`;
+  query Hub($id: ID!) { hub(id: $id) { id serial status version events { edges { node { type version metadata } } } } }`;
 
 async function storedEvents(hubId: string) {
   const { body } = await graphql(HUB_QUERY, { id: hubId }, { authorization: `Bearer ${admin()}` });
-  return body.data?.hub?.events ?? [];
+  return body.data?.hub?.events.edges.map((edge: { node: unknown }) => edge.node) ?? [];
 }
 
 async function expectError(response: Response, status: number) {

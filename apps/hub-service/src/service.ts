@@ -1,4 +1,6 @@
 import type {
+  EventConnection,
+  HubConnection,
   HubView,
   ProvisionHubBody,
   ProvisionHubResult,
@@ -6,16 +8,29 @@ import type {
   RequestContext,
 } from "@hub/shared";
 import type { Database } from "./db/client.ts";
-import { EventStore, type RecordedEvent } from "./event-store/event-store.ts";
+import { EventStore } from "./event-store/event-store.ts";
 import { handleProvisionHub } from "./hub/provision-hub.ts";
 import { toHubView } from "./hub/read-model.ts";
 import type { IotRegistry } from "./iot/iot-registry.ts";
+import {
+  type EventFeedQuery,
+  eventFeed,
+  type HubEventsQuery,
+  hubEvents,
+  lastEvents,
+} from "./queries/event-reads.ts";
+import { type HubListQuery, listHubs } from "./queries/hub-list.ts";
 
 export type HubService = {
   provision(body: ProvisionHubBody, context: RequestContext): Promise<ProvisionHubResult>;
   byId(hubId: string): Promise<HubView | null>;
   bySerial(serial: string): Promise<HubView | null>;
-  events(hubId: string, options: { fromVersion: number; limit: number }): Promise<RecordedEventView[]>;
+  /** Admin dashboard reads: keyset pages, one SQL statement each. */
+  list(query: HubListQuery): Promise<HubConnection>;
+  events(query: HubEventsQuery): Promise<EventConnection>;
+  /** The last event of each given hub (hubs without events are absent): one statement for a page. */
+  lastEvents(hubIds: readonly string[]): Promise<RecordedEventView[]>;
+  feed(query: EventFeedQuery): Promise<EventConnection>;
 };
 
 export type HubServiceDeps = {
@@ -23,18 +38,6 @@ export type HubServiceDeps = {
   readonly registry: IotRegistry;
   readonly now?: () => number;
 };
-
-export function toEventView(event: RecordedEvent): RecordedEventView {
-  return {
-    position: event.position.toString(),
-    streamId: event.streamId,
-    version: event.version,
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt.getTime(),
-  };
-}
 
 /** The application service: what procedures call. Holds no transport concerns. */
 export function createHubService(deps: HubServiceDeps): HubService {
@@ -51,19 +54,9 @@ export function createHubService(deps: HubServiceDeps): HubService {
       const row = await prisma.hub.findUnique({ where: { serial } });
       return row ? toHubView(row) : null;
     },
-    async events(hubId, { fromVersion, limit }) {
-      const rows = await prisma.hubEvent.findMany({
-        where: { streamId: hubId, version: { gte: fromVersion } },
-        orderBy: { version: "asc" },
-        take: limit,
-      });
-      return rows.map((row) =>
-        toEventView({
-          ...row,
-          data: row.data as Record<string, unknown>,
-          metadata: row.metadata as Record<string, unknown>,
-        }),
-      );
-    },
+    list: (query) => listHubs(prisma, query),
+    events: (query) => hubEvents(prisma, query),
+    lastEvents: (hubIds) => lastEvents(prisma, hubIds),
+    feed: (query) => eventFeed(prisma, query),
   };
 }

@@ -198,7 +198,7 @@ describe("hub.provision over HTTP", () => {
     });
     expect(await system.current.client.hub.bySerial.query({ serial: command.serial })).toEqual(byId);
     const events = await system.current.client.hub.events.query({ hubId: command.hubId });
-    expect(events.map((e) => [e.type, e.version])).toEqual([["HubProvisioned", 1]]);
+    expect(events.edges.map(({ node }) => [node.type, node.version])).toEqual([["HubProvisioned", 1]]);
     expect(await system.current.client.hub.byId.query({ hubId: randomUUID() })).toBeNull();
   });
 });

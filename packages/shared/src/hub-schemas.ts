@@ -102,3 +102,86 @@ export const recordedEventSchema = z.object({
   recordedAt: z.number(),
 });
 export type RecordedEventView = z.infer<typeof recordedEventSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Admin reads: keyset-paginated connections. Cursors are opaque strings issued by hub-service.
+
+export const PAGE_SIZE_DEFAULT = 50;
+export const PAGE_SIZE_MAX = 100;
+export const EVENT_PAGE_SIZE_DEFAULT = 100;
+export const EVENT_PAGE_SIZE_MAX = 500;
+
+const cursorSchema = z.string().min(1).max(1024);
+const epochMsSchema = z.number().int().min(0).max(8.64e15);
+const filterText = z.string().trim().min(1).max(MAX_FIELD_LENGTH);
+
+/** Relay page arguments: `first`/`after` pages forward, `last`/`before` backward. */
+export function pageArgsSchema(max: number) {
+  return z
+    .object({
+      first: z.number().int().min(1).max(max).optional(),
+      after: cursorSchema.optional(),
+      last: z.number().int().min(1).max(max).optional(),
+      before: cursorSchema.optional(),
+    })
+    .refine(
+      (page) =>
+        !(
+          (page.first !== undefined || page.after !== undefined) &&
+          (page.last !== undefined || page.before !== undefined)
+        ),
+      {
+        error: "use first/after to page forward or last/before to page backward, not both",
+        path: ["last"],
+      },
+    );
+}
+export type PageArgs = z.infer<ReturnType<typeof pageArgsSchema>>;
+
+export const hubListFilterSchema = z.strictObject({
+  status: hubStatusSchema.optional(),
+  model: filterText.optional(),
+  vendorName: filterText.optional(),
+  /** Hubs whose serial starts with this text (byte-wise, case-sensitive). */
+  serialPrefix: filterText.optional(),
+  /** Epoch ms; `from` inclusive, `to` exclusive. */
+  provisionedAt: z.strictObject({ from: epochMsSchema.optional(), to: epochMsSchema.optional() }).optional(),
+});
+export type HubListFilter = z.infer<typeof hubListFilterSchema>;
+
+export const hubOrderFields = ["PROVISIONED_AT", "SERIAL"] as const;
+export const orderDirections = ["ASC", "DESC"] as const;
+export const hubListOrderSchema = z.strictObject({
+  field: z.enum(hubOrderFields),
+  direction: z.enum(orderDirections),
+});
+export type HubListOrder = z.infer<typeof hubListOrderSchema>;
+export const DEFAULT_HUB_ORDER: HubListOrder = { field: "PROVISIONED_AT", direction: "DESC" };
+
+export const pageInfoSchema = z.object({
+  hasNextPage: z.boolean(),
+  hasPreviousPage: z.boolean(),
+  startCursor: z.string().nullable(),
+  endCursor: z.string().nullable(),
+});
+export type PageInfo = z.infer<typeof pageInfoSchema>;
+
+function connectionSchema<T extends z.ZodType>(node: T) {
+  return z.object({ edges: z.array(z.object({ cursor: z.string(), node })), pageInfo: pageInfoSchema });
+}
+export type Connection<T> = { edges: { cursor: string; node: T }[]; pageInfo: PageInfo };
+
+export const hubConnectionSchema = connectionSchema(hubViewSchema);
+export type HubConnection = Connection<HubView>;
+export const eventConnectionSchema = connectionSchema(recordedEventSchema);
+export type EventConnection = Connection<RecordedEventView>;
+
+/** Event types are names, not free text: bounded so a filter cannot become a payload. */
+export const eventTypeSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, { error: "not an event type" });
+
+/** The global event feed: newest first for a "latest activity" view, or oldest first to follow along. */
+export const eventFeedOrders = ["NEWEST_FIRST", "OLDEST_FIRST"] as const;
+export const eventFeedOrderSchema = z.enum(eventFeedOrders);
+export type EventFeedOrder = z.infer<typeof eventFeedOrderSchema>;

@@ -50,6 +50,49 @@ const errorBody = {
   required: ["success", "error", "message"],
 };
 
+/**
+ * `GET /hubs/{id}/status`. The contract also requires orgId, siteId, isPrimary and claimedAt, but
+ * an unclaimed hub has none of them (and there is no ClaimHub yet): they are listed and described,
+ * not required, and left out of the body rather than invented.
+ */
+const hubStatus = {
+  type: "object",
+  properties: {
+    hubId: { type: "string" },
+    serial: { type: "string" },
+    model: { type: "string" },
+    thingName: { type: "string" },
+    status: { type: "string", enum: ["Provisioned", "Claimed", "Suspended", "Decommissioned"] },
+    orgId: { type: "string", description: "Owning organization; present once the hub is claimed" },
+    siteId: { type: "string", description: "Site; present once the hub is claimed" },
+    isPrimary: { type: "boolean", description: "Primary hub of its site; present once known" },
+    provisionedAt: { type: "number" },
+    claimedAt: { type: "number", description: "Epoch ms of the claim; present once the hub is claimed" },
+    online: { type: "boolean", description: "From the Thing Shadow; not reported by this backend" },
+    lastSeen: { type: "number", description: "From the Thing Shadow; not reported by this backend" },
+    version: { type: "string", description: "Firmware version; not reported by this backend" },
+    uptimeSeconds: { type: "number", description: "From the Thing Shadow; not reported by this backend" },
+  },
+  required: ["hubId", "serial", "model", "thingName", "status", "provisionedAt"],
+};
+
+/** The contract's 404 body for queries (not the command error shape). */
+const notFoundBody = {
+  type: "object",
+  properties: {
+    success: { type: "boolean" },
+    errors: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { code: { type: "number" }, message: { type: "string" } },
+        required: ["code", "message"],
+      },
+    },
+  },
+  required: ["success", "errors"],
+};
+
 const json = <S>(schema: S) => ({ "application/json": { schema } });
 const error = (description: string, headers?: Record<string, unknown>) => ({
   description,
@@ -75,7 +118,7 @@ export const openApiDocument = {
       BearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
       ApiKeyAuth: { type: "apiKey", in: "header", name: "X-API-Key" },
     },
-    schemas: { Error: errorBody, CommandResult: commandResult },
+    schemas: { Error: errorBody, CommandResult: commandResult, HubStatus: hubStatus, NotFound: notFoundBody },
   },
   security: [{ BearerAuth: [] }, { ApiKeyAuth: [] }],
   paths: {
@@ -130,6 +173,31 @@ export const openApiDocument = {
           "422": error("The AWS IoT Thing does not exist"),
           "429": error("Rate limited", retryAfter),
           "503": error("A dependency is unavailable; nothing was written", retryAfter),
+        },
+      },
+    },
+    "/hubs/{id}/status": {
+      get: {
+        operationId: "get_GetHubStatusRoute",
+        summary: "Get hub status",
+        description:
+          "One hub's state from the read model. Allowed for admins, services and organizations with hubs:read.",
+        parameters: [
+          {
+            name: "id",
+            in: "path",
+            required: true,
+            description: "Hub ID (UUID; anything else is not found)",
+            schema: { type: "string" },
+          },
+        ],
+        responses: {
+          "200": { description: "Hub status retrieved successfully", content: json(hubStatus) },
+          "401": error("Missing or invalid authentication credentials"),
+          "403": error("Authenticated but not allowed to read hubs"),
+          "404": { description: "Hub not found", content: json(notFoundBody) },
+          "429": error("Rate limited", retryAfter),
+          "503": error("A dependency is unavailable", retryAfter),
         },
       },
     },

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
@@ -15,6 +16,11 @@ export type DatabaseOptions = {
   /** `postgresql://…` for a PostgreSQL server; `pglite:<dir>` (or `pglite:memory`) for embedded PGlite. */
   readonly url: string;
   readonly poolSize?: number;
+  /**
+   * Called with every SQL statement the client sends through its driver adapter (tests count
+   * statements to prove a read is one query; Prisma's `$on("query")` does not fire with adapters).
+   */
+  readonly onStatement?: (sql: string) => void;
 };
 
 export function isPgliteUrl(url: string): boolean {
@@ -35,7 +41,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     // PGlite does not create parent directories itself.
     if (dir) await mkdir(dir, { recursive: true });
     const pglite = dir ? new PGlite(dir) : new PGlite();
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    const prisma = new PrismaClient({ adapter: observed(new PrismaPGlite(pglite), options.onStatement) });
     return {
       prisma,
       engine: "pglite",
@@ -51,12 +57,42 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     max: options.poolSize ?? 16,
     connectionTimeoutMillis: 5_000,
   });
-  const prisma = new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter: observed(adapter, options.onStatement) });
   return {
     prisma,
     engine: "postgresql",
     async close() {
       await prisma.$disconnect();
     },
+  };
+}
+
+/** The adapter factory as is, or one whose connections report each statement before running it. */
+function observed(
+  factory: SqlDriverAdapterFactory,
+  onStatement: ((sql: string) => void) | undefined,
+): SqlDriverAdapterFactory {
+  if (!onStatement) return factory;
+  const watch = <T extends SqlQueryable>(target: T): T =>
+    new Proxy(target, {
+      get(object, property) {
+        const value: unknown = Reflect.get(object, property, object);
+        if (typeof value !== "function") return value;
+        if (property === "queryRaw" || property === "executeRaw") {
+          return (query: SqlQuery) => {
+            onStatement(query.sql);
+            return value.call(object, query);
+          };
+        }
+        if (property === "startTransaction") {
+          return async (...args: unknown[]) => watch(await value.apply(object, args));
+        }
+        return value.bind(object);
+      },
+    });
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => watch(await factory.connect()),
   };
 }

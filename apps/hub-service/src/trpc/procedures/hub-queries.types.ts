@@ -1,4 +1,18 @@
-import { hubIdSchema, hubViewSchema, MAX_FIELD_LENGTH, recordedEventSchema } from "@hub/shared";
+import {
+  EVENT_PAGE_SIZE_MAX,
+  eventConnectionSchema,
+  eventFeedOrderSchema,
+  eventTypeSchema,
+  hubConnectionSchema,
+  hubIdSchema,
+  hubListFilterSchema,
+  hubListOrderSchema,
+  hubViewSchema,
+  MAX_FIELD_LENGTH,
+  PAGE_SIZE_MAX,
+  pageArgsSchema,
+  recordedEventSchema,
+} from "@hub/shared";
 import { z } from "zod";
 import { callerInput } from "../caller.ts";
 
@@ -9,10 +23,37 @@ export const hubBySerialInput = z.object({
 });
 export const hubOutput = hubViewSchema.nullable();
 
+/** `hub.status` (REST `GET /hubs/{id}/status`): the same view, for a wider set of callers. */
+export const hubStatusInput = hubByIdInput;
+export const hubStatusOutput = hubOutput;
+
+export const hubListInput = z.object({
+  caller: callerInput,
+  filter: hubListFilterSchema.optional(),
+  orderBy: hubListOrderSchema.optional(),
+  page: pageArgsSchema(PAGE_SIZE_MAX).default({}),
+});
+export const hubListOutput = hubConnectionSchema;
+
 export const hubEventsInput = z.object({
   caller: callerInput,
   hubId: hubIdSchema,
+  types: z.array(eventTypeSchema).max(20).optional(),
   fromVersion: z.number().int().min(1).default(1),
-  limit: z.number().int().min(1).max(500).default(100),
+  page: pageArgsSchema(EVENT_PAGE_SIZE_MAX).default({}),
 });
-export const hubEventsOutput = z.array(recordedEventSchema);
+export const hubEventsOutput = eventConnectionSchema;
+
+/** A page of hubs asks for each one's last event in one call (the gateway batches per request). */
+export const hubLastEventsInput = z.object({
+  caller: callerInput,
+  hubIds: z.array(hubIdSchema).max(PAGE_SIZE_MAX),
+});
+export const hubLastEventsOutput = z.array(recordedEventSchema);
+
+export const eventFeedInput = z.object({
+  caller: callerInput,
+  order: eventFeedOrderSchema.default("NEWEST_FIRST"),
+  page: pageArgsSchema(PAGE_SIZE_MAX).default({}),
+});
+export const eventFeedOutput = eventConnectionSchema;
