@@ -1,0 +1,193 @@
+import {
+  type EventLogInvariants,
+  eventLogInvariants,
+  type Query,
+  storedStreams,
+  testEngine,
+  withDatabase,
+} from "@hub/test-support";
+import { expect } from "vitest";
+import type { E2E } from "../support/system.ts";
+
+/** `HEAVY=1` (npm run test:heavy) runs the large variants; the default stays fast. */
+export const heavy = process.env.HEAVY === "1";
+export const onPostgres = testEngine() === "postgresql";
+export const NEEDS_POSTGRES = "needs TEST_DATABASE_URL: on PGlite the database is inside hub-service";
+
+export type Hub = { hubId: string; serial: string; model: string; thingName: string; vendorName?: string };
+
+/** An HTTP outcome; status 0 means no response at all (connection refused or cut). */
+export type Outcome = {
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+  readonly headers: Headers | undefined;
+  readonly ms: number;
+  readonly error?: string;
+};
+
+/** fetch that never throws: a transport failure becomes status 0 with the reason. */
+export async function send(url: string, init: RequestInit): Promise<Outcome> {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, init);
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return {
+      status: response.status,
+      body,
+      text,
+      headers: response.headers,
+      ms: performance.now() - started,
+    };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return {
+      status: 0,
+      body: undefined,
+      text: "",
+      headers: undefined,
+      ms: performance.now() - started,
+      error: cause?.code ?? cause?.message ?? String(error),
+    };
+  }
+}
+
+export function serviceToken(e2e: E2E, subject = "manufacturing-line-7"): string {
+  return e2e.token({ role: "service" }, { subject });
+}
+
+export function adminToken(e2e: E2E): string {
+  return e2e.token({ role: "admin" }, { subject: "admin-1" });
+}
+
+/** The seed's REST request (both credentials), as partners send it. */
+export function provisionRest(
+  e2e: E2E,
+  hub: Hub,
+  options: { gatewayUrl?: string; headers?: Record<string, string>; token?: string } = {},
+): Promise<Outcome> {
+  return send(`${options.gatewayUrl ?? e2e.gatewayUrl}/hubs/${hub.hubId}/ProvisionHub`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${options.token ?? serviceToken(e2e)}`,
+      "x-api-key": e2e.apiKey,
+      ...options.headers,
+    },
+    body: JSON.stringify(hub),
+  });
+}
+
+export async function graphql(
+  e2e: E2E,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  gatewayUrl = e2e.gatewayUrl,
+): Promise<Outcome> {
+  return send(`${gatewayUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${adminToken(e2e)}`, ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** n hubs whose IoT Things exist, created a few at a time. */
+export async function newHubs(e2e: E2E, n: number): Promise<Hub[]> {
+  return mapLimit(Array.from({ length: n }), 16, () => e2e.newHub());
+}
+
+/**
+ * Reads the database directly. On PostgreSQL while everything runs; on PGlite hub-service owns the
+ * directory, so it is stopped (drained) for the look and started again.
+ */
+export async function inspectDatabase<T>(e2e: E2E, use: (query: Query) => Promise<T>): Promise<T> {
+  if (onPostgres) return withDatabase(e2e.databaseUrl, use);
+  await e2e.system.stopService("hubService");
+  try {
+    return await withDatabase(e2e.databaseUrl, use);
+  } finally {
+    await e2e.system.startService("hubService");
+  }
+}
+
+/**
+ * The guarantee after any storm: every 201 a client received has its event and read-model row,
+ * nothing is half-written (no hub without events, no events without hub, versions 1..n), and no
+ * stream holds more than the one HubProvisioned event.
+ */
+export async function expectAcknowledgedStored(
+  e2e: E2E,
+  acknowledged: readonly Hub[],
+): Promise<EventLogInvariants & { lost: number; duplicated: number }> {
+  const { invariants, streams } = await inspectDatabase(e2e, async (query) => ({
+    invariants: await eventLogInvariants(query),
+    streams: await storedStreams(query),
+  }));
+  const lost = acknowledged.filter((hub) => streams.get(hub.hubId)?.serial !== hub.serial).length;
+  const duplicated = [...streams.values()].filter((stream) => stream.events !== 1).length;
+  expect({ ...invariants, lost, duplicated }).toMatchObject({
+    hubs: invariants.events,
+    hubsWithoutEvents: 0,
+    streamsWithoutHub: 0,
+    versionMismatches: 0,
+    gappedStreams: 0,
+    lost: 0,
+    duplicated: 0,
+  });
+  return { ...invariants, lost, duplicated };
+}
+
+/** What no response may contain: stack frames, source paths, driver or ORM internals. */
+const INTERNALS =
+  /\bat [\w$.<>]+ \(|\.(?:ts|js|mjs|cjs):\d+|node_modules|prisma|PrismaClient|ECONN|EPIPE|TypeError|ReferenceError|RangeError|SyntaxError: Unexpected token|"stack"|driverAdapter|invalid input syntax|violates|duplicate key/i;
+
+export function internalsIn(text: string): string | undefined {
+  return INTERNALS.exec(text)?.[0];
+}
+
+/**
+ * Outcomes counted by status; errors also by message, so a failing assertion says what went wrong
+ * (e.g. `{ "201": 985, "503 The AWS IoT registry is temporarily unavailable…": 15 }`).
+ */
+export function statusCounts(outcomes: readonly Outcome[]): Record<string, number> {
+  return countBy(outcomes, (o) => {
+    if (o.status === 0) return `no response (${o.error})`;
+    if (o.status < 400) return String(o.status);
+    const message = (o.body as { message?: unknown } | undefined)?.message;
+    return `${o.status} ${typeof message === "string" ? message : o.text.slice(0, 80)}`;
+  });
+}
+
+export function countBy<T>(items: readonly T[], key: (item: T) => string | number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) {
+    const k = String(key(item));
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  return counts;
+}
