@@ -25,7 +25,13 @@ export async function createHubServiceApp(
   shared?: { db: Database },
 ): Promise<HubServiceApp> {
   const db =
-    shared?.db ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
+    shared?.db ??
+    (await createDatabase({
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+    }));
   const registry = createIotRegistry({
     region: env.AWS_REGION,
     ...(env.AWS_ENDPOINT_URL_IOT ? { endpoint: env.AWS_ENDPOINT_URL_IOT } : {}),

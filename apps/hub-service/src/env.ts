@@ -11,6 +11,9 @@ const schema = z.object({
     .regex(/^(postgres(ql)?:\/\/|pglite:)/, "must start with postgresql://, postgres:// or pglite:")
     .default("pglite:.data/pglite"),
   DATABASE_POOL_SIZE: positive(16),
+  /** PostgreSQL only: connection and per-statement deadlines (a stalled database fails as 503). */
+  DATABASE_CONNECT_TIMEOUT_MS: positive(5_000),
+  DATABASE_QUERY_TIMEOUT_MS: positive(5_000),
   SERVICE_JWT_SECRET: z.string().min(32, "must be at least 32 characters (a random secret)"),
   AWS_REGION: z.string().default("us-east-1"),
   AWS_ENDPOINT_URL_IOT: z.url().optional(),

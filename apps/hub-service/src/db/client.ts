@@ -16,6 +16,14 @@ export type DatabaseOptions = {
   /** `postgresql://…` for a PostgreSQL server; `pglite:<dir>` (or `pglite:memory`) for embedded PGlite. */
   readonly url: string;
   readonly poolSize?: number;
+  /** PostgreSQL: give up opening a connection after this long (default 5 000). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: give up on a statement after this long (default 5 000), both server-side
+   * (`statement_timeout`: lock waits, slow plans) and client-side (`query_timeout`: a server or
+   * network that stopped answering), so a request fails as unavailable instead of hanging.
+   */
+  readonly queryTimeoutMs?: number;
   /**
    * Called with every SQL statement the client sends through its driver adapter (tests count
    * statements to prove a read is one query; Prisma's `$on("query")` does not fire with adapters).
@@ -55,7 +63,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   const adapter = new PrismaPg({
     connectionString: options.url,
     max: options.poolSize ?? 16,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: options.queryTimeoutMs ?? 5_000,
+    query_timeout: options.queryTimeoutMs ?? 5_000,
+    keepAlive: true,
   });
   const prisma = new PrismaClient({ adapter: observed(adapter, options.onStatement) });
   return {
