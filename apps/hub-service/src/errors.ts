@@ -3,28 +3,49 @@ import { Prisma } from "./generated/prisma/client.ts";
 
 // P2028: no pool connection to start a transaction within `maxWait` (overload, not a bug).
 const unreachableCodes = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
-const networkErrorCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P03"]);
+/** Socket errors, and PostgreSQL SQLSTATEs that mean "the server cannot serve you right now". */
+const unavailableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "57014", // query_canceled: our statement_timeout fired
+  "53300", // too_many_connections
+]);
+/** adapter-pg's DriverAdapterError kinds for the same situations. */
+const unavailableKinds = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TooManyConnections",
+]);
+/** Plain `Error`s from node-postgres that carry no code. */
+const unavailableMessages =
+  /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Query read timeout|not queryable|Server has closed the connection/i;
 
 /**
  * The database not answering is a dependency outage (503, retry later), not a bug (500).
- * Driver adapters surface it in several shapes; look at the known ones.
+ * Driver adapters surface it in several shapes: Prisma's own codes, a DriverAdapterError under
+ * `meta.driverAdapterError` (adapter-pg: `{kind: "ConnectionClosed"}` when a pooled connection is
+ * cut mid-query, `{kind: "postgres", code: "57014"}` on a statement timeout), or node-postgres'
+ * plain errors in a `cause` chain. Walk all of them.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
   if (error instanceof Prisma.PrismaClientKnownRequestError && unreachableCodes.has(error.code)) return true;
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const { code, message, kind } = current as { code?: string; message?: string; kind?: string };
-    if (code && networkErrorCodes.has(code)) return true;
-    if (kind === "DatabaseNotReachable" || kind === "SocketTimeout" || kind === "ConnectionClosed")
-      return true;
-    if (
-      typeof message === "string" &&
-      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message)
-    ) {
-      return true;
-    }
-    current = (current as { cause?: unknown }).cause;
+  const pending: unknown[] = [error];
+  for (let visited = 0; pending.length > 0 && visited < 12; visited++) {
+    const current = pending.shift();
+    if (!current || typeof current !== "object") continue;
+    const { code, originalCode, message, kind, cause, meta } = current as Record<string, unknown>;
+    if (typeof code === "string" && unavailableCodes.has(code)) return true;
+    if (typeof originalCode === "string" && unavailableCodes.has(originalCode)) return true;
+    if (typeof kind === "string" && unavailableKinds.has(kind)) return true;
+    if (typeof message === "string" && unavailableMessages.test(message)) return true;
+    pending.push(cause, (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError);
   }
   return false;
 }
