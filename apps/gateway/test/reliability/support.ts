@@ -191,3 +191,38 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string | numbe
   }
   return counts;
 }
+
+export type Sent = { readonly hub: Hub; readonly outcome: Outcome };
+
+/**
+ * Steady load while `scenario` runs: `workers` clients, each creating a hub's IoT Thing and then
+ * provisioning it, one after the other, until the scenario has finished (then `tail` more each).
+ */
+export async function duringLoad(
+  e2e: E2E,
+  options: { workers: number; tail?: number; send?: (hub: Hub) => Promise<Outcome> },
+  scenario: (progress: { readonly sent: number }) => Promise<void>,
+): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  const progress = { sent: 0 };
+  let done = false;
+  const send = options.send ?? ((hub: Hub) => provisionRest(e2e, hub));
+  const worker = async () => {
+    let tail = options.tail ?? 0;
+    while (!done || tail-- > 0) {
+      const hub = await e2e.newHub();
+      progress.sent++;
+      sent.push({ hub, outcome: await send(hub) });
+    }
+  };
+  const workers = Array.from({ length: options.workers }, worker);
+  try {
+    await scenario(progress);
+  } finally {
+    done = true;
+  }
+  await Promise.all(workers);
+  return sent;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,89 @@
+import { storedStreams } from "@hub/test-support";
+import { afterEach, describe, expect, it } from "vitest";
+import { useSystem } from "../support/system.ts";
+import {
+  expectAcknowledgedStored,
+  type Hub,
+  inspectDatabase,
+  internalsIn,
+  newHubs,
+  type Outcome,
+  provisionRest,
+  statusCounts,
+} from "./support.ts";
+
+// The registry's deadline as hub-service is configured here (all attempts included).
+const IOT_DEADLINE_MS = 1500;
+// What may come on top of it: gateway, tRPC hop, a busy two-core machine. A hang would be seconds.
+const SLACK_MS = 1500;
+// Below PROVISION_CONCURRENCY (32): beyond it, a request also waits its turn in line.
+const CONCURRENT = 16;
+
+const e2e = useSystem({
+  IOT_DEADLINE_MS: String(IOT_DEADLINE_MS),
+  IOT_ATTEMPT_TIMEOUT_MS: "400",
+  RATE_LIMIT_POINTS: "100000",
+});
+
+const refused: Hub[] = [];
+
+afterEach(async () => {
+  await e2e.current.setFault({ mode: "none" });
+});
+
+function expectUnavailable(outcomes: readonly Outcome[]) {
+  expect(statusCounts(outcomes)).toEqual({
+    [`503 The AWS IoT registry is temporarily unavailable. Please retry later`]: outcomes.length,
+  });
+  for (const outcome of outcomes) {
+    expect(Number(outcome.headers?.get("retry-after"))).toBeGreaterThan(0);
+    expect(outcome.ms).toBeLessThan(IOT_DEADLINE_MS + SLACK_MS);
+    expect(internalsIn(outcome.text)).toBeUndefined();
+  }
+}
+
+async function underFault(fault: { mode: string; delayMs?: number }) {
+  const hubs = await newHubs(e2e.current, CONCURRENT);
+  await e2e.current.setFault(fault);
+  const outcomes = await Promise.all(hubs.map((hub) => provisionRest(e2e.current, hub)));
+  refused.push(...hubs);
+  return outcomes;
+}
+
+describe("IoT registry faults: 503 with Retry-After within the deadline, nothing written", () => {
+  it(`answering 503 (${CONCURRENT} concurrent requests)`, async () => {
+    expectUnavailable(await underFault({ mode: "unavailable" }));
+  });
+
+  it("throttling", async () => {
+    expectUnavailable(await underFault({ mode: "throttle" }));
+  });
+
+  it("hanging (never answers)", async () => {
+    expectUnavailable(await underFault({ mode: "hang" }));
+  });
+
+  it("answering slower than the deadline", async () => {
+    expectUnavailable(await underFault({ mode: "slow", delayMs: IOT_DEADLINE_MS * 3 }));
+  });
+
+  it("down (emulator process stopped), then back", async () => {
+    const hubs = await newHubs(e2e.current, CONCURRENT);
+    await e2e.current.system.stopService("emulator");
+    try {
+      expectUnavailable(await Promise.all(hubs.map((hub) => provisionRest(e2e.current, hub))));
+    } finally {
+      await e2e.current.system.startService("emulator");
+    }
+    // The same requests succeed once the registry is back: nothing was half-done.
+    const retried = await Promise.all(hubs.map((hub) => provisionRest(e2e.current, hub)));
+    expect(statusCounts(retried)).toEqual({ 201: CONCURRENT });
+    await expectAcknowledgedStored(e2e.current, hubs);
+  });
+
+  it("none of the refused requests wrote anything", async () => {
+    expect(refused.length).toBe(CONCURRENT * 4);
+    const streams = await inspectDatabase(e2e.current, storedStreams);
+    expect(refused.filter((hub) => streams.has(hub.hubId))).toEqual([]);
+  });
+});
