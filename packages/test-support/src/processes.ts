@@ -79,7 +79,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     stop: (signal = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        // Longer than the services' own drain deadline (15 s), so a SIGKILL here means a stuck drain.
+        const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
         child.once("exit", () => {
           clearTimeout(timer);
           resolve();
