@@ -15,7 +15,15 @@ import jwt from "jsonwebtoken";
 import pg from "pg";
 import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
-import { type HubSpec, type LoadResult, runLoad, type Surface, surfaces, type Target } from "./lib/load.ts";
+import {
+  type HubSpec,
+  type LoadResult,
+  percentile,
+  runLoad,
+  type Surface,
+  surfaces,
+  type Target,
+} from "./lib/load.ts";
 import { type BenchProcess, startProcess } from "./lib/processes.ts";
 import { formatProfile, type ProfileSummary, profilesIn, summariseProfile } from "./lib/profile.ts";
 import { thingName, writeThingPool } from "./lib/things.ts";
@@ -23,21 +31,25 @@ import { thingName, writeThingPool } from "./lib/things.ts";
 const HELP = `npm run bench:provision -- [flags]
   --duration <s>        measured seconds per cell (default 10)
   --warmup <s>          warm-up seconds per cell (default 3)
+  --slice <s>           the measured seconds are run in slices of this length, surfaces taking
+                        turns, so every surface meets the same background load (default 2)
   --concurrency <list>  connections per cell (default 1,16,64)
   --surfaces <list>     rest,graphql,trpc (default all three; the baseline always runs)
   --rounds <n>          repeat the whole matrix n times; the table shows medians (default 1)
-  --long                RSS mode: 60 s at c=64 on rest and graphql, RSS sampled every 5 s
+  --long                RSS mode: 60 s at c=64 on rest and graphql, RSS sampled after every slice
   --profile             run hub-service and gateway with --cpu-prof and summarise self time
   --baseline-mode <m>   tx (BEGIN, 2 INSERTs, COMMIT; default) or cte (one statement)
   --max-rate <n>        req/s bound used to size the pre-created Thing pool (default 2500)
   --env KEY=VALUE       extra environment for hub-service and gateway (repeatable)
   --database-url <url>  PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres)
-  --keep-db             do not drop the bench database at the end`;
+  --keep-db             do not drop the bench database at the end
+  --hold                start everything, print URLs and credentials, wait for Ctrl-C (no load)`;
 
 const { values: flags } = parseArgs({
   options: {
     duration: { type: "string" },
     warmup: { type: "string" },
+    slice: { type: "string" },
     concurrency: { type: "string" },
     surfaces: { type: "string" },
     rounds: { type: "string" },
@@ -48,6 +60,7 @@ const { values: flags } = parseArgs({
     env: { type: "string", multiple: true, default: [] },
     "database-url": { type: "string" },
     "keep-db": { type: "boolean", default: false },
+    hold: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -64,6 +77,7 @@ const list = (value: string) =>
 const config = {
   duration: Number(flags.duration ?? (flags.long ? 60 : 10)),
   warmup: Number(flags.warmup ?? 3),
+  slice: Number(flags.slice ?? (flags.long ? 5 : 2)),
   concurrency: list(flags.concurrency ?? (flags.long ? "64" : "1,16,64")).map(Number),
   surfaces: list(flags.surfaces ?? (flags.long ? "rest,graphql" : "rest,graphql,trpc")) as Surface[],
   rounds: Number(flags.rounds ?? 1),
@@ -122,12 +136,22 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
+/** One surface at one concurrency in one round: its measured slices together. */
 type Cell = {
   round: number;
   surface: Surface;
   connections: number;
-  measured: Omit<LoadResult, "raw">;
-  /** Probe, warm-up and measured requests together. */
+  slices: number;
+  created: number;
+  failed: number;
+  socketErrors: number;
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  statusCounts: Record<string, number>;
+  sampleFailure?: string;
+  /** Warm-up and measured requests together, checked against the rows stored after each run. */
   createdTotal: number;
   storedEvents: number;
   storedHubs: number;
@@ -183,8 +207,8 @@ async function main(): Promise<void> {
     });
     await setup.close();
 
-    const cellSeconds = config.duration + config.warmup + 2;
-    const poolSize = Math.ceil(cellSeconds * config.maxRate);
+    // Tables are truncated before every run, so the pool covers the longest single run.
+    const poolSize = Math.ceil((Math.max(config.warmup, config.slice) + 1) * config.maxRate);
     log(`writing ${poolSize} Things for the registry emulator`);
     const emulatorDir = path.join(runDir, "iot-registry");
     await writeThingPool(emulatorDir, poolSize);
@@ -285,6 +309,12 @@ async function main(): Promise<void> {
       },
     };
 
+    if (flags.hold) {
+      process.stdout.write(
+        `${JSON.stringify({ database: url, targets, things: `${thingName(0)}..${thingName(poolSize - 1)}`, logs: runDir }, null, 2)}\n`,
+      );
+      await new Promise(() => undefined); // until SIGINT
+    }
     admin = new pg.Client({ connectionString: url });
     await admin.connect();
     const countRows = async () => {
@@ -303,78 +333,129 @@ async function main(): Promise<void> {
     };
 
     const cells: Cell[] = [];
-    let cellNumber = 0;
+    let runNumber = 0;
+    /** One autocannon run from empty tables, then the stored rows counted against the 201s. */
+    const run = async (surface: Surface, connections: number, amount: number) => {
+      await admin!.query("TRUNCATE hub_events, hubs");
+      let index = 0;
+      const tag = `${++runNumber}-${randomBytes(3).toString("hex")}`;
+      const nextHub = (): HubSpec => {
+        const i = index++;
+        return {
+          hubId: randomUUID(),
+          serial: `SN-${tag}-${i}`,
+          model: "HUB-2",
+          thingName: thingName(i),
+          vendorName: "Acme",
+        };
+      };
+      let capped = amount;
+      if (capped > poolSize) {
+        log(`  ${surface} c=${connections}: ${amount} requests wanted, ${poolSize} Things; raise --max-rate`);
+        capped = poolSize;
+      }
+      const result = await runLoad({ target: targets[surface], connections, amount: capped, nextHub });
+      const stored = await countRows();
+      return { result, stored };
+    };
+
     for (let round = 1; round <= config.rounds; round++) {
       for (const connections of config.concurrency) {
+        const label = (surface: Surface) =>
+          `${surface} c=${connections}${config.rounds > 1 ? ` round ${round}` : ""}`;
+        const rate = new Map<Surface, number>();
+        const acc = new Map<
+          Surface,
+          { results: LoadResult[]; createdTotal: number; stored: number; hubs: number; failedTotal: number }
+        >();
+        const account = (
+          surface: Surface,
+          result: LoadResult,
+          stored: { events: number; hubs: number },
+          measured: boolean,
+        ) => {
+          const entry = acc.get(surface) ?? {
+            results: [],
+            createdTotal: 0,
+            stored: 0,
+            hubs: 0,
+            failedTotal: 0,
+          };
+          if (measured) entry.results.push(result);
+          entry.createdTotal += result.created;
+          entry.stored += stored.events;
+          entry.hubs += stored.hubs;
+          entry.failedTotal += result.failed + result.socketErrors;
+          acc.set(surface, entry);
+        };
+        // Warm-up: a short probe for the rate, then `warmup` seconds.
         for (const surface of cellSurfaces) {
           if (stopping) return;
-          cellNumber++;
-          // Every cell starts from empty tables, so Things (and table sizes) are the same for all.
-          await admin.query("TRUNCATE hub_events, hubs");
-          let index = 0;
-          const tag = `${cellNumber}-${randomBytes(3).toString("hex")}`;
-          const nextHub = (): HubSpec => {
-            const i = index++;
-            return {
-              hubId: randomUUID(),
-              serial: `SN-${tag}-${i}`,
-              model: "HUB-2",
-              thingName: thingName(i % poolSize),
-              vendorName: "Acme",
-            };
-          };
-          const target = targets[surface];
-          const label = `${surface} c=${connections}${config.rounds > 1 ? ` round ${round}` : ""}`;
-          // Probe for the rate, warm up for `warmup` seconds, then measure for about `duration`.
-          const probe = await runLoad({
-            target,
+          const probe = await run(surface, connections, Math.max(40, connections * 4));
+          account(surface, probe.result, probe.stored, false);
+          const warm = await run(
+            surface,
             connections,
-            amount: Math.max(40, connections * 4),
-            nextHub,
-          });
-          const warm = await runLoad({
-            target,
-            connections,
-            amount: Math.round(Math.max(probe.throughput, 1) * config.warmup),
-            nextHub,
-          });
-          let amount = Math.round(Math.max(warm.throughput, 1) * config.duration);
-          const left = poolSize - index;
-          if (amount > left) {
-            log(`  ${label}: only ${left} Things left in the pool; raise --max-rate`);
-            amount = left;
+            Math.round(Math.max(probe.result.throughput, 1) * config.warmup),
+          );
+          account(surface, warm.result, warm.stored, false);
+          rate.set(surface, warm.result.throughput);
+        }
+        // Measured: slices, surfaces taking turns (rotating who goes first).
+        const slices = Math.max(1, Math.round(config.duration / config.slice));
+        for (let slice = 0; slice < slices; slice++) {
+          const order = cellSurfaces.map(
+            (_, i) => cellSurfaces[(i + slice) % cellSurfaces.length] as Surface,
+          );
+          for (const surface of order) {
+            if (stopping) return;
+            const amount = Math.max(connections * 2, Math.round((rate.get(surface) ?? 1) * config.slice));
+            const { result, stored } = await run(surface, connections, amount);
+            account(surface, result, stored, true);
+            rate.set(surface, result.throughput);
           }
-          const sampler = config.long
-            ? setInterval(() => void sampleRss(`${label} running`), 5000)
-            : undefined;
-          const measured = await runLoad({ target, connections, amount, nextHub });
-          if (sampler) clearInterval(sampler);
-          const stored = await countRows();
-          const createdTotal = probe.created + warm.created + measured.created;
-          const failedTotal =
-            probe.failed +
-            warm.failed +
-            measured.failed +
-            probe.socketErrors +
-            warm.socketErrors +
-            measured.socketErrors;
-          const { raw: _raw, ...summary } = measured;
-          cells.push({
+          if (config.long)
+            log(
+              `    slice ${slice + 1}/${slices} rss ${JSON.stringify(await sampleRss(`c=${connections} slice ${slice + 1}`))}`,
+            );
+        }
+        for (const surface of cellSurfaces) {
+          const entry = acc.get(surface);
+          if (!entry) continue;
+          const latencies = entry.results.flatMap((r) => r.latencies);
+          const seconds = entry.results.reduce((sum, r) => sum + r.seconds, 0);
+          const created = entry.results.reduce((sum, r) => sum + r.created, 0);
+          const statusCounts: Record<string, number> = {};
+          for (const r of entry.results) {
+            for (const [status, count] of Object.entries(r.statusCounts))
+              statusCounts[status] = (statusCounts[status] ?? 0) + count;
+          }
+          const sampleFailure = entry.results.find((r) => r.sampleFailure)?.sampleFailure;
+          const cell: Cell = {
             round,
             surface,
             connections,
-            measured: summary,
-            createdTotal,
-            storedEvents: stored.events,
-            storedHubs: stored.hubs,
-            failedTotal,
-          });
+            slices: entry.results.length,
+            created,
+            failed: entry.results.reduce((sum, r) => sum + r.failed, 0),
+            socketErrors: entry.results.reduce((sum, r) => sum + r.socketErrors, 0),
+            seconds,
+            throughput: created / seconds,
+            p50: percentile(latencies, 0.5),
+            p99: percentile(latencies, 0.99),
+            statusCounts,
+            ...(sampleFailure !== undefined ? { sampleFailure } : {}),
+            createdTotal: entry.createdTotal,
+            storedEvents: entry.stored,
+            storedHubs: entry.hubs,
+            failedTotal: entry.failedTotal,
+          };
+          cells.push(cell);
           log(
-            `  ${label.padEnd(22)} ${measured.throughput.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p99 ${measured.p99} ms  ` +
-              `errors ${measured.failed + measured.socketErrors}  stored ${stored.events}/${createdTotal}` +
-              (measured.sampleFailure ? `  first failure: ${measured.sampleFailure}` : ""),
+            `  ${label(surface).padEnd(22)} ${cell.throughput.toFixed(0).padStart(6)} req/s  p50 ${cell.p50.toFixed(1)} ms  ` +
+              `p99 ${cell.p99.toFixed(1)} ms  errors ${cell.failed + cell.socketErrors}  stored ${cell.storedEvents}/${cell.createdTotal}` +
+              (cell.sampleFailure ? `  first failure: ${cell.sampleFailure}` : ""),
           );
-          if (config.long) log(`    rss ${JSON.stringify(await sampleRss(`${label} end`))}`);
         }
       }
     }
@@ -444,20 +525,20 @@ function buildReport(cells: Cell[]) {
   const concurrencies = [...new Set(cells.map((cell) => cell.connections))];
   for (const connections of concurrencies) {
     const base = cells.filter((cell) => cell.surface === "baseline" && cell.connections === connections);
-    const baseThroughput = base.length ? median(base.map((c) => c.measured.throughput)) : undefined;
-    const baseP99 = base.length ? median(base.map((c) => c.measured.p99)) : undefined;
+    const baseThroughput = base.length ? median(base.map((c) => c.throughput)) : undefined;
+    const baseP99 = base.length ? median(base.map((c) => c.p99)) : undefined;
     for (const surface of cellSurfaces) {
       const mine = cells.filter((cell) => cell.surface === surface && cell.connections === connections);
       if (mine.length === 0) continue;
-      const throughput = median(mine.map((c) => c.measured.throughput));
-      const p99 = median(mine.map((c) => c.measured.p99));
+      const throughput = median(mine.map((c) => c.throughput));
+      const p99 = median(mine.map((c) => c.p99));
       rows.push({
         surface,
         connections,
         throughput,
-        p50: median(mine.map((c) => c.measured.p50)),
+        p50: median(mine.map((c) => c.p50)),
         p99,
-        errors: mine.reduce((sum, c) => sum + c.measured.failed + c.measured.socketErrors, 0),
+        errors: mine.reduce((sum, c) => sum + c.failed + c.socketErrors, 0),
         ...(baseThroughput ? { throughputRatio: throughput / baseThroughput } : {}),
         ...(baseP99 ? { p99Ratio: p99 / baseP99 } : {}),
       });

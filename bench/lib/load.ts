@@ -1,5 +1,12 @@
 import autocannon, { type RequestParams, type Result } from "autocannon";
 
+/** The q-quantile (0..1) of unsorted values, nearest rank. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+}
+
 export const surfaces = ["baseline", "rest", "graphql", "trpc"] as const;
 export type Surface = (typeof surfaces)[number];
 
@@ -72,8 +79,8 @@ export type LoadResult = {
   readonly sampleFailure?: string;
   readonly seconds: number;
   readonly throughput: number;
-  readonly p50: number;
-  readonly p99: number;
+  /** Milliseconds per successful request, from sending it to its complete response. */
+  readonly latencies: number[];
   readonly raw: Result;
 };
 
@@ -95,6 +102,7 @@ export async function runLoad(options: {
   // autocannon ends a run on its next sampling tick: time the run from its own responses.
   const started = performance.now();
   let lastResponse = started;
+  const latencies: number[] = [];
   const instance = autocannon({
     url: target.url,
     connections: options.connections,
@@ -105,11 +113,18 @@ export async function runLoad(options: {
     headers: { "content-type": "application/json", ...target.headers },
     requests: [
       {
-        setupRequest: (req) => ({ ...req, ...request(target, options.nextHub()) }),
-        onResponse: (status, body) => {
+        // A client builds its next request right before writing it, and `context` is per request
+        // (autocannon resets it for each), so the two callbacks time each request exactly.
+        setupRequest: (req, context) => {
+          context.sentAt = performance.now();
+          return { ...req, ...request(target, options.nextHub()) };
+        },
+        onResponse: (status, body, context) => {
           lastResponse = performance.now();
-          if (created(target.surface, status, body)) createdCount++;
-          else {
+          if (created(target.surface, status, body)) {
+            createdCount++;
+            latencies.push(lastResponse - (context.sentAt as number));
+          } else {
             failedCount++;
             sampleFailure ??= `${status} ${body.slice(0, 300)}`;
           }
@@ -131,8 +146,7 @@ export async function runLoad(options: {
     ...(sampleFailure !== undefined ? { sampleFailure } : {}),
     seconds,
     throughput: createdCount / seconds,
-    p50: raw.latency.p50,
-    p99: raw.latency.p99,
+    latencies,
     raw,
   };
 }
