@@ -6,6 +6,19 @@ export const MAX_FIELD_LENGTH = 128;
 // AWS IoT thing names: https://docs.aws.amazon.com/iot/latest/apireference/API_CreateThing.html
 export const THING_NAME_PATTERN = /^[a-zA-Z0-9:_-]+$/;
 
+/**
+ * Control characters (C0 and DEL) and lone surrogates. NUL cannot be stored in PostgreSQL text at
+ * all and a lone surrogate is not Unicode (it would be stored as U+FFFD, not verbatim); neither
+ * belongs in a serial or a name, and controls in stored text end up in logs and dashboards.
+ * With the `u` flag a surrogate pair is one code point, so only lone halves match.
+ */
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f\ud800-\udfff]/u;
+
+/** True for text that can be stored and shown verbatim (see UNSAFE_TEXT). */
+export function isSafeText(value: string): boolean {
+  return !UNSAFE_TEXT.test(value);
+}
+
 const boundedText = (label: string) =>
   z
     .string({
@@ -13,7 +26,8 @@ const boundedText = (label: string) =>
     })
     .trim()
     .min(1, { error: `${label} must not be empty` })
-    .max(MAX_FIELD_LENGTH, { error: `${label} must be at most ${MAX_FIELD_LENGTH} characters` });
+    .max(MAX_FIELD_LENGTH, { error: `${label} must be at most ${MAX_FIELD_LENGTH} characters` })
+    .refine(isSafeText, { error: `${label} must not contain control characters or invalid Unicode` });
 
 export const hubIdSchema = z.uuid({ error: "must be a UUID" });
 
@@ -113,7 +127,12 @@ export const EVENT_PAGE_SIZE_MAX = 500;
 
 const cursorSchema = z.string().min(1).max(1024);
 const epochMsSchema = z.number().int().min(0).max(8.64e15);
-const filterText = z.string().trim().min(1).max(MAX_FIELD_LENGTH);
+const filterText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_FIELD_LENGTH)
+  .refine(isSafeText, { error: "must not contain control characters or invalid Unicode" });
 
 /** Relay page arguments: `first`/`after` pages forward, `last`/`before` backward. */
 export function pageArgsSchema(max: number) {

@@ -8,6 +8,7 @@ import {
   hubListFilterSchema,
   hubListOrderSchema,
   hubViewSchema,
+  isSafeText,
   MAX_FIELD_LENGTH,
   PAGE_SIZE_MAX,
   pageArgsSchema,
@@ -19,7 +20,12 @@ import { callerInput } from "../caller.ts";
 export const hubByIdInput = z.object({ caller: callerInput, hubId: hubIdSchema });
 export const hubBySerialInput = z.object({
   caller: callerInput,
-  serial: z.string().trim().min(1).max(MAX_FIELD_LENGTH),
+  serial: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_FIELD_LENGTH)
+    .refine(isSafeText, { error: "must not contain control characters or invalid Unicode" }),
 });
 export const hubOutput = hubViewSchema.nullable();
 
