@@ -90,6 +90,7 @@ const filters: HubListFilter[] = [
   { serialPrefix: "XYp-0" },
   { provisionedAt: { from: base + 600_000, to: base + 700_000 } },
   { status: "Provisioned", model: "HUB-2" },
+  { vendorName: "Acme", model: "HUB-1" },
   { status: "Suspended", serialPrefix: "AB" },
 ];
 
