@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { verifyServiceToken } from "@hub/shared";
+import { createServiceTokenVerifier } from "@hub/shared";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import type { ApiKeyVerifier } from "./api-keys/api-keys.ts";
@@ -20,6 +20,7 @@ export type HubServiceServerOptions = {
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createHubServiceServer(options: HubServiceServerOptions): http.Server {
+  const verifyServiceToken = createServiceTokenVerifier(options.serviceSecret);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -27,7 +28,7 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
       const header = req.headers["x-request-id"];
       const requestId = typeof header === "string" && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
       return {
-        service: verifyServiceToken(req.headers.authorization, options.serviceSecret),
+        service: verifyServiceToken(req.headers.authorization),
         hubs: options.hubs,
         apiKeys: options.apiKeys,
         logger: options.logger,

@@ -4,6 +4,7 @@ import {
   type AppError,
   ConflictError,
   canProvision,
+  createServiceTokenVerifier,
   ForbiddenError,
   fromAppErrorData,
   mintServiceToken,
@@ -78,5 +79,37 @@ describe("service tokens", () => {
     ],
   ])("rejects a %s token", (_label, header) => {
     expect(verifyServiceToken(header, secret)).toBeUndefined();
+  });
+});
+
+describe("cached service token verifier", () => {
+  const secret = "s".repeat(40);
+
+  it("accepts what verifyServiceToken accepts and rejects what it rejects", () => {
+    const verify = createServiceTokenVerifier(secret);
+    const good = `Bearer ${mintServiceToken(secret, "gateway")}`;
+    expect(verify(good)).toEqual({ id: "gateway" });
+    expect(verify(good)).toEqual({ id: "gateway" });
+    expect(verify(undefined)).toBeUndefined();
+    expect(verify(`Bearer ${mintServiceToken("x".repeat(40), "gateway")}`)).toBeUndefined();
+    expect(verify(`${good}x`)).toBeUndefined();
+  });
+
+  it("stops accepting a remembered token once it expires", () => {
+    let nowMs = Date.now();
+    const verify = createServiceTokenVerifier(secret, { now: () => nowMs });
+    const header = `Bearer ${mintServiceToken(secret, "gateway", 60)}`;
+    expect(verify(header)).toEqual({ id: "gateway" });
+    nowMs += 30_000;
+    expect(verify(header)).toEqual({ id: "gateway" });
+    // Past exp and the 5 s tolerance: the cache entry is dropped and jwt.verify (real clock) decides.
+    nowMs += 40_000;
+    const realNow = Date.now;
+    Date.now = () => nowMs;
+    try {
+      expect(verify(header)).toBeUndefined();
+    } finally {
+      Date.now = realNow;
+    }
   });
 });
