@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { ConflictError } from "@hub/shared";
 import { testEngine } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
-import { ConcurrencyError, EventStore, type NewEvent } from "../src/event-store/event-store.ts";
-import { projectHubEvents } from "../src/hub/read-model.ts";
+import { ConcurrencyError, EventStore, type NewEvent, Prisma } from "../src/event-store/event-store.ts";
+import { insertProvisionedHubs, projectHubEvents } from "../src/hub/read-model.ts";
 import { useTestDatabase } from "./support/database.ts";
 
 const db = useTestDatabase();
@@ -138,5 +138,90 @@ describe(`event store (${testEngine()})`, () => {
 
     await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
     expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+  });
+});
+
+describe(`event store, one-statement append (${testEngine()})`, () => {
+  const appendOne = (
+    hubId: string,
+    expectedVersion: number,
+    event: NewEvent,
+    readModel = insertProvisionedHubs,
+  ) => store().appendToStreamInOneStatement(hubId, expectedVersion, [event], readModel);
+
+  it("writes the event and the read-model row derived from it, and reads back the same", async () => {
+    const hubId = randomUUID();
+    const event = provisioned(hubId);
+    const withVendor = {
+      ...event,
+      data: { ...event.data, vendorName: "Acme", provisionedAt: 1_764_000_000_123 },
+    };
+    const appended = await appendOne(hubId, 0, withVendor);
+    expect(appended.nextVersion).toBe(1);
+    expect(appended.events[0]).toMatchObject({ streamId: hubId, version: 1, type: "HubProvisioned" });
+    expect(appended.events[0]!.data).toEqual(withVendor.data);
+    const hub = await db.current.prisma.hub.findUnique({ where: { id: hubId } });
+    expect(hub).toMatchObject({
+      serial: event.data.serial,
+      model: "HUB-2",
+      thingName: event.data.thingName,
+      vendorName: "Acme",
+      status: "Provisioned",
+      version: 1,
+    });
+    expect(hub!.provisionedAt.getTime()).toBe(1_764_000_000_123);
+    expect(hub!.updatedAt.getTime()).toBe(1_764_000_000_123);
+    const without = randomUUID();
+    await appendOne(without, 0, provisioned(without));
+    expect((await db.current.prisma.hub.findUnique({ where: { id: without } }))!.vendorName).toBeNull();
+    expect((await store().readStream(hubId)).events.map((e) => e.data)).toEqual([withVendor.data]);
+  });
+
+  it("rejects a stale expected version with a concurrency error and writes nothing", async () => {
+    const hubId = randomUUID();
+    await appendOne(hubId, 0, provisioned(hubId));
+    await expect(
+      appendOne(hubId, 0, provisioned(hubId, `SN-other-${hubId}`, `thing-other-${hubId}`)),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(appendOne(hubId, 5, provisioned(hubId))).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+  });
+
+  it("lets exactly one of 20 concurrent appends of version 1 win", async () => {
+    const hubId = randomUUID();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        appendOne(hubId, 0, provisioned(hubId, `SN-race1-${hubId}-${i}`, `thing-race1-${i}-${hubId}`)),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const failure of results.filter((r): r is PromiseRejectedResult => r.status === "rejected")) {
+      expect(failure.reason).toBeInstanceOf(ConcurrencyError);
+    }
+    expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+  });
+
+  it.each([
+    ["serial", (first: string) => provisioned(randomUUID(), `SN-dup1-${first}`)],
+    ["thingName", (first: string) => provisioned(randomUUID(), undefined, `thing-dup1-${first}`)],
+  ] as const)(
+    "turns a %s used by another hub into a conflict naming it, writing nothing",
+    async (field, make) => {
+      const first = randomUUID();
+      await appendOne(first, 0, provisioned(first, `SN-dup1-${first}`, `thing-dup1-${first}`));
+      const clash = make(first);
+      const second = clash.data.hubId as string;
+      const error = await appendOne(second, 0, clash).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect((error as ConflictError).field).toBe(field);
+      expect(await counts(second)).toEqual({ events: 0, hubs: 0 });
+    },
+  );
+
+  it("changes the read model and the log together or not at all", async () => {
+    const hubId = randomUUID();
+    const failing = Prisma.sql`INSERT INTO hubs (id) SELECT a.stream_id FROM appended a`;
+    await expect(appendOne(hubId, 0, provisioned(hubId), failing)).rejects.toThrow();
+    expect(await counts(hubId)).toEqual({ events: 0, hubs: 0 });
   });
 });

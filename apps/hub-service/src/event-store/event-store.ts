@@ -87,18 +87,7 @@ export class EventStore {
     if (events.length === 0) return { nextVersion: expectedVersion, events: [] };
     try {
       return await this.prisma.$transaction(async (tx) => {
-        // One statement: the version guard and the insert. A writer that read the same version
-        // concurrently blocks on the unique index and then fails with a unique violation.
-        const rows = await tx.$queryRaw<EventRow[]>`
-          INSERT INTO hub_events (stream_id, version, type, data, metadata)
-          SELECT ${streamId}::uuid, ${expectedVersion}::int + e.ord::int, e.type, e.data::jsonb, e.metadata::jsonb
-          FROM unnest(${events.map((e) => e.type)}::text[],
-                      ${events.map((e) => JSON.stringify(e.data))}::text[],
-                      ${events.map((e) => JSON.stringify(e.metadata))}::text[])
-               WITH ORDINALITY AS e(type, data, metadata, ord)
-          WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
-                = ${expectedVersion}::int
-          RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
+        const rows = await tx.$queryRaw<EventRow[]>(guardedInsert(streamId, expectedVersion, events));
         if (rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
         const recorded = rows.map(toRecorded).sort((a, b) => a.version - b.version);
         if (updateReadModel) await updateReadModel(tx, recorded);
@@ -108,6 +97,51 @@ export class EventStore {
       throw translateAppendError(error, streamId, expectedVersion);
     }
   }
+
+  /**
+   * The same append with the read-model change written by the same SQL statement: one database
+   * round trip and no interactive transaction (a single statement is atomic on its own).
+   * `readModel` is a data-modifying statement that reads the appended rows from the CTE
+   * `appended` (columns of hub_events), so it changes nothing when the version guard fails.
+   * Same guarantees as appendToStream: ConcurrencyError on a stale version (nothing written),
+   * ConflictError for a read-model unique constraint, events and read model together or not at all.
+   */
+  async appendToStreamInOneStatement(
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+    readModel: Prisma.Sql,
+  ): Promise<AppendResult> {
+    if (events.length === 0) return { nextVersion: expectedVersion, events: [] };
+    try {
+      const rows = await this.prisma.$queryRaw<EventRow[]>`
+        WITH appended AS (${guardedInsert(streamId, expectedVersion, events)}),
+             read_model AS (${readModel})
+        SELECT position, stream_id, version, type, data, metadata, recorded_at FROM appended`;
+      if (rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
+      const recorded = rows.map(toRecorded).sort((a, b) => a.version - b.version);
+      return { nextVersion: expectedVersion + events.length, events: recorded };
+    } catch (error) {
+      throw translateAppendError(error, streamId, expectedVersion);
+    }
+  }
+}
+
+/**
+ * One statement: the version guard and the insert. A writer that read the same version
+ * concurrently blocks on the unique index and then fails with a unique violation.
+ */
+function guardedInsert(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO hub_events (stream_id, version, type, data, metadata)
+    SELECT ${streamId}::uuid, ${expectedVersion}::int + e.ord::int, e.type, e.data::jsonb, e.metadata::jsonb
+    FROM unnest(${events.map((e) => e.type)}::text[],
+                ${events.map((e) => JSON.stringify(e.data))}::text[],
+                ${events.map((e) => JSON.stringify(e.metadata))}::text[])
+         WITH ORDINALITY AS e(type, data, metadata, ord)
+    WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
+          = ${expectedVersion}::int
+    RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
 }
 
 function translateAppendError(error: unknown, streamId: string, expectedVersion: number): unknown {

@@ -9,8 +9,8 @@ import {
 import { ConcurrencyError, type EventStore } from "../event-store/event-store.ts";
 import type { IotRegistry } from "../iot/iot-registry.ts";
 import { decide, type ProvisionHub } from "./decide.ts";
-import { foldHub } from "./hub.ts";
-import { projectHubEvents } from "./read-model.ts";
+import { foldHub, initialState } from "./hub.ts";
+import { insertProvisionedHubs, projectHubEvents } from "./read-model.ts";
 
 export type ProvisionHubDeps = {
   readonly store: EventStore;
@@ -32,10 +32,30 @@ export function eventMetadataFrom(context: RequestContext): EventMetadata {
   };
 }
 
+function provisionCommand(body: ProvisionHubBody, thingName: string, now: number): ProvisionHub {
+  return {
+    type: "ProvisionHub",
+    data: {
+      hubId: body.hubId,
+      serial: body.serial,
+      model: body.model,
+      thingName,
+      ...(body.vendorName !== undefined ? { vendorName: body.vendorName } : {}),
+    },
+    metadata: { now },
+  };
+}
+
 /**
  * Thin glue: look the Thing up (before deciding, so nothing is written when the registry says no
- * or cannot answer), load the stream, decide, append with the expected version. A lost race
- * re-reads and re-decides, so a racing identical repeat ends as the idempotent no-op.
+ * or cannot answer), decide, append with the expected version. A lost race re-reads and
+ * re-decides, so a racing identical repeat ends as the idempotent no-op.
+ *
+ * A hub is provisioned once, so almost every call meets an empty stream: the handler first
+ * decides on the empty state and appends at expected version 0, event and read-model row in one
+ * statement (one database round trip). The version guard makes that exactly as safe as reading
+ * first: when the stream is not empty nothing is written (ConcurrencyError), and the handler then
+ * reads the stream and decides on its real state (repeat → no-op, different payload → conflict).
  */
 export async function handleProvisionHub(
   deps: ProvisionHubDeps,
@@ -50,21 +70,30 @@ export async function handleProvisionHub(
   }
 
   const metadata = eventMetadataFrom(context);
+  const [first] = decide(provisionCommand(body, thingName, deps.now()), initialState());
+  if (first) {
+    try {
+      const appended = await deps.store.appendToStreamInOneStatement(
+        body.hubId,
+        0,
+        [{ type: first.type, data: first.data, metadata }],
+        insertProvisionedHubs,
+      );
+      return {
+        success: true,
+        aggregateId: body.hubId,
+        version: appended.nextVersion,
+        event: { type: first.type, data: first.data },
+      };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+    }
+  }
+
   const attempts = (deps.maxConcurrencyRetries ?? 5) + 1;
   for (let attempt = 1; ; attempt++) {
     const stream = await deps.store.readStream(body.hubId);
-    const command: ProvisionHub = {
-      type: "ProvisionHub",
-      data: {
-        hubId: body.hubId,
-        serial: body.serial,
-        model: body.model,
-        thingName,
-        ...(body.vendorName !== undefined ? { vendorName: body.vendorName } : {}),
-      },
-      metadata: { now: deps.now() },
-    };
-    const events = decide(command, foldHub(stream.events));
+    const events = decide(provisionCommand(body, thingName, deps.now()), foldHub(stream.events));
     const [event] = events;
     if (!event) return { success: true, aggregateId: body.hubId, version: stream.version, event: null };
     try {

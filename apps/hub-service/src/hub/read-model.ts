@@ -1,5 +1,5 @@
 import type { HubProvisionedData, HubStatus, HubView } from "@hub/shared";
-import type { RecordedEvent, Transaction } from "../event-store/event-store.ts";
+import { Prisma, type RecordedEvent, type Transaction } from "../event-store/event-store.ts";
 
 const statusAfter: Record<string, HubStatus> = {
   HubClaimed: "Claimed",
@@ -35,6 +35,21 @@ export async function projectHubEvents(tx: Transaction, events: readonly Recorde
     });
   }
 }
+
+/**
+ * The `hubs` row of each appended HubProvisioned event, as the data-modifying statement that
+ * `EventStore.appendToStreamInOneStatement` runs over its CTE `appended`: the row is derived from
+ * the event exactly as stored, and written by the same statement (or not at all). Only
+ * HubProvisioned is projected here; appends of other events use appendToStream + projectHubEvents.
+ */
+export const insertProvisionedHubs: Prisma.Sql = Prisma.sql`
+  INSERT INTO hubs (id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at)
+  SELECT a.stream_id, a.data->>'serial', a.data->>'model', a.data->>'thingName', a.data->>'vendorName',
+         'Provisioned', a.version,
+         to_timestamp((a.data->>'provisionedAt')::double precision / 1000),
+         to_timestamp((a.data->>'provisionedAt')::double precision / 1000)
+  FROM appended a
+  WHERE a.type = 'HubProvisioned'`;
 
 type HubRow = {
   id: string;
