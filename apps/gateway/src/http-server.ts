@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { isAppError, UnavailableError } from "@hub/shared";
 import type { Logger } from "pino";
 import type { HubApi } from "./hub-api.ts";
@@ -124,8 +125,44 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
       sendInternalError(res);
     });
   });
+  server.on("clientError", answerClientError);
   server.requestTimeout = options.requestTimeoutMs;
   server.headersTimeout = Math.min(options.requestTimeoutMs, 60_000);
   server.keepAliveTimeout = 65_000;
   return server;
+}
+
+const clientErrors: Record<string, { status: number; title: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    title: "Request Header Fields Too Large",
+    message: "The request headers are too large",
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    title: "Request Timeout",
+    message: "The request was not received in time",
+  },
+};
+
+/**
+ * Requests Node refuses before any handler runs (headers too large, malformed HTTP, too slow to
+ * arrive) get the same JSON error shape as every other error, instead of Node's bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const response = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || response?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const { status, title, message } = clientErrors[error.code ?? ""] ?? {
+    status: 400,
+    title: "Bad Request",
+    message: "The request is not valid HTTP",
+  };
+  const body = JSON.stringify({ success: false, error: title, message, code: status });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
