@@ -5,7 +5,8 @@ import { createAuthenticator } from "./auth/index.ts";
 import { type GatewayEnv, splitPemKeys } from "./env.ts";
 import { createGatewayServer } from "./http-server.ts";
 import { createHubApi, type HubApi } from "./hub-api.ts";
-import { createRateLimiter, withRateLimit } from "./rate-limit.ts";
+import { loadPersistedOperations } from "./persisted-operations.ts";
+import { createRateLimiters, withRateLimit } from "./rate-limit.ts";
 import { createGatewayYoga } from "./yoga.ts";
 
 export type GatewayApp = {
@@ -34,15 +35,29 @@ export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
     verifyApiKey: (key) => hubApi.verifyApiKey(key),
     apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
   });
-  const limited = withRateLimit(
-    authenticate,
-    createRateLimiter({ points: env.RATE_LIMIT_POINTS, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS }),
-  );
+  const rateLimiters = createRateLimiters({
+    points: env.RATE_LIMIT_POINTS,
+    ipPoints: env.RATE_LIMIT_IP_POINTS,
+    windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+    keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
+    ...(env.RATE_LIMIT_REDIS_URL ? { redisUrl: env.RATE_LIMIT_REDIS_URL } : {}),
+    redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    logger,
+  });
+  const limited = withRateLimit(authenticate, rateLimiters);
   const yoga = createGatewayYoga({
     hubApi,
     authenticate: limited,
     logger,
     production: env.NODE_ENV === "production",
+    ...(env.GRAPHQL_PERSISTED_OPERATIONS_FILE
+      ? {
+          persistedOperations: {
+            operations: loadPersistedOperations(env.GRAPHQL_PERSISTED_OPERATIONS_FILE),
+            allowArbitraryOperations: env.GRAPHQL_ALLOW_ARBITRARY_OPERATIONS,
+          },
+        }
+      : {}),
   });
   const server = createGatewayServer({
     hubApi,
@@ -60,6 +75,9 @@ export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
     server,
     hubApi,
     listen: () => listen(server, env.GATEWAY_PORT, env.GATEWAY_HOST),
-    close: () => closeServer(server),
+    async close() {
+      await closeServer(server);
+      await rateLimiters.close();
+    },
   };
 }

@@ -28,8 +28,22 @@ const schema = z
     API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
     BODY_LIMIT_BYTES: positive(1024 * 1024),
     REQUEST_TIMEOUT_MS: positive(15_000),
+    /** Requests per window and principal (API key organization / JWT subject). */
     RATE_LIMIT_POINTS: positive(600),
+    /** Requests per window and client IP without valid credentials. */
+    RATE_LIMIT_IP_POINTS: positive(120),
     RATE_LIMIT_WINDOW_SECONDS: positive(60),
+    /** Shared counters for many replicas (redis://…); unset: in memory, per instance. */
+    RATE_LIMIT_REDIS_URL: z.url().optional(),
+    RATE_LIMIT_REDIS_TIMEOUT_MS: positive(250),
+    RATE_LIMIT_KEY_PREFIX: z.string().min(1).default("gw"),
+    /** A JSON file `{ "<sha256 of the document>": "<document>" }` of operations partners may send by hash. */
+    GRAPHQL_PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
+    /** With an allow-list: "false" accepts only the listed operations, by hash. */
+    GRAPHQL_ALLOW_ARBITRARY_OPERATIONS: z
+      .enum(["true", "false"])
+      .default("true")
+      .transform((value) => value === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

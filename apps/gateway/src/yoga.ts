@@ -6,6 +6,7 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GraphQLContext } from "./context.ts";
 import type { HubApi } from "./hub-api.ts";
+import { persistedOperationsPlugin } from "./persisted-operations.ts";
 import { schema } from "./schema/index.ts";
 
 export type Authenticate = (credentials: { authorization?: string; apiKey?: string }) => Promise<Principal>;
@@ -16,6 +17,11 @@ export type YogaOptions = {
   readonly authenticate: (credentials: Parameters<Authenticate>[0], ip: string) => Promise<Principal>;
   readonly logger: Logger;
   readonly production: boolean;
+  /** Allow-listed operations by sha256 (see persisted-operations.ts); exclusive unless `allowArbitraryOperations`. */
+  readonly persistedOperations?: {
+    readonly operations: ReadonlyMap<string, string>;
+    readonly allowArbitraryOperations: boolean;
+  };
 };
 
 /** What the HTTP layer hands to Yoga with each request. */
@@ -38,6 +44,10 @@ export function createGatewayYoga(options: YogaOptions) {
     }),
   ];
   if (options.production) plugins.push(useDisableIntrospection());
+  if (options.persistedOperations) {
+    const { operations, allowArbitraryOperations } = options.persistedOperations;
+    plugins.unshift(persistedOperationsPlugin(operations, allowArbitraryOperations));
+  }
 
   return createYoga<ServerContext, GraphQLContext>({
     schema,
