@@ -22,7 +22,7 @@ const GRAPHQL_RUNS = heavy ? 10_000 : 150;
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const EXPECTED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 422, 431]);
 
-const e2e = useSystem({ RATE_LIMIT_POINTS: "10000000" });
+const e2e = useSystem({ RATE_LIMIT_POINTS: "10000000", RATE_LIMIT_IP_POINTS: "10000000" });
 
 /** Hubs the gateway acknowledged with 201 anywhere in this file: the only streams allowed to exist. */
 const acknowledged = new Map<string, Hub>();
