@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import net from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { useSystem } from "../support/system.ts";
+import { type Hub, internalsIn, type Outcome, send, statusCounts } from "./support.ts";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisTarget = { host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) };
+const redisAvailable = await new Promise<boolean>((resolve) => {
+  const socket = net.connect(redisTarget, () => {
+    socket.end();
+    resolve(true);
+  });
+  socket.on("error", () => resolve(false));
+});
+const NEEDS_REDIS = `needs Redis at ${REDIS_URL} (TEST_REDIS_URL)`;
+
+const e2e = useSystem();
+const proxies: TcpProxy[] = [];
+afterAll(async () => {
+  for (const proxy of proxies) await proxy.close();
+});
+
+/** A cheap authenticated request: the identical repeat of a provisioning (200 after the first 201). */
+function repeatAs(gatewayUrl: string, hub: Hub, subject: string): Promise<Outcome> {
+  return send(`${gatewayUrl}/hubs/${hub.hubId}/ProvisionHub`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${e2e.current.token({ role: "service" }, { subject })}`,
+    },
+    body: JSON.stringify(hub),
+  });
+}
+
+function byApiKey(gatewayUrl: string, hub: Hub): Promise<Outcome> {
+  return send(`${gatewayUrl}/hubs/${hub.hubId}/ProvisionHub`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": e2e.current.apiKey },
+    body: JSON.stringify(hub),
+  });
+}
+
+function anonymous(gatewayUrl: string): Promise<Outcome> {
+  return send(`${gatewayUrl}/hubs/${randomUUID()}/ProvisionHub`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
+}
+
+function expect429(outcome: Outcome) {
+  expect(outcome.status).toBe(429);
+  expect(Number(outcome.headers?.get("retry-after"))).toBeGreaterThan(0);
+  expect(outcome.body).toMatchObject({ success: false, code: 429 });
+  expect(internalsIn(outcome.text)).toBeUndefined();
+}
+
+async function sequence(n: number, request: (i: number) => Promise<Outcome>): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < n; i++) outcomes.push(await request(i));
+  return outcomes;
+}
+
+describe("in memory (one instance)", () => {
+  it("limits each principal separately: 429 with Retry-After past its budget, others unaffected", async () => {
+    const gateway = await e2e.current.startGateway({
+      RATE_LIMIT_POINTS: "5",
+      RATE_LIMIT_WINDOW_SECONDS: "60",
+    });
+    const hub = await e2e.current.newHub();
+    const first = await sequence(6, () => repeatAs(gateway.url, hub, "line-a"));
+    expect(first.slice(0, 5).map((o) => o.status)).toEqual([201, 200, 200, 200, 200]);
+    expect429(first[5] as Outcome);
+    // Another JWT subject has its own budget.
+    expect((await repeatAs(gateway.url, hub, "line-b")).status).toBe(200);
+    // An API key (its organization) is a principal too.
+    const byKey = await sequence(6, () => byApiKey(gateway.url, hub));
+    expect(statusCounts(byKey.slice(0, 5))).toEqual({ 200: 5 });
+    expect429(byKey[5] as Outcome);
+  });
+
+  it("limits requests without valid credentials per IP, apart from the principals' budgets", async () => {
+    const gateway = await e2e.current.startGateway({
+      RATE_LIMIT_IP_POINTS: "3",
+      RATE_LIMIT_WINDOW_SECONDS: "60",
+    });
+    const outcomes = await sequence(5, (i) =>
+      i % 2 === 0
+        ? anonymous(gateway.url)
+        : send(`${gateway.url}/hubs/${randomUUID()}/ProvisionHub`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              authorization: `Bearer ${e2e.current.remember(`not.a.jwt-${randomUUID()}`)}`,
+            },
+            body: "{}",
+          }),
+    );
+    expect(outcomes.slice(0, 3).map((o) => o.status)).toEqual([401, 401, 401]);
+    expect429(outcomes[3] as Outcome);
+    expect429(outcomes[4] as Outcome);
+    // GraphQL shares the same budget.
+    const graphql = await send(`${gateway.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `{ hub(id: "${randomUUID()}") { id } }` }),
+    });
+    expect((graphql.body as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      "RATE_LIMITED",
+    );
+    // A caller with valid credentials from the same IP is not locked out by the anonymous flood.
+    const hub = await e2e.current.newHub();
+    expect((await repeatAs(gateway.url, hub, "line-c")).status).toBe(201);
+  });
+});
+
+describe.runIf(redisAvailable)(`Redis store, shared by replicas (${NEEDS_REDIS})`, () => {
+  const redisEnv = (extra: Record<string, string> = {}) => ({
+    RATE_LIMIT_REDIS_URL: REDIS_URL,
+    RATE_LIMIT_KEY_PREFIX: `e2e-${randomUUID()}`,
+    RATE_LIMIT_POINTS: "6",
+    RATE_LIMIT_WINDOW_SECONDS: "60",
+    ...extra,
+  });
+
+  it("two gateway processes share one budget per principal", async () => {
+    const env = redisEnv();
+    const [one, two] = await Promise.all([e2e.current.startGateway(env), e2e.current.startGateway(env)]);
+    const hub = await e2e.current.newHub();
+    const outcomes = await sequence(8, (i) => repeatAs((i % 2 === 0 ? one : two).url, hub, "shared-line"));
+    expect(outcomes.slice(0, 6).every((o) => o.status === 201 || o.status === 200)).toBe(true);
+    expect429(outcomes[6] as Outcome);
+    expect429(outcomes[7] as Outcome);
+    // In memory, each of two instances would have allowed 6: the budget really is shared.
+    const memory = await Promise.all([
+      e2e.current.startGateway({ RATE_LIMIT_POINTS: "6" }),
+      e2e.current.startGateway({ RATE_LIMIT_POINTS: "6" }),
+    ]);
+    const local = await sequence(8, (i) =>
+      repeatAs((memory[i % 2] as { url: string }).url, hub, "local-line"),
+    );
+    expect(statusCounts(local)).toEqual({ 200: 8 });
+  });
+
+  it("Redis unreachable from the start: served and limited in memory per instance, with a logged warning", async () => {
+    const closed = await startTcpProxy(redisTarget);
+    proxies.push(closed);
+    closed.cut();
+    const gateway = await e2e.current.startGateway(
+      redisEnv({ RATE_LIMIT_REDIS_URL: `redis://127.0.0.1:${closed.port}` }),
+    );
+    const hub = await e2e.current.newHub();
+    const outcomes = await sequence(7, () => repeatAs(gateway.url, hub, "insured-line"));
+    expect(outcomes.slice(0, 6).every((o) => o.status === 201 || o.status === 200)).toBe(true);
+    expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(2000);
+    expect429(outcomes[6] as Outcome);
+    expect(await readFile(gateway.logFile, "utf8")).toMatch(/rate-limit store \(Redis\) unavailable/);
+  });
+
+  it("Redis lost and stalled mid-run: no 5xx, no hang; counting in Redis again once it is back", async () => {
+    const proxy = await startTcpProxy(redisTarget);
+    proxies.push(proxy);
+    const env = redisEnv({
+      RATE_LIMIT_REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      RATE_LIMIT_POINTS: "20",
+    });
+    const gateway = await e2e.current.startGateway(env);
+    const redis = new Redis(REDIS_URL);
+    const counted = async () =>
+      Number(await redis.get(`${env.RATE_LIMIT_KEY_PREFIX}:principal:service:flaky-line`));
+    const hub = await e2e.current.newHub();
+    const send3 = () => sequence(3, () => repeatAs(gateway.url, hub, "flaky-line"));
+    const before = await send3();
+    expect(await counted()).toBe(3);
+    proxy.cut();
+    const cut = await send3();
+    proxy.restore();
+    proxy.stall();
+    const stalled = await send3();
+    proxy.restore();
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // ioredis reconnects
+    const after = await send3();
+    expect(await counted()).toBe(6);
+    redis.disconnect();
+    const all = [...before, ...cut, ...stalled, ...after];
+    expect(all.every((o) => o.status === 201 || o.status === 200)).toBe(true);
+    // A stalled Redis costs at most its command timeout (250 ms), not a hang.
+    expect(Math.max(...stalled.map((o) => o.ms))).toBeLessThan(2000);
+    expect(await readFile(gateway.logFile, "utf8")).toMatch(/rate-limit store \(Redis\) unavailable/);
+  });
+});
