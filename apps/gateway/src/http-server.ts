@@ -86,7 +86,8 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
     sendError(res, 404, "Not Found", "No such route");
   }
 
-  const server = http.createServer((req, res) => {
+  // Node enforces requestTimeout only when it sweeps connections (every 30 s by default).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const requestId = requestIdOf(req);
     const started = performance.now();
     res.setHeader("x-request-id", requestId);

@@ -37,7 +37,8 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
     },
   });
 
-  const server = http.createServer((req, res) => {
+  // Node enforces requestTimeout only when it sweeps connections (every 30 s by default).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     if (req.url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (req.url === "/readyz") {
       options.isReady().then(
@@ -50,6 +51,7 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
     sendJson(res, 404, { error: "Not Found" });
   });
   server.requestTimeout = options.requestTimeoutMs ?? 10_000;
+  server.headersTimeout = Math.min(server.requestTimeout, 60_000);
   server.keepAliveTimeout = 65_000;
   return server;
 }
