@@ -1,28 +1,52 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 
-type Drain = { closing: boolean; readonly open: Set<ServerResponse> };
+type Drain = {
+  closing: boolean;
+  readonly open: Set<ServerResponse>;
+  /** Requests in progress per connection. */
+  readonly sockets: Map<Socket, number>;
+};
 const drains = new WeakMap<Server, Drain>();
 
 /**
- * Tracks the server's responses so a shutdown can reach the ones in flight. Node's `server.close()`
- * only closes idle keep-alive connections: one that is busy at that moment answers with
- * `connection: keep-alive`, stays open for `keepAliveTimeout`, keeps accepting requests, and the
- * close callback waits for it — a drain that never ends until the process is killed mid-request.
+ * Tracks the server's connections and responses so a shutdown can reach the ones in flight.
+ * Node's `server.close()` closes idle keep-alive connections only: one that is busy at that
+ * moment answers with `connection: keep-alive`, stays open for `keepAliveTimeout`, keeps accepting
+ * requests, and the close callback waits for it. Nor does Node count a connection that has not
+ * sent a request yet as idle (a client pool opens those ahead of use): it would hold the drain
+ * until the client drops it. Either way the drain never ends until the process is killed.
  */
 function track(server: Server): Drain {
   let drain = drains.get(server);
   if (drain) return drain;
-  const state: Drain = { closing: false, open: new Set() };
-  server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+  const state: Drain = { closing: false, open: new Set(), sockets: new Map() };
+  server.on("connection", (socket: Socket) => {
+    state.sockets.set(socket, 0);
+    socket.once("close", () => state.sockets.delete(socket));
+  });
+  server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
     // A request that arrives on a kept-alive connection during the drain is served, then closes it.
     if (state.closing) res.setHeader("connection", "close");
     state.open.add(res);
-    res.once("close", () => state.open.delete(res));
+    const socket = req.socket;
+    state.sockets.set(socket, (state.sockets.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      state.open.delete(res);
+      if (state.sockets.has(socket))
+        state.sockets.set(socket, Math.max(0, (state.sockets.get(socket) ?? 1) - 1));
+    });
   });
   drain = state;
   drains.set(server, drain);
   return drain;
+}
+
+/** Closes every connection with no request in progress (idle keep-alive, or never used). */
+function closeUnusedConnections(server: Server, drain: Drain): void {
+  server.closeIdleConnections();
+  for (const [socket, inProgress] of drain.sockets) if (inProgress === 0) socket.destroy();
 }
 
 /** Listens and resolves with the base URL (the real port when `port` is 0). */
@@ -49,15 +73,15 @@ export function closeServer(server: Server, options: { drainTimeoutMs?: number }
     if (!res.headersSent) res.setHeader("connection", "close");
   }
   return new Promise((resolve) => {
-    // Connections that finished a response whose headers were already out become idle: close them too.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    // Connections whose response has finished since become idle: close them too.
+    const sweep = setInterval(() => closeUnusedConnections(server, drain), 100);
     const deadline = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 15_000);
     server.close(() => {
       clearInterval(sweep);
       clearTimeout(deadline);
       resolve();
     });
-    server.closeIdleConnections();
+    closeUnusedConnections(server, drain);
   });
 }
 
