@@ -33,12 +33,11 @@ function expectSuccessOrCleanError(outcomes: readonly Outcome[], allowNoResponse
   }
 }
 
-/** After any storm: acknowledged ones are stored; the failed ones, repeated, all end stored once. */
+/**
+ * After any storm the failed requests are repeated (only those: an acknowledged hub whose event
+ * was lost would stay missing), then every hub must be stored exactly once, nothing half-written.
+ */
 async function expectNothingLost(sent: readonly Sent[]) {
-  await expectAcknowledgedStored(
-    e2e.current,
-    sent.filter((s) => s.outcome.status === 201).map((s) => s.hub),
-  );
   const failed = sent.filter((s) => s.outcome.status !== 201).map((s) => s.hub);
   const retried = await mapLimit(failed, WORKERS, (hub) => provisionRest(e2e.current, hub));
   expect(Object.keys(statusCounts(retried)).filter((s) => s !== "200" && s !== "201")).toEqual([]);

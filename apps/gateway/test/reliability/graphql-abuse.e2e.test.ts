@@ -33,6 +33,22 @@ function expectRejected(outcome: Outcome, message: RegExp) {
 
 const hubId = randomUUID();
 
+async function allowList(documents: string[], tamper = false) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "persisted-"));
+  const file = path.join(dir, "persisted-operations.json");
+  const entries = documents.map((doc) => [tamper ? sha256(`${doc} `) : sha256(doc), doc]);
+  await writeFile(file, JSON.stringify(Object.fromEntries(entries)));
+  return file;
+}
+
+function byHash(gatewayUrl: string, hash: string, variables: Record<string, unknown>, token: string) {
+  return send(`${gatewayUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+  });
+}
+
 describe("graphql-armor limits reject abusive documents (and accept the same shape under the limit)", () => {
   const nest = (levels: number) =>
     `{ hub(id: "${hubId}") { ${"... on Hub { ".repeat(levels)}id${" }".repeat(levels)} } }`;
@@ -87,9 +103,13 @@ describe("graphql-armor limits reject abusive documents (and accept the same sha
   });
 });
 
-describe("production configuration (NODE_ENV=production)", () => {
-  it("has introspection off and no field suggestions, and still serves operations", async () => {
-    const production = await e2e.current.startGateway({ NODE_ENV: "production" });
+describe("production configuration (NODE_ENV=production, with an optional allow-list)", () => {
+  it("has introspection off and no field suggestions, and still serves operations, by document or by hash", async () => {
+    const lookup = "query Hub($id: ID!) { hub(id: $id) { id } }";
+    const production = await e2e.current.startGateway({
+      NODE_ENV: "production",
+      GRAPHQL_PERSISTED_OPERATIONS_FILE: await allowList([lookup]),
+    });
     for (const query of [
       "{ __schema { types { name } } }",
       '{ __type(name: "Hub") { name fields { name } } }',
@@ -103,6 +123,12 @@ describe("production configuration (NODE_ENV=production)", () => {
     expect(typo.text).not.toMatch(/Did you mean/);
     const works = await post({ query: `{ hub(id: "${hubId}") { id } }` }, production.url);
     expect(works.body).toEqual({ data: { hub: null } });
+    // Optional allow-list (GRAPHQL_ALLOW_ARBITRARY_OPERATIONS defaults to true): hashes and documents.
+    expect(
+      (await byHash(production.url, sha256(lookup), { id: hubId }, adminToken(e2e.current))).body,
+    ).toEqual({
+      data: { hub: null },
+    });
     // The development configuration keeps introspection (and the schema test relies on it).
     const dev = await post({ query: "{ __schema { queryType { name } } }" });
     expect(dev.body).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
@@ -114,22 +140,6 @@ describe("persisted operations (allow-list by sha256, GRAPHQL_PERSISTED_OPERATIO
   provisionHub(input: $input) { __typename ... on ProvisionHubSuccess { version event { type } } ... on Error { message } }
 }`;
   const lookup = "query Hub($id: ID!) { hub(id: $id) { id serial } }";
-
-  async function allowList(documents: string[], tamper = false) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "persisted-"));
-    const file = path.join(dir, "persisted-operations.json");
-    const entries = documents.map((doc) => [tamper ? sha256(`${doc} `) : sha256(doc), doc]);
-    await writeFile(file, JSON.stringify(Object.fromEntries(entries)));
-    return file;
-  }
-
-  function byHash(gatewayUrl: string, hash: string, variables: Record<string, unknown>, token: string) {
-    return send(`${gatewayUrl}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
-    });
-  }
 
   it("exclusive mode: listed operations run by hash, anything else is refused", async () => {
     const gateway = await e2e.current.startGateway({
@@ -153,19 +163,6 @@ describe("persisted operations (allow-list by sha256, GRAPHQL_PERSISTED_OPERATIO
     expect(arbitrary.status).toBe(400);
     expect((arbitrary.body as GraphQLBody).errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_ONLY");
     expect((arbitrary.body as GraphQLBody).data ?? undefined).toBeUndefined();
-  });
-
-  it("optional mode: hashes and full documents both work", async () => {
-    const gateway = await e2e.current.startGateway({
-      GRAPHQL_PERSISTED_OPERATIONS_FILE: await allowList([lookup]),
-    });
-    const id = randomUUID();
-    expect((await byHash(gateway.url, sha256(lookup), { id }, adminToken(e2e.current))).body).toEqual({
-      data: { hub: null },
-    });
-    expect((await post({ query: lookup, variables: { id } }, gateway.url)).body).toEqual({
-      data: { hub: null },
-    });
   });
 
   it("an allow-list whose key is not the sha256 of its document stops the gateway at start", async () => {

@@ -121,6 +121,31 @@ export async function newHubs(e2e: E2E, n: number): Promise<Hub[]> {
   return mapLimit(Array.from({ length: n }), 16, () => e2e.newHub());
 }
 
+const HISTORY_QUERY = /* GraphQL */ `query History($id: ID!) {
+  hub(id: $id) { serial version events(first: 10) { edges { node { type version } } } }
+}`;
+
+/** One hub's read model and history through the admin GraphQL API (cheap on both engines). */
+export async function hubHistory(
+  e2e: E2E,
+  hubId: string,
+): Promise<{ serial: string; version: number; events: { type: string; version: number }[] } | null> {
+  const outcome = await graphql(e2e, HISTORY_QUERY, { id: hubId });
+  const body = outcome.body as {
+    data?: {
+      hub: {
+        serial: string;
+        version: number;
+        events: { edges: { node: { type: string; version: number } }[] };
+      } | null;
+    };
+    errors?: unknown[];
+  };
+  if (!body.data || body.errors) throw new Error(`history query failed: ${outcome.text.slice(0, 300)}`);
+  const hub = body.data.hub;
+  return hub && { serial: hub.serial, version: hub.version, events: hub.events.edges.map((e) => e.node) };
+}
+
 /**
  * Reads the database directly. On PostgreSQL while everything runs; on PGlite hub-service owns the
  * directory, so it is stopped (drained) for the look and started again.
