@@ -41,6 +41,7 @@ const HELP = `npm run bench:provision -- [flags]
   --baseline-mode <m>   tx (BEGIN, 2 INSERTs, COMMIT; default) or cte (one statement)
   --max-rate <n>        req/s bound used to size the pre-created Thing pool (default 2500)
   --env KEY=VALUE       extra environment for hub-service and gateway (repeatable)
+  --node-arg <flag>     extra node flag for hub-service and gateway, e.g. --heap-prof (repeatable)
   --database-url <url>  PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres)
   --keep-db             do not drop the bench database at the end
   --hold                start everything, print URLs and credentials, wait for Ctrl-C (no load)`;
@@ -58,6 +59,7 @@ const { values: flags } = parseArgs({
     "baseline-mode": { type: "string", default: "tx" },
     "max-rate": { type: "string", default: "2500" },
     env: { type: "string", multiple: true, default: [] },
+    "node-arg": { type: "string", multiple: true, default: [] },
     "database-url": { type: "string" },
     "keep-db": { type: "boolean", default: false },
     hold: { type: "boolean", default: false },
@@ -151,6 +153,8 @@ type Cell = {
   p99: number;
   statusCounts: Record<string, number>;
   sampleFailure?: string;
+  /** CPU ms per successful request, per process, over the measured slices (whole process). */
+  cpuPerRequest: Record<string, number>;
   /** Warm-up and measured requests together, checked against the rows stored after each run. */
   createdTotal: number;
   storedEvents: number;
@@ -214,8 +218,10 @@ async function main(): Promise<void> {
     await writeThingPool(emulatorDir, poolSize);
 
     const profileDir = (name: string) => path.join(runDir, "profiles", name);
-    const profileArgs = (name: string) =>
-      config.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir(name)}`] : [];
+    const profileArgs = (name: string) => [
+      ...(config.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir(name)}`] : []),
+      ...flags["node-arg"],
+    ];
     const production = { NODE_ENV: "production", LOG_LEVEL: "info" };
     const [emulatorPort, hubPort, gatewayPort, baselinePort] = [
       await freePort(),
@@ -310,8 +316,10 @@ async function main(): Promise<void> {
     };
 
     if (flags.hold) {
+      const things = `${thingName(0)}..${thingName(poolSize - 1)}`;
+      const pids = Object.fromEntries(processes.map((proc) => [proc.name, proc.child.pid]));
       process.stdout.write(
-        `${JSON.stringify({ database: url, targets, things: `${thingName(0)}..${thingName(poolSize - 1)}`, logs: runDir }, null, 2)}\n`,
+        `${JSON.stringify({ database: url, emulator: emulator.url, targets, pids, things, logs: runDir }, null, 2)}\n`,
       );
       await new Promise(() => undefined); // until SIGINT
     }
@@ -354,9 +362,14 @@ async function main(): Promise<void> {
         log(`  ${surface} c=${connections}: ${amount} requests wanted, ${poolSize} Things; raise --max-rate`);
         capped = poolSize;
       }
+      const before = await Promise.all(processes.map((proc) => proc.cpuMs()));
       const result = await runLoad({ target: targets[surface], connections, amount: capped, nextHub });
+      const after = await Promise.all(processes.map((proc) => proc.cpuMs()));
+      const cpuMs = Object.fromEntries(
+        processes.map((proc, i) => [proc.name, (after[i] ?? 0) - (before[i] ?? 0)]),
+      );
       const stored = await countRows();
-      return { result, stored };
+      return { result, stored, cpuMs };
     };
 
     for (let round = 1; round <= config.rounds; round++) {
@@ -366,22 +379,33 @@ async function main(): Promise<void> {
         const rate = new Map<Surface, number>();
         const acc = new Map<
           Surface,
-          { results: LoadResult[]; createdTotal: number; stored: number; hubs: number; failedTotal: number }
+          {
+            results: LoadResult[];
+            cpuMs: Record<string, number>;
+            createdTotal: number;
+            stored: number;
+            hubs: number;
+            failedTotal: number;
+          }
         >();
         const account = (
           surface: Surface,
           result: LoadResult,
           stored: { events: number; hubs: number },
-          measured: boolean,
+          cpuMs: Record<string, number> | undefined,
         ) => {
           const entry = acc.get(surface) ?? {
             results: [],
+            cpuMs: {},
             createdTotal: 0,
             stored: 0,
             hubs: 0,
             failedTotal: 0,
           };
-          if (measured) entry.results.push(result);
+          if (cpuMs) {
+            entry.results.push(result);
+            for (const [name, ms] of Object.entries(cpuMs)) entry.cpuMs[name] = (entry.cpuMs[name] ?? 0) + ms;
+          }
           entry.createdTotal += result.created;
           entry.stored += stored.events;
           entry.hubs += stored.hubs;
@@ -392,13 +416,13 @@ async function main(): Promise<void> {
         for (const surface of cellSurfaces) {
           if (stopping) return;
           const probe = await run(surface, connections, Math.max(40, connections * 4));
-          account(surface, probe.result, probe.stored, false);
+          account(surface, probe.result, probe.stored, undefined);
           const warm = await run(
             surface,
             connections,
             Math.round(Math.max(probe.result.throughput, 1) * config.warmup),
           );
-          account(surface, warm.result, warm.stored, false);
+          account(surface, warm.result, warm.stored, undefined);
           rate.set(surface, warm.result.throughput);
         }
         // Measured: slices, surfaces taking turns (rotating who goes first).
@@ -410,8 +434,8 @@ async function main(): Promise<void> {
           for (const surface of order) {
             if (stopping) return;
             const amount = Math.max(connections * 2, Math.round((rate.get(surface) ?? 1) * config.slice));
-            const { result, stored } = await run(surface, connections, amount);
-            account(surface, result, stored, true);
+            const { result, stored, cpuMs } = await run(surface, connections, amount);
+            account(surface, result, stored, cpuMs);
             rate.set(surface, result.throughput);
           }
           if (config.long)
@@ -445,6 +469,12 @@ async function main(): Promise<void> {
             p99: percentile(latencies, 0.99),
             statusCounts,
             ...(sampleFailure !== undefined ? { sampleFailure } : {}),
+            cpuPerRequest: Object.fromEntries(
+              Object.entries(entry.cpuMs).map(([name, ms]) => [
+                name,
+                Math.round((1000 * ms) / created) / 1000,
+              ]),
+            ),
             createdTotal: entry.createdTotal,
             storedEvents: entry.stored,
             storedHubs: entry.hubs,
@@ -496,6 +526,9 @@ async function main(): Promise<void> {
         .map(([name, mb]) => `${name} ${mb ?? "?"}`)
         .join(", ")}\n`,
     );
+    process.stdout.write(
+      "cpu …: CPU ms per successful request of each process (user+system, whole process, /proc).\n",
+    );
     process.stdout.write(`${report.checkLine}\n`);
     for (const [name, summaries] of Object.entries(profiles)) {
       for (const summary of summaries) process.stdout.write(`\n${formatProfile(name, summary)}\n`);
@@ -518,6 +551,8 @@ type Row = {
   errors: number;
   throughputRatio?: number;
   p99Ratio?: number;
+  /** CPU ms per request of each process (median over rounds). */
+  cpu: Record<string, number>;
 };
 
 function buildReport(cells: Cell[]) {
@@ -539,12 +574,34 @@ function buildReport(cells: Cell[]) {
         p50: median(mine.map((c) => c.p50)),
         p99,
         errors: mine.reduce((sum, c) => sum + c.failed + c.socketErrors, 0),
+        cpu: Object.fromEntries(
+          Object.keys(mine[0]?.cpuPerRequest ?? {}).map((name) => [
+            name,
+            median(mine.map((c) => c.cpuPerRequest[name] ?? 0)),
+          ]),
+        ),
         ...(baseThroughput ? { throughputRatio: throughput / baseThroughput } : {}),
         ...(baseP99 ? { p99Ratio: p99 / baseP99 } : {}),
       });
     }
   }
-  const header = ["surface", "c", "req/s", "p50 ms", "p99 ms", "errors", "req/s ÷ base", "p99 ÷ base"];
+  const cpuColumns: [string, string][] = [
+    ["gateway", "cpu gw"],
+    ["hub-service", "cpu hub"],
+    ["baseline", "cpu base"],
+    ["iot-registry-emulator", "cpu emu"],
+  ];
+  const header = [
+    "surface",
+    "c",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "errors",
+    "req/s ÷ base",
+    "p99 ÷ base",
+    ...cpuColumns.map(([, title]) => title),
+  ];
   const body = rows.map((row) => [
     row.surface,
     String(row.connections),
@@ -554,6 +611,8 @@ function buildReport(cells: Cell[]) {
     String(row.errors),
     row.throughputRatio === undefined ? "-" : `${row.throughputRatio.toFixed(2)}×`,
     row.p99Ratio === undefined ? "-" : `${row.p99Ratio.toFixed(2)}×`,
+    // Under 0.02 ms/request the process was not in this request's path.
+    ...cpuColumns.map(([name]) => ((row.cpu[name] ?? 0) < 0.02 ? "-" : (row.cpu[name] ?? 0).toFixed(2))),
   ]);
   const widths = header.map((title, i) =>
     Math.max(title.length, ...body.map((line) => line[i]?.length ?? 0)),

@@ -4,6 +4,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { repoRoot } from "@hub/test-support";
 
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
 export type BenchProcess = {
   readonly name: string;
   readonly url: string;
@@ -11,6 +13,8 @@ export type BenchProcess = {
   readonly logFile: string;
   /** Resident set size now, in MB (Linux /proc). */
   rssMb(): Promise<number | undefined>;
+  /** CPU time used so far (user + system, all threads), in ms (Linux /proc, 10 ms ticks). */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 };
 
@@ -58,6 +62,13 @@ export async function startProcess(options: {
       const status = await readFile(`/proc/${child.pid}/status`, "utf8").catch(() => "");
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
       return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+    },
+    async cpuMs() {
+      if (child.pid === undefined) return 0;
+      const stat = await readFile(`/proc/${child.pid}/stat`, "utf8").catch(() => "");
+      // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * (1000 / CLOCK_TICKS);
     },
     stop: () =>
       new Promise<void>((resolve) => {
