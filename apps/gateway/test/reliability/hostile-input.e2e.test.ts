@@ -332,6 +332,7 @@ function restHeaders(credentials: string, contentType: string): Record<string, s
 
 describe("fuzzing (fast-check)", () => {
   it(`REST: ${REST_RUNS} generated ProvisionHub requests (bodies, headers, paths) — never a 5xx or an internal detail (seed ${SEED})`, async () => {
+    const statuses: Record<number, number> = {};
     await fc.assert(
       fc.asyncProperty(restCase, async (c) => {
         const { extra, ...fields } = c.body;
@@ -350,11 +351,13 @@ describe("fuzzing (fast-check)", () => {
           body,
           restHeaders(c.credentials, c.contentType),
         );
+        statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
         expectHandled(outcome, c);
         record(outcome, object);
       }),
       { numRuns: REST_RUNS, seed: SEED, endOnFailure: true },
     );
+    console.info(`REST fuzz, seed ${SEED}: statuses`, statuses);
   });
 
   const documents = [
@@ -451,6 +454,7 @@ describe("fuzzing (fast-check)", () => {
   });
 
   it(`GraphQL: ${GRAPHQL_RUNS} generated documents and variables — never a 5xx, an unexpected error or an internal detail (seed ${SEED})`, async () => {
+    const statuses: Record<number, number> = {};
     await fc.assert(
       fc.asyncProperty(graphqlCase, async (c) => {
         const payload: Record<string, unknown> = { query: c.document, variables: c.variables };
@@ -464,6 +468,7 @@ describe("fuzzing (fast-check)", () => {
           body: JSON.stringify(payload),
         });
         const where = JSON.stringify(c).slice(0, 400);
+        statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
         expect(outcome.status, `status for ${where}`).toBeLessThan(500);
         expect(internalsIn(outcome.text), `internals in ${outcome.text.slice(0, 300)}`).toBeUndefined();
         // Masked errors mean the server hit something it did not expect: a bug to fix.
@@ -477,6 +482,7 @@ describe("fuzzing (fast-check)", () => {
       }),
       { numRuns: GRAPHQL_RUNS, seed: SEED, endOnFailure: true },
     );
+    console.info(`GraphQL fuzz, seed ${SEED}: statuses`, statuses);
   });
 });
 

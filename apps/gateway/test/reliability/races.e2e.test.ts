@@ -67,6 +67,7 @@ describe("a storm of distinct hubs", () => {
     expect(outcomes.every((o) => (o.body as { version: number }).version === 1)).toBe(true);
     const report = await expectAcknowledgedStored(e2e.current, hubs);
     expect(report.events).toBe(report.hubs);
+    console.info(`${DISTINCT} distinct hubs:`, statusCounts(outcomes), report);
   });
 
   it.runIf(heavy)("heavy: 5 waves of 1,000 (800 new hubs, 200 repeats) stay exact", async () => {
