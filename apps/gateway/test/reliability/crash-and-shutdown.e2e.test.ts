@@ -5,6 +5,7 @@ import {
   expectAcknowledgedStored,
   heavy,
   internalsIn,
+  LONG_TEST_MS,
   mapLimit,
   type Outcome,
   provisionRest,
@@ -48,64 +49,76 @@ async function expectNothingLost(sent: readonly Sent[]) {
 }
 
 describe("crash: hub-service killed with SIGKILL under load, then restarted", () => {
-  it(`${ROUNDS} kill(s) under load from ${WORKERS} clients: every acknowledged provisioning stored, nothing half-written`, async () => {
-    const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        await sleep(1500);
-        await e2e.current.system.stopService("hubService", "SIGKILL");
-        await sleep(500);
-        await e2e.current.system.startService("hubService");
-      }
-      await sleep(1000);
-    });
-    const outcomes = sent.map((s) => s.outcome);
-    console.info(`${sent.length} requests`, statusCounts(outcomes));
-    expectSuccessOrCleanError(outcomes, false);
-    expect(outcomes.some((o) => o.status === 503)).toBe(true);
-    expect(outcomes.slice(-WORKERS).every((o) => o.status === 201)).toBe(true);
-    await expectNothingLost(sent);
-  });
+  it(
+    `${ROUNDS} kill(s) under load from ${WORKERS} clients: every acknowledged provisioning stored, nothing half-written`,
+    async () => {
+      const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          await sleep(1500);
+          await e2e.current.system.stopService("hubService", "SIGKILL");
+          await sleep(500);
+          await e2e.current.system.startService("hubService");
+        }
+        await sleep(1000);
+      });
+      const outcomes = sent.map((s) => s.outcome);
+      console.info(`${sent.length} requests`, statusCounts(outcomes));
+      expectSuccessOrCleanError(outcomes, false);
+      expect(outcomes.some((o) => o.status === 503)).toBe(true);
+      expect(outcomes.slice(-WORKERS).every((o) => o.status === 201)).toBe(true);
+      await expectNothingLost(sent);
+    },
+    LONG_TEST_MS,
+  );
 });
 
 describe("graceful shutdown: SIGTERM under load drains in-flight requests", () => {
-  it("hub-service: exits 0 promptly, in-flight requests complete, nothing acknowledged is lost", async () => {
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let drainMs = 0;
-    const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async () => {
-      await sleep(1500);
-      const process = e2e.current.system.hubService;
-      const started = performance.now();
-      await e2e.current.system.stopService("hubService", "SIGTERM");
-      drainMs = performance.now() - started;
-      exit = await process.exited;
-      await e2e.current.system.startService("hubService");
-      await sleep(1000);
-    });
-    const outcomes = sent.map((s) => s.outcome);
-    console.info(`${sent.length} requests, drained in ${Math.round(drainMs)} ms`, statusCounts(outcomes));
-    // Exit code 0 means the drain finished by itself (the harness sends SIGKILL after 20 s).
-    expect(exit).toEqual({ code: 0, signal: null });
-    expectSuccessOrCleanError(outcomes, false);
-    await expectNothingLost(sent);
-  });
+  it(
+    "hub-service: exits 0 promptly, in-flight requests complete, nothing acknowledged is lost",
+    async () => {
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      let drainMs = 0;
+      const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async () => {
+        await sleep(1500);
+        const process = e2e.current.system.hubService;
+        const started = performance.now();
+        await e2e.current.system.stopService("hubService", "SIGTERM");
+        drainMs = performance.now() - started;
+        exit = await process.exited;
+        await e2e.current.system.startService("hubService");
+        await sleep(1000);
+      });
+      const outcomes = sent.map((s) => s.outcome);
+      console.info(`${sent.length} requests, drained in ${Math.round(drainMs)} ms`, statusCounts(outcomes));
+      // Exit code 0 means the drain finished by itself (the harness sends SIGKILL after 20 s).
+      expect(exit).toEqual({ code: 0, signal: null });
+      expectSuccessOrCleanError(outcomes, false);
+      await expectNothingLost(sent);
+    },
+    LONG_TEST_MS,
+  );
 
-  it("gateway: exits 0 promptly; every response is complete (success or error), nothing acknowledged is lost", async () => {
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async () => {
-      await sleep(1500);
-      const process = e2e.current.system.gateway;
-      await e2e.current.system.stopService("gateway", "SIGTERM");
-      exit = await process.exited;
-      await e2e.current.system.startService("gateway");
-      await sleep(1000);
-    });
-    const outcomes = sent.map((s) => s.outcome);
-    console.info(`${sent.length} requests`, statusCounts(outcomes));
-    expect(exit).toEqual({ code: 0, signal: null });
-    // While the gateway is down, connections are refused (status 0): a visible failure, never a
-    // truncated success. Every response that did arrive parsed as a complete JSON body.
-    expectSuccessOrCleanError(outcomes, true);
-    for (const outcome of outcomes.filter((o) => o.status !== 0)) expect(outcome.body).toBeDefined();
-    await expectNothingLost(sent);
-  });
+  it(
+    "gateway: exits 0 promptly; every response is complete (success or error), nothing acknowledged is lost",
+    async () => {
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async () => {
+        await sleep(1500);
+        const process = e2e.current.system.gateway;
+        await e2e.current.system.stopService("gateway", "SIGTERM");
+        exit = await process.exited;
+        await e2e.current.system.startService("gateway");
+        await sleep(1000);
+      });
+      const outcomes = sent.map((s) => s.outcome);
+      console.info(`${sent.length} requests`, statusCounts(outcomes));
+      expect(exit).toEqual({ code: 0, signal: null });
+      // While the gateway is down, connections are refused (status 0): a visible failure, never a
+      // truncated success. Every response that did arrive parsed as a complete JSON body.
+      expectSuccessOrCleanError(outcomes, true);
+      for (const outcome of outcomes.filter((o) => o.status !== 0)) expect(outcome.body).toBeDefined();
+      await expectNothingLost(sent);
+    },
+    LONG_TEST_MS,
+  );
 });

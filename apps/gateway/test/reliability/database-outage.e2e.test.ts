@@ -5,6 +5,7 @@ import {
   expectAcknowledgedStored,
   heavy,
   internalsIn,
+  LONG_TEST_MS,
   mapLimit,
   NEEDS_POSTGRES,
   onPostgres,
@@ -46,59 +47,63 @@ describe.runIf(onPostgres)(`PostgreSQL cut off mid-load (${NEEDS_POSTGRES})`, ()
     return proxy;
   };
 
-  it(`${CYCLES} × (cut 2 s, stalled 3 s) under load from ${WORKERS} clients: 201 or 503, none hangs, every 201 stored, recovery by itself`, async () => {
-    const timeline: string[] = [];
-    const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async (progress) => {
-      for (let cycle = 0; cycle < CYCLES; cycle++) {
-        await sleep(1500);
-        timeline.push(`cut@${progress.sent}`);
-        control().cut();
+  it(
+    `${CYCLES} × (cut 2 s, stalled 3 s) under load from ${WORKERS} clients: 201 or 503, none hangs, every 201 stored, recovery by itself`,
+    async () => {
+      const timeline: string[] = [];
+      const sent = await duringLoad(e2e.current, { workers: WORKERS, tail: 2 }, async (progress) => {
+        for (let cycle = 0; cycle < CYCLES; cycle++) {
+          await sleep(1500);
+          timeline.push(`cut@${progress.sent}`);
+          control().cut();
+          await sleep(2000);
+          control().restore();
+          timeline.push(`up@${progress.sent}`);
+          await sleep(1500);
+          timeline.push(`stall@${progress.sent}`);
+          control().stall();
+          await sleep(3000);
+          control().restore();
+          timeline.push(`up@${progress.sent}`);
+        }
         await sleep(2000);
-        control().restore();
-        timeline.push(`up@${progress.sent}`);
-        await sleep(1500);
-        timeline.push(`stall@${progress.sent}`);
-        control().stall();
-        await sleep(3000);
-        control().restore();
-        timeline.push(`up@${progress.sent}`);
+      });
+      const outcomes = sent.map((s) => s.outcome);
+      const slowest = Math.round(Math.max(...outcomes.map((o) => o.ms)));
+      console.info(
+        `${sent.length} requests, slowest ${slowest} ms;`,
+        timeline.join(" "),
+        statusCounts(outcomes),
+      );
+
+      // Only successes and clean "unavailable" answers from hub-service itself (not the gateway's
+      // timeout), each with Retry-After, none waiting anywhere near the gateway's deadline.
+      for (const outcome of outcomes.filter((o) => o.status !== 201)) {
+        expect(outcome.status).toBe(503);
+        expect(outcome.body).toMatchObject({ message: expect.stringMatching(/database|busy/) });
+        expect(Number(outcome.headers?.get("retry-after"))).toBeGreaterThan(0);
+        expect(internalsIn(outcome.text)).toBeUndefined();
       }
-      await sleep(2000);
-    });
-    const outcomes = sent.map((s) => s.outcome);
-    const slowest = Math.round(Math.max(...outcomes.map((o) => o.ms)));
-    console.info(
-      `${sent.length} requests, slowest ${slowest} ms;`,
-      timeline.join(" "),
-      statusCounts(outcomes),
-    );
+      expect(outcomes.some((o) => o.status === 503)).toBe(true);
+      expect(slowest).toBeLessThan(HUB_SERVICE_TIMEOUT_MS);
+      // Recovered by itself: the last requests of every worker succeeded.
+      expect(outcomes.slice(-WORKERS).every((o) => o.status === 201)).toBe(true);
 
-    // Only successes and clean "unavailable" answers from hub-service itself (not the gateway's
-    // timeout), each with Retry-After, none waiting anywhere near the gateway's deadline.
-    for (const outcome of outcomes.filter((o) => o.status !== 201)) {
-      expect(outcome.status).toBe(503);
-      expect(outcome.body).toMatchObject({ message: expect.stringMatching(/database|busy/) });
-      expect(Number(outcome.headers?.get("retry-after"))).toBeGreaterThan(0);
-      expect(internalsIn(outcome.text)).toBeUndefined();
-    }
-    expect(outcomes.some((o) => o.status === 503)).toBe(true);
-    expect(slowest).toBeLessThan(HUB_SERVICE_TIMEOUT_MS);
-    // Recovered by itself: the last requests of every worker succeeded.
-    expect(outcomes.slice(-WORKERS).every((o) => o.status === 201)).toBe(true);
-
-    // Every 201 has its event and row; nothing half-written either way.
-    await expectAcknowledgedStored(
-      e2e.current,
-      sent.filter((s) => s.outcome.status === 201).map((s) => s.hub),
-    );
-    // The refused requests, repeated, now succeed (200 when the refused attempt had committed
-    // before its answer was lost), and then every hub is stored exactly once.
-    const failed = sent.filter((s) => s.outcome.status !== 201).map((s) => s.hub);
-    const retried = await mapLimit(failed, WORKERS, (hub) => provisionRest(e2e.current, hub));
-    expect(Object.keys(statusCounts(retried)).filter((s) => s !== "200" && s !== "201")).toEqual([]);
-    await expectAcknowledgedStored(
-      e2e.current,
-      sent.map((s) => s.hub),
-    );
-  });
+      // Every 201 has its event and row; nothing half-written either way.
+      await expectAcknowledgedStored(
+        e2e.current,
+        sent.filter((s) => s.outcome.status === 201).map((s) => s.hub),
+      );
+      // The refused requests, repeated, now succeed (200 when the refused attempt had committed
+      // before its answer was lost), and then every hub is stored exactly once.
+      const failed = sent.filter((s) => s.outcome.status !== 201).map((s) => s.hub);
+      const retried = await mapLimit(failed, WORKERS, (hub) => provisionRest(e2e.current, hub));
+      expect(Object.keys(statusCounts(retried)).filter((s) => s !== "200" && s !== "201")).toEqual([]);
+      await expectAcknowledgedStored(
+        e2e.current,
+        sent.map((s) => s.hub),
+      );
+    },
+    LONG_TEST_MS,
+  );
 });

@@ -10,6 +10,7 @@ import {
   heavy,
   inspectDatabase,
   internalsIn,
+  LONG_TEST_MS,
   type Outcome,
   provisionRest,
   send,
@@ -331,34 +332,38 @@ function restHeaders(credentials: string, contentType: string): Record<string, s
 }
 
 describe("fuzzing (fast-check)", () => {
-  it(`REST: ${REST_RUNS} generated ProvisionHub requests (bodies, headers, paths) — never a 5xx or an internal detail (seed ${SEED})`, async () => {
-    const statuses: Record<number, number> = {};
-    await fc.assert(
-      fc.asyncProperty(restCase, async (c) => {
-        const { extra, ...fields } = c.body;
-        const object = { hubId: c.hubId, ...fields, ...extra };
-        const body =
-          c.bodyShape === "array"
-            ? JSON.stringify([object])
-            : c.bodyShape === "string"
-              ? JSON.stringify(JSON.stringify(object))
-              : c.bodyShape === "raw"
-                ? JSON.stringify(object).slice(0, -1)
-                : JSON.stringify(object);
-        const pathId = c.pathMatches && typeof c.hubId === "string" ? c.hubId : randomUUID();
-        const outcome = await post(
-          encodePathSegment(pathId),
-          body,
-          restHeaders(c.credentials, c.contentType),
-        );
-        statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
-        expectHandled(outcome, c);
-        record(outcome, object);
-      }),
-      { numRuns: REST_RUNS, seed: SEED, endOnFailure: true },
-    );
-    console.info(`REST fuzz, seed ${SEED}: statuses`, statuses);
-  });
+  it(
+    `REST: ${REST_RUNS} generated ProvisionHub requests (bodies, headers, paths) — never a 5xx or an internal detail (seed ${SEED})`,
+    async () => {
+      const statuses: Record<number, number> = {};
+      await fc.assert(
+        fc.asyncProperty(restCase, async (c) => {
+          const { extra, ...fields } = c.body;
+          const object = { hubId: c.hubId, ...fields, ...extra };
+          const body =
+            c.bodyShape === "array"
+              ? JSON.stringify([object])
+              : c.bodyShape === "string"
+                ? JSON.stringify(JSON.stringify(object))
+                : c.bodyShape === "raw"
+                  ? JSON.stringify(object).slice(0, -1)
+                  : JSON.stringify(object);
+          const pathId = c.pathMatches && typeof c.hubId === "string" ? c.hubId : randomUUID();
+          const outcome = await post(
+            encodePathSegment(pathId),
+            body,
+            restHeaders(c.credentials, c.contentType),
+          );
+          statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
+          expectHandled(outcome, c);
+          record(outcome, object);
+        }),
+        { numRuns: REST_RUNS, seed: SEED, endOnFailure: true },
+      );
+      console.info(`REST fuzz, seed ${SEED}: statuses`, statuses);
+    },
+    LONG_TEST_MS,
+  );
 
   const documents = [
     `mutation P($input: ProvisionHubInput!) { provisionHub(input: $input) { __typename ... on ProvisionHubSuccess { version event { data { hubId serial } } } ... on ValidationError { details { field message } } ... on Error { message } } }`,
@@ -453,37 +458,41 @@ describe("fuzzing (fast-check)", () => {
     asAdmin: fc.boolean(),
   });
 
-  it(`GraphQL: ${GRAPHQL_RUNS} generated documents and variables — never a 5xx, an unexpected error or an internal detail (seed ${SEED})`, async () => {
-    const statuses: Record<number, number> = {};
-    await fc.assert(
-      fc.asyncProperty(graphqlCase, async (c) => {
-        const payload: Record<string, unknown> = { query: c.document, variables: c.variables };
-        if (c.operationName !== undefined) payload.operationName = c.operationName;
-        const outcome = await send(`${e2e.current.gatewayUrl}/graphql`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            authorization: `Bearer ${c.asAdmin ? adminToken(e2e.current) : serviceToken(e2e.current)}`,
-          },
-          body: JSON.stringify(payload),
-        });
-        const where = JSON.stringify(c).slice(0, 400);
-        statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
-        expect(outcome.status, `status for ${where}`).toBeLessThan(500);
-        expect(internalsIn(outcome.text), `internals in ${outcome.text.slice(0, 300)}`).toBeUndefined();
-        // Masked errors mean the server hit something it did not expect: a bug to fix.
-        expect(outcome.text, where).not.toContain("Unexpected error");
-        const result = (
-          outcome.body as { data?: { provisionHub?: { __typename: string; event?: { data: Hub } } } }
-        )?.data?.provisionHub;
-        if (result?.__typename === "ProvisionHubSuccess" && result.event) {
-          acknowledged.set(result.event.data.hubId, result.event.data);
-        }
-      }),
-      { numRuns: GRAPHQL_RUNS, seed: SEED, endOnFailure: true },
-    );
-    console.info(`GraphQL fuzz, seed ${SEED}: statuses`, statuses);
-  });
+  it(
+    `GraphQL: ${GRAPHQL_RUNS} generated documents and variables — never a 5xx, an unexpected error or an internal detail (seed ${SEED})`,
+    async () => {
+      const statuses: Record<number, number> = {};
+      await fc.assert(
+        fc.asyncProperty(graphqlCase, async (c) => {
+          const payload: Record<string, unknown> = { query: c.document, variables: c.variables };
+          if (c.operationName !== undefined) payload.operationName = c.operationName;
+          const outcome = await send(`${e2e.current.gatewayUrl}/graphql`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              authorization: `Bearer ${c.asAdmin ? adminToken(e2e.current) : serviceToken(e2e.current)}`,
+            },
+            body: JSON.stringify(payload),
+          });
+          const where = JSON.stringify(c).slice(0, 400);
+          statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
+          expect(outcome.status, `status for ${where}`).toBeLessThan(500);
+          expect(internalsIn(outcome.text), `internals in ${outcome.text.slice(0, 300)}`).toBeUndefined();
+          // Masked errors mean the server hit something it did not expect: a bug to fix.
+          expect(outcome.text, where).not.toContain("Unexpected error");
+          const result = (
+            outcome.body as { data?: { provisionHub?: { __typename: string; event?: { data: Hub } } } }
+          )?.data?.provisionHub;
+          if (result?.__typename === "ProvisionHubSuccess" && result.event) {
+            acknowledged.set(result.event.data.hubId, result.event.data);
+          }
+        }),
+        { numRuns: GRAPHQL_RUNS, seed: SEED, endOnFailure: true },
+      );
+      console.info(`GraphQL fuzz, seed ${SEED}: statuses`, statuses);
+    },
+    LONG_TEST_MS,
+  );
 });
 
 it("afterwards: the only streams in the log are the ones acknowledged with 201 (no write on any rejected request)", async () => {

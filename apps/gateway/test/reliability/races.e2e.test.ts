@@ -5,6 +5,7 @@ import {
   type Hub,
   heavy,
   hubHistory,
+  LONG_TEST_MS,
   newHubs,
   type Outcome,
   provisionRest,
@@ -60,27 +61,35 @@ describe("races on one hub", () => {
 });
 
 describe("a storm of distinct hubs", () => {
-  it(`${DISTINCT} concurrent first provisionings: ${DISTINCT} × 201, every stream at version 1, log and read model agree`, async () => {
-    const hubs = await newHubs(e2e.current, DISTINCT);
-    const outcomes = await fire(hubs);
-    expect(statusCounts(outcomes)).toEqual({ 201: DISTINCT });
-    expect(outcomes.every((o) => (o.body as { version: number }).version === 1)).toBe(true);
-    const report = await expectAcknowledgedStored(e2e.current, hubs);
-    expect(report.events).toBe(report.hubs);
-    console.info(`${DISTINCT} distinct hubs:`, statusCounts(outcomes), report);
-  });
+  it(
+    `${DISTINCT} concurrent first provisionings: ${DISTINCT} × 201, every stream at version 1, log and read model agree`,
+    async () => {
+      const hubs = await newHubs(e2e.current, DISTINCT);
+      const outcomes = await fire(hubs);
+      expect(statusCounts(outcomes)).toEqual({ 201: DISTINCT });
+      expect(outcomes.every((o) => (o.body as { version: number }).version === 1)).toBe(true);
+      const report = await expectAcknowledgedStored(e2e.current, hubs);
+      expect(report.events).toBe(report.hubs);
+      console.info(`${DISTINCT} distinct hubs:`, statusCounts(outcomes), report);
+    },
+    LONG_TEST_MS,
+  );
 
-  it.runIf(heavy)("heavy: 5 waves of 1,000 (800 new hubs, 200 repeats) stay exact", async () => {
-    const all: Hub[] = [];
-    for (let wave = 0; wave < 5; wave++) {
-      const fresh = await newHubs(e2e.current, 800);
-      const repeats = all.slice(-200);
-      const outcomes = await fire([...fresh, ...repeats]);
-      expect(statusCounts(outcomes)).toEqual({ 201: 800, ...(repeats.length > 0 ? { 200: 200 } : {}) });
-      all.push(...fresh);
-    }
-    await expectAcknowledgedStored(e2e.current, all);
-  });
+  it.runIf(heavy)(
+    "heavy: 5 waves of 1,000 (800 new hubs, 200 repeats) stay exact",
+    async () => {
+      const all: Hub[] = [];
+      for (let wave = 0; wave < 5; wave++) {
+        const fresh = await newHubs(e2e.current, 800);
+        const repeats = all.slice(-200);
+        const outcomes = await fire([...fresh, ...repeats]);
+        expect(statusCounts(outcomes)).toEqual({ 201: 800, ...(repeats.length > 0 ? { 200: 200 } : {}) });
+        all.push(...fresh);
+      }
+      await expectAcknowledgedStored(e2e.current, all);
+    },
+    LONG_TEST_MS,
+  );
 });
 
 function countStatus(outcomes: readonly Outcome[]): Record<string, number> {

@@ -11,6 +11,8 @@ import type { E2E } from "../support/system.ts";
 
 /** `HEAVY=1` (npm run test:heavy) runs the large variants; the default stays fast. */
 export const heavy = process.env.HEAVY === "1";
+/** Timeout of the scenarios that put load on the system (the suite default is 60 s). */
+export const LONG_TEST_MS = heavy ? 600_000 : 180_000;
 export const onPostgres = testEngine() === "postgresql";
 export const NEEDS_POSTGRES = "needs TEST_DATABASE_URL: on PGlite the database is inside hub-service";
 
