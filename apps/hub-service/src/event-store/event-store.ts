@@ -114,12 +114,24 @@ export class EventStore {
   ): Promise<AppendResult> {
     if (events.length === 0) return { nextVersion: expectedVersion, events: [] };
     try {
-      const rows = await this.prisma.$queryRaw<EventRow[]>`
+      // Only what the caller does not have comes back: data and metadata are the events' own.
+      const rows = await this.prisma.$queryRaw<Pick<EventRow, "position" | "version" | "recorded_at">[]>`
         WITH appended AS (${guardedInsert(streamId, expectedVersion, events)}),
              read_model AS (${readModel})
-        SELECT position, stream_id, version, type, data, metadata, recorded_at FROM appended`;
+        SELECT position, version, recorded_at FROM appended`;
       if (rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
-      const recorded = rows.map(toRecorded).sort((a, b) => a.version - b.version);
+      const recorded = rows
+        .map((row): RecordedEvent => {
+          const event = events[row.version - expectedVersion - 1] as NewEvent;
+          return {
+            ...event,
+            position: BigInt(row.position),
+            streamId,
+            version: row.version,
+            recordedAt: new Date(row.recorded_at),
+          };
+        })
+        .sort((a, b) => a.version - b.version);
       return { nextVersion: expectedVersion + events.length, events: recorded };
     } catch (error) {
       throw translateAppendError(error, streamId, expectedVersion);
@@ -132,6 +144,17 @@ export class EventStore {
  * concurrently blocks on the unique index and then fails with a unique violation.
  */
 function guardedInsert(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Prisma.Sql {
+  const [only] = events;
+  if (events.length === 1 && only) {
+    // The common case, without the arrays: measurably cheaper through Prisma's raw-query path.
+    return Prisma.sql`
+      INSERT INTO hub_events (stream_id, version, type, data, metadata)
+      SELECT ${streamId}::uuid, ${expectedVersion + 1}::int, ${only.type},
+             ${JSON.stringify(only.data)}::jsonb, ${JSON.stringify(only.metadata)}::jsonb
+      WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
+            = ${expectedVersion}::int
+      RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
+  }
   return Prisma.sql`
     INSERT INTO hub_events (stream_id, version, type, data, metadata)
     SELECT ${streamId}::uuid, ${expectedVersion}::int + e.ord::int, e.type, e.data::jsonb, e.metadata::jsonb

