@@ -61,9 +61,14 @@ export function createGatewayYoga(options: YogaOptions) {
     plugins,
     context: ({ request, req, requestId }) => {
       let principal: Promise<Principal> | undefined;
+      let logger: Logger | undefined;
       return {
         requestId,
-        logger: options.logger.child({ requestId }),
+        // Made on first use: resolvers rarely log, and a child logger per request is not free.
+        get logger() {
+          logger ??= options.logger.child({ requestId });
+          return logger;
+        },
         hubApi: options.hubApi,
         principal: () => {
           principal ??= options.authenticate(

@@ -152,6 +152,22 @@ describe("gateway authentication", () => {
       await expectRejected(authenticate, bearer(token), INVALID_TOKEN_MESSAGE);
     });
 
+    it("checks the time claims of a token again on every use, also once it was accepted", async () => {
+      const { authenticate, clock } = setup();
+      const nbf = Math.floor(START / 1000) + 120;
+      const token = sign({ sub: "user-1", nbf });
+      clock.now = START + 100_000; // 20 s before nbf: inside the 30 s tolerance
+      const first = await authenticate(bearer(token));
+      expect(first.id).toBe("user-1");
+      clock.now = START + 80_000; // the clock stepped back: 40 s before nbf
+      await expectRejected(authenticate, bearer(token), INVALID_TOKEN_MESSAGE);
+      clock.now = START + 100_000;
+      first.permissions.push("hubs:read"); // a caller changing its principal changes nobody else's
+      expect((await authenticate(bearer(token))).permissions).toEqual([]);
+      clock.now = START + 3_700_000; // past exp + tolerance
+      await expectRejected(authenticate, bearer(token), INVALID_TOKEN_MESSAGE);
+    });
+
     it("refuses a token without exp, without sub, or with a wrong issuer or audience", async () => {
       const { authenticate } = setup();
       await expectRejected(

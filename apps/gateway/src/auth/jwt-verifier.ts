@@ -23,6 +23,8 @@ export type JwtOptions = {
   readonly clockToleranceSeconds?: number;
   /** Default 8192; longer tokens are refused before any decoding. */
   readonly maxTokenLength?: number;
+  /** Default 1000: verified tokens remembered (see createJwtVerifier); 0 turns that off. */
+  readonly verifiedCacheSize?: number;
 };
 
 export const INVALID_TOKEN_MESSAGE = "Invalid or expired token";
@@ -47,9 +49,23 @@ export function createJwtVerifier(options: JwtOptions): (token: string, nowMs: n
   const algorithms = new Set<string>(options.algorithms);
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const clockTolerance = options.clockToleranceSeconds ?? 30;
+  const cacheSize = options.verifiedCacheSize ?? 1000;
+  // A caller sends the same token with every request until it expires. Its signature, issuer and
+  // audience cannot change, so a token that passed every check is remembered; only the time
+  // claims are checked again on each use, exactly as jsonwebtoken checks them. Failures are
+  // never remembered. Bounded: a full cache starts over.
+  const verified = new Map<string, { principal: Principal; exp: number; nbf: number | undefined }>();
 
   return (token, nowMs) => {
     if (token.length > maxTokenLength || !JWS_COMPACT.test(token)) throw invalidToken();
+    const known = verified.get(token);
+    if (known) {
+      const nowSeconds = Math.floor(nowMs / 1000);
+      const live = nowSeconds < known.exp + clockTolerance;
+      const active = known.nbf === undefined || known.nbf <= nowSeconds + clockTolerance;
+      // A copy: callers own the principal they get.
+      if (live && active) return { ...known.principal, permissions: [...known.principal.permissions] };
+    }
     const header = decodeHeader(token);
     if (!header || typeof header.alg !== "string" || !algorithms.has(header.alg)) throw invalidToken();
     // Extensions we do not understand must not be ignored (RFC 7515 §4.1.11).
@@ -74,7 +90,17 @@ export function createJwtVerifier(options: JwtOptions): (token: string, nowMs: n
         if (error instanceof jwt.JsonWebTokenError && error.message === "invalid signature") continue;
         throw invalidToken();
       }
-      return toPrincipal(claims);
+      const principal = toPrincipal(claims);
+      if (cacheSize > 0 && typeof claims !== "string" && typeof claims.exp === "number") {
+        if (verified.size >= cacheSize) verified.clear();
+        const nbf = typeof claims.nbf === "number" ? claims.nbf : undefined;
+        verified.set(token, {
+          principal: { ...principal, permissions: [...principal.permissions] },
+          exp: claims.exp,
+          nbf,
+        });
+      }
+      return principal;
     }
     throw invalidToken();
   };
