@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const runDir = path.join(resultsDir, `${stamp}-run`);
   await mkdir(runDir, { recursive: true });
   const processes: BenchProcess[] = [];
-  const dbName = `hub_bench_${randomBytes(5).toString("hex")}`;
+  const dbName = `hub_bench_prov_${randomBytes(5).toString("hex")}`;
   let admin: pg.Client | undefined;
   let dbCreated = false;
 
