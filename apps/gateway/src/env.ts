@@ -45,6 +45,8 @@ const schema = z
       .default("true")
       .transform((value) => value === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
+    HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),
   })
   .superRefine((env, ctx) => {
     if (env.JWT_ALGORITHMS.includes("HS256") && !env.GATEWAY_JWT_SECRET) {

@@ -27,6 +27,8 @@ const schema = z.object({
   PROVISION_QUEUE_TIMEOUT_MS: positive(5_000),
   PROVISION_MAX_QUEUE: positive(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),
 });
 
 export type HubServiceEnv = z.infer<typeof schema>;

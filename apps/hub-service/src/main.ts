@@ -1,8 +1,9 @@
-import { createLogger, exitOnSignals } from "@hub/shared";
+import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/shared";
 import { createHubServiceApp } from "./app.ts";
 import { loadEnv } from "./env.ts";
 
 const env = loadEnv();
+limitHeapGrowth(env.HEAP_GROWING_PERCENT);
 const logger = createLogger("hub-service", env.LOG_LEVEL);
 const app = await createHubServiceApp(env, logger);
 const url = await app.listen();

@@ -1,4 +1,5 @@
 export * from "./errors.ts";
+export * from "./heap.ts";
 export * from "./hub-schemas.ts";
 export * from "./lifecycle.ts";
 export * from "./logger.ts";
