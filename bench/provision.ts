@@ -24,7 +24,7 @@ import {
   surfaces,
   type Target,
 } from "./lib/load.ts";
-import { type BenchProcess, startProcess } from "./lib/processes.ts";
+import { type BenchProcess, processCpuMs, startProcess } from "./lib/processes.ts";
 import { formatProfile, type ProfileSummary, profilesIn, summariseProfile } from "./lib/profile.ts";
 import { thingName, writeThingPool } from "./lib/things.ts";
 
@@ -332,6 +332,15 @@ async function main(): Promise<void> {
       return { events: Number(rows[0]?.events), hubs: Number(rows[0]?.hubs) };
     };
 
+    /** CPU ms so far of each PostgreSQL backend connected to the bench database, by pid. */
+    const postgresCpuMs = async (): Promise<Map<number, number>> => {
+      const { rows } = await admin!.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      );
+      const entries = await Promise.all(rows.map(async ({ pid }) => [pid, await processCpuMs(pid)] as const));
+      return new Map(entries.filter((entry): entry is readonly [number, number] => entry[1] !== undefined));
+    };
+
     const rssSamples: { at: number; label: string; rss: Record<string, number | undefined> }[] = [];
     const sampleRss = async (label: string) => {
       const rss: Record<string, number | undefined> = {};
@@ -362,12 +371,16 @@ async function main(): Promise<void> {
         log(`  ${surface} c=${connections}: ${amount} requests wanted, ${poolSize} Things; raise --max-rate`);
         capped = poolSize;
       }
+      const pgBefore = await postgresCpuMs();
       const before = await Promise.all(processes.map((proc) => proc.cpuMs()));
       const result = await runLoad({ target: targets[surface], connections, amount: capped, nextHub });
       const after = await Promise.all(processes.map((proc) => proc.cpuMs()));
+      const pgAfter = await postgresCpuMs();
       const cpuMs = Object.fromEntries(
         processes.map((proc, i) => [proc.name, (after[i] ?? 0) - (before[i] ?? 0)]),
       );
+      // Backends that existed before and after the run (pooled connections do).
+      cpuMs.postgres = [...pgAfter].reduce((sum, [pid, ms]) => sum + (ms - (pgBefore.get(pid) ?? ms)), 0);
       const stored = await countRows();
       return { result, stored, cpuMs };
     };
@@ -527,7 +540,8 @@ async function main(): Promise<void> {
         .join(", ")}\n`,
     );
     process.stdout.write(
-      "cpu …: CPU ms per successful request of each process (user+system, whole process, /proc).\n",
+      "cpu …: CPU ms per successful request of each process (user+system, whole process, /proc); " +
+        "cpu pg: the PostgreSQL backends connected to the bench database.\n",
     );
     process.stdout.write(`${report.checkLine}\n`);
     for (const [name, summaries] of Object.entries(profiles)) {
@@ -590,6 +604,7 @@ function buildReport(cells: Cell[]) {
     ["hub-service", "cpu hub"],
     ["baseline", "cpu base"],
     ["iot-registry-emulator", "cpu emu"],
+    ["postgres", "cpu pg"],
   ];
   const header = [
     "surface",

@@ -6,6 +6,15 @@ import { repoRoot } from "@hub/test-support";
 
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
+/** CPU time a process has used (user + system, all threads), in ms; undefined if it is gone. */
+export async function processCpuMs(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * (1000 / CLOCK_TICKS);
+}
+
 export type BenchProcess = {
   readonly name: string;
   readonly url: string;
@@ -64,11 +73,7 @@ export async function startProcess(options: {
       return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
     },
     async cpuMs() {
-      if (child.pid === undefined) return 0;
-      const stat = await readFile(`/proc/${child.pid}/stat`, "utf8").catch(() => "");
-      // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * (1000 / CLOCK_TICKS);
+      return child.pid === undefined ? 0 : ((await processCpuMs(child.pid)) ?? 0);
     },
     stop: () =>
       new Promise<void>((resolve) => {
