@@ -63,14 +63,17 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       },
     };
   }
-  const adapter = new PrismaPg({
-    connectionString: options.url,
-    max: options.poolSize ?? 16,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    statement_timeout: options.queryTimeoutMs ?? 5_000,
-    query_timeout: options.queryTimeoutMs ?? 5_000,
-    keepAlive: true,
-  });
+  const adapter = new PrismaPg(
+    {
+      connectionString: options.url,
+      max: options.poolSize ?? 16,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      statement_timeout: options.queryTimeoutMs ?? 5_000,
+      query_timeout: options.queryTimeoutMs ?? 5_000,
+      keepAlive: true,
+    },
+    { statementNameGenerator: preparedStatementNames() },
+  );
   const prisma = new PrismaClient({ adapter: observed(adapter, options.onStatement) });
   return {
     prisma,
@@ -78,6 +81,28 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     async close() {
       await prisma.$disconnect();
     },
+  };
+}
+
+/**
+ * Names statements by their SQL text, so that each connection parses and plans a statement once
+ * and then only binds and executes it: PostgreSQL spent 0.39-0.42 ms of CPU on every unnamed
+ * provisioning statement (a CTE: parse and plan each time) and 0.16 ms on the same statement
+ * prepared (measured on this machine, 16 connections). Bounded: past `max` distinct texts,
+ * further statements run unnamed as before. Prisma generates the same text for the same query
+ * shape, so a bounded set covers the service's queries. Prisma names every column it selects,
+ * so an added column (a migration applied while the service runs) does not change a prepared
+ * statement's result type; PostgreSQL re-plans prepared statements after DDL by itself.
+ */
+function preparedStatementNames(max = 500): (query: SqlQuery) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < max) {
+      name = `hub_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return name ?? ""; // pg runs a statement without a name unnamed
   };
 }
 

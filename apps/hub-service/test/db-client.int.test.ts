@@ -1,0 +1,34 @@
+import { cloneTemplate, type TestDatabase, testEngine } from "@hub/test-support";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, type Database } from "../src/db/client.ts";
+
+// Prepared statements are a PostgreSQL-driver feature (adapter-pg); PGlite runs in-process.
+describe.skipIf(testEngine() !== "postgresql")("database client on PostgreSQL", () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    testDb = await cloneTemplate(inject("dbTemplate"));
+    // One connection, so the catalog query below sees the session that ran the statements.
+    db = await createDatabase({ url: testDb.url, poolSize: 1 });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it("prepares each distinct statement once per connection and reuses it by name", async () => {
+    const ids = [1, 2, 3].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
+    for (const id of ids) await db.prisma.hub.findUnique({ where: { id } });
+    await db.prisma.hubEvent.findMany({ where: { streamId: ids[0] }, take: 1 });
+
+    const prepared = await db.prisma.$queryRawUnsafe<{ name: string; statement: string }[]>(
+      "SELECT name, statement FROM pg_prepared_statements ORDER BY name",
+    );
+    const ours = prepared.filter(({ name }) => name.startsWith("hub_"));
+    // findUnique three times with different ids: one statement; findMany: another; and the raw
+    // catalog query itself.
+    expect(ours).toHaveLength(3);
+    expect(new Set(ours.map(({ statement }) => statement)).size).toBe(3);
+    expect(ours.some(({ statement }) => /FROM "public"\."hubs"/.test(statement))).toBe(true);
+  });
+});
