@@ -17,9 +17,9 @@ describe.skipIf(testEngine() !== "postgresql")("database client on PostgreSQL", 
   });
 
   it("prepares each distinct statement once per connection and reuses it by name", async () => {
-    const ids = [1, 2, 3].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
+    const ids = ["1", "2", "3"].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
     for (const id of ids) await db.prisma.hub.findUnique({ where: { id } });
-    await db.prisma.hubEvent.findMany({ where: { streamId: ids[0] }, take: 1 });
+    await db.prisma.hubEvent.findMany({ where: { streamId: ids[0] ?? "" }, take: 1 });
 
     const prepared = await db.prisma.$queryRawUnsafe<{ name: string; statement: string }[]>(
       "SELECT name, statement FROM pg_prepared_statements ORDER BY name",
