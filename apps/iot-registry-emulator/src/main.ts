@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
-import { pino } from "pino";
+import { createLogger, flushLogs } from "@hub/shared";
 import { loadEnv } from "./env.ts";
 import { FileRegistryStore } from "./registry.ts";
 import { createRegistryServer } from "./server.ts";
 
-const logger = pino({ name: "iot-registry-emulator" });
+const logger = createLogger("iot-registry-emulator", "info");
+const exit = (code: number) => flushLogs(logger).then(() => process.exit(code));
 
 async function main(): Promise<void> {
   const env = loadEnv();
@@ -23,10 +24,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     server.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
+        return exit(1);
       },
     );
   };
@@ -36,5 +37,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   logger.error({ err: error }, "IoT registry emulator failed to start");
-  process.exit(1);
+  return exit(1);
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import { flushLogs } from "./logger.ts";
 
 type Drain = {
   closing: boolean;
@@ -85,7 +86,7 @@ export function closeServer(server: Server, options: { drainTimeoutMs?: number }
   });
 }
 
-/** On SIGINT/SIGTERM: log, run `close` once (draining in-flight work), then exit. */
+/** On SIGINT/SIGTERM: log, run `close` once (draining in-flight work), write the logs out, then exit. */
 export function exitOnSignals(name: string, logger: Logger, close: () => Promise<void>): void {
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -96,11 +97,11 @@ export function exitOnSignals(name: string, logger: Logger, close: () => Promise
       close().then(
         () => {
           logger.info(`${name} stopped`);
-          process.exit(0);
+          return flushLogs(logger).then(() => process.exit(0));
         },
         (error: unknown) => {
           logger.error({ err: error }, `${name} shutdown failed`);
-          process.exit(1);
+          return flushLogs(logger).then(() => process.exit(1));
         },
       );
     });
