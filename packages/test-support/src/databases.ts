@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
+import { childEnv, testEnv } from "./env.ts";
 
 const run = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -15,12 +16,13 @@ export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
  * PGlite. TEST_DATABASE_ENGINE=pglite forces PGlite even when a server is configured.
  */
 export function testEngine(): "postgresql" | "pglite" {
-  if (process.env.TEST_DATABASE_ENGINE === "pglite") return "pglite";
-  return process.env.TEST_DATABASE_URL ? "postgresql" : "pglite";
+  const env = testEnv();
+  if (env.TEST_DATABASE_ENGINE === "pglite") return "pglite";
+  return env.TEST_DATABASE_URL ? "postgresql" : "pglite";
 }
 
 export function serverUrl(database?: string): string {
-  const url = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+  const url = new URL(testEnv().TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
   if (database) url.pathname = `/${database}`;
   return url.toString();
 }
@@ -42,7 +44,7 @@ export async function migrateDeploy(databaseUrl: string): Promise<void> {
     [path.join(repoRoot, "node_modules/prisma/build/index.js"), "migrate", "deploy"],
     {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      env: childEnv({ DATABASE_URL: databaseUrl }),
       timeout: 120_000,
     },
   );

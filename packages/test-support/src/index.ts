@@ -1,4 +1,5 @@
 export * from "./databases.ts";
+export * from "./env.ts";
 export * from "./inspect.ts";
 export * from "./processes.ts";
 export type {} from "./vitest-context.ts";

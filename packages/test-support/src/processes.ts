@@ -5,6 +5,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "./databases.ts";
+import { childEnv } from "./env.ts";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,7 +61,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
   const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, options.entry)], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: "info", ...options.env },
+    env: childEnv({ LOG_LEVEL: "info", ...options.env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.pipe(log);
