@@ -1,11 +1,10 @@
 import { resolve } from "node:path";
-import { createLogger, flushLogs } from "@hub/shared";
+import { createLogger, exitAfterLogs } from "@hub/shared";
 import { loadEnv } from "./env.ts";
 import { FileRegistryStore } from "./registry.ts";
 import { createRegistryServer } from "./server.ts";
 
 const logger = createLogger("iot-registry-emulator", "info");
-const exit = (code: number) => flushLogs(logger).then(() => process.exit(code));
 
 async function main(): Promise<void> {
   const env = loadEnv();
@@ -24,10 +23,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     server.close().then(
-      () => exit(0),
+      () => exitAfterLogs(logger, 0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");
-        return exit(1);
+        return exitAfterLogs(logger, 1);
       },
     );
   };
@@ -37,5 +36,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   logger.error({ err: error }, "IoT registry emulator failed to start");
-  return exit(1);
+  return exitAfterLogs(logger, 1);
 });

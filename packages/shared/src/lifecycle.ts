@@ -86,6 +86,11 @@ export function closeServer(server: Server, options: { drainTimeoutMs?: number }
   });
 }
 
+/** Writes out what was logged (see flushLogs), then exits with `code`. */
+export function exitAfterLogs(logger: Logger, code: number): Promise<never> {
+  return flushLogs(logger).then(() => process.exit(code));
+}
+
 /** On SIGINT/SIGTERM: log, run `close` once (draining in-flight work), write the logs out, then exit. */
 export function exitOnSignals(name: string, logger: Logger, close: () => Promise<void>): void {
   let stopping = false;
@@ -97,11 +102,11 @@ export function exitOnSignals(name: string, logger: Logger, close: () => Promise
       close().then(
         () => {
           logger.info(`${name} stopped`);
-          return flushLogs(logger).then(() => process.exit(0));
+          return exitAfterLogs(logger, 0);
         },
         (error: unknown) => {
           logger.error({ err: error }, `${name} shutdown failed`);
-          return flushLogs(logger).then(() => process.exit(1));
+          return exitAfterLogs(logger, 1);
         },
       );
     });
