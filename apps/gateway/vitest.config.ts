@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
+import SkipReporter from "../../packages/test-support/src/skip-reporter.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -9,6 +10,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }] },
   test: {
     include: ["test/**/*.test.ts"],
+    // Skipped tests are listed with their reason; one skipped without a reason fails the run.
+    reporters: ["default", new SkipReporter()],
     globalSetup: ["../../packages/test-support/src/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

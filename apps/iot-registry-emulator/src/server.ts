@@ -38,11 +38,19 @@ export interface RegistryServerOptions {
   logger?: EmulatorLogger;
 }
 
+/** API requests (not `/__emulator/*`) seen since start, and those not yet answered or closed. */
+export interface RequestCounts {
+  readonly received: number;
+  readonly inFlight: number;
+}
+
 export interface RegistryServer {
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stops listening and destroys open sockets, including requests held by the "hang" fault. */
   close(): Promise<void>;
   readonly faults: FaultControl;
+  /** Lets a test wait for "a request is being held" instead of sleeping. */
+  requests(): RequestCounts;
 }
 
 export const faultSpecSchema = z.strictObject({
@@ -172,6 +180,7 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
   const timers = new Set<NodeJS.Timeout>();
   let fault: FaultSpec = { mode: "none" };
   let closing = false;
+  const counts = { received: 0, inFlight: 0 };
 
   const faults: FaultControl = {
     setFault(spec) {
@@ -336,6 +345,10 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
       send(res, 200, { ok: true });
       return;
     }
+    if (req.method === "GET" && path === "/__emulator/requests") {
+      send(res, 200, { ...counts });
+      return;
+    }
     if (req.method === "POST" && path === "/__emulator/fault") {
       let json: unknown;
       try {
@@ -428,9 +441,13 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
       );
     });
 
-    const handler = path.startsWith("/__emulator/")
-      ? handleAdmin(req, res, path)
-      : handleApi(req, res, path, query);
+    const isAdmin = path.startsWith("/__emulator/");
+    if (!isAdmin) {
+      counts.received++;
+      counts.inFlight++;
+      res.once("close", () => counts.inFlight--);
+    }
+    const handler = isAdmin ? handleAdmin(req, res, path) : handleApi(req, res, path, query);
     handler.catch((error: unknown) => {
       if (error instanceof ApiError) {
         sendError(res, error);
@@ -448,6 +465,7 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
 
   return {
     faults,
+    requests: () => ({ ...counts }),
     listen(port = 0, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
         const onError = (error: Error) => reject(error);

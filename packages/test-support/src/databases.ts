@@ -21,8 +21,11 @@ export function testEngine(): "postgresql" | "pglite" {
   return env.TEST_DATABASE_URL ? "postgresql" : "pglite";
 }
 
+/** The configured PostgreSQL server (optionally another database on it); no default server is assumed. */
 export function serverUrl(database?: string): string {
-  const url = new URL(testEnv().TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+  const configured = testEnv().TEST_DATABASE_URL;
+  if (!configured) throw new Error("TEST_DATABASE_URL is not set: no PostgreSQL server is configured");
+  const url = new URL(configured);
   if (database) url.pathname = `/${database}`;
   return url.toString();
 }

@@ -5,6 +5,8 @@ const schema = z.object({
   TEST_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional(),
   /** `pglite` runs on PGlite even when TEST_DATABASE_URL is set (CI's second pass). */
   TEST_DATABASE_ENGINE: z.enum(["pglite", "postgresql"]).optional(),
+  /** A Redis server for the shared rate-limit store's tests (CI sets it); unset: those tests skip. */
+  TEST_REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).optional(),
 });
 
 export type TestEnv = z.infer<typeof schema>;

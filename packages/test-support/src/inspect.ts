@@ -36,6 +36,12 @@ export type EventLogInvariants = {
   readonly versionMismatches: number;
   /** Streams whose versions are not exactly 1..n. */
   readonly gappedStreams: number;
+  /**
+   * Read-model rows whose contents differ from their stream's HubProvisioned event (serial, model,
+   * Thing, vendor, provisioning time), or that have no such event: a row written without its event,
+   * or from another one, is caught here even when the counts agree.
+   */
+  readonly rowMismatches: number;
 };
 
 /** Counts that must agree between the event log and the hubs read model (all zero but two). */
@@ -51,11 +57,28 @@ export async function eventLogInvariants(query: Query): Promise<EventLogInvarian
       (SELECT count(*) FROM hubs h
         WHERE h.version <> (SELECT max(e.version) FROM hub_events e WHERE e.stream_id = h.id)) AS "versionMismatches",
       (SELECT count(*) FROM (SELECT stream_id FROM hub_events GROUP BY stream_id
-        HAVING min(version) <> 1 OR max(version) <> count(*)) s) AS "gappedStreams"`);
+        HAVING min(version) <> 1 OR max(version) <> count(*)) s) AS "gappedStreams",
+      (SELECT count(*) FROM hubs h
+        WHERE NOT EXISTS (
+          SELECT 1 FROM hub_events e
+          WHERE e.stream_id = h.id AND e.version = 1 AND e.type = 'HubProvisioned'
+            AND e.data->>'hubId' = h.id::text
+            AND e.data->>'serial' = h.serial
+            AND e.data->>'model' = h.model
+            AND e.data->>'thingName' = h.thing_name
+            AND (e.data->>'vendorName') IS NOT DISTINCT FROM h.vendor_name
+            AND (e.data->>'provisionedAt')::bigint = (extract(epoch FROM h.provisioned_at) * 1000)::bigint
+        )) AS "rowMismatches"`);
   if (!row) throw new Error("invariant query returned nothing");
   return Object.fromEntries(
     Object.entries(row).map(([key, value]) => [key, Number(value)]),
   ) as EventLogInvariants;
+}
+
+/** The ids of every read-model row. */
+export async function hubRowIds(query: Query): Promise<Set<string>> {
+  const rows = await query<{ id: string }>("SELECT id::text AS id FROM hubs");
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Every stream in the log: id → number of events and the serial of its HubProvisioned event. */
