@@ -5,7 +5,12 @@ import { isAppError, UnavailableError } from "@hub/shared";
 import type { Logger } from "pino";
 import type { HubApi } from "./hub-api.ts";
 import type { withRateLimit } from "./rate-limit.ts";
-import { BodyTooLargeError, isJsonContentType, UnsupportedMediaTypeError } from "./rest/body.ts";
+import {
+  BodyTooLargeError,
+  closeAfterEarlyAnswer,
+  isJsonContentType,
+  UnsupportedMediaTypeError,
+} from "./rest/body.ts";
 import { hubStatusRoute } from "./rest/hub-status.ts";
 import { openApiDocument } from "./rest/openapi.ts";
 import { provisionHubRoute } from "./rest/provision-hub.ts";
@@ -138,8 +143,9 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
         return;
       }
       if (error instanceof BodyTooLargeError) {
-        // Stop reading a huge body: answer and close the connection.
+        // Stop reading a huge body: answer, then close the connection without losing the answer.
         res.setHeader("connection", "close");
+        closeAfterEarlyAnswer(req);
         return sendError(res, 413, "Payload Too Large", error.message);
       }
       if (error instanceof UnsupportedMediaTypeError)
