@@ -59,7 +59,6 @@ describe("GraphQL request bodies", () => {
     // 1.5 MiB of padding inside a valid document: over BODY_LIMIT_BYTES (1 MiB), so not pre-read.
     const query = `{ __typename } # ${"x".repeat(1.5 * 1024 * 1024)}`;
     const outcome = await post(JSON.stringify({ query }));
-    expect(outcome.status).toBeLessThan(500);
-    expect(outcome.json?.data ?? outcome.json?.errors).toBeDefined();
+    expect(outcome).toMatchObject({ status: 200, json: { data: { __typename: "Query" } } });
   });
 });

@@ -23,19 +23,14 @@ describe("OpenAPI document of the REST surface", () => {
     expect([...body.required].sort()).toEqual([...contractBody.required].sort());
   });
 
-  it.each(["400", "401"])("has an error body that satisfies the contract's %s schema", (status) => {
-    const sample = {
-      success: false,
-      error: "Bad Request",
-      message: "m",
-      code: 400,
-      details: [{ field: "f", message: "x" }],
-    };
-    expect(schemaErrors(errorSchema, sample)).toEqual([]);
-    expect(schemaErrors(contractResponseSchema(status), sample)).toEqual([]);
-    const contractRequired = (contractResponseSchema(status) as { required: string[] }).required;
-    for (const field of contractRequired) expect(errorSchema.required).toContain(field);
-  });
+  it.each(["400", "401"])(
+    "requires in its error body every field the contract's %s schema requires",
+    (status) => {
+      // Real error bodies are validated against the served document in gateway.e2e.test.ts.
+      const contractRequired = (contractResponseSchema(status) as { required: string[] }).required;
+      for (const field of contractRequired) expect(errorSchema.required).toContain(field);
+    },
+  );
 
   it("documents every status the route produces", () => {
     expect(Object.keys(ours.responses).sort()).toEqual(

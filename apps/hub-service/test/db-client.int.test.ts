@@ -1,9 +1,9 @@
-import { cloneTemplate, type TestDatabase, testEngine } from "@hub/test-support";
+import { cloneTemplate, hasPostgres, NEEDS_POSTGRES, type TestDatabase } from "@hub/test-support";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "../src/db/client.ts";
 
 // Prepared statements are a PostgreSQL-driver feature (adapter-pg); PGlite runs in-process.
-describe.skipIf(testEngine() !== "postgresql")("database client on PostgreSQL", () => {
+describe.runIf(hasPostgres())(`database client on PostgreSQL (${NEEDS_POSTGRES})`, () => {
   let testDb: TestDatabase;
   let db: Database;
   beforeAll(async () => {

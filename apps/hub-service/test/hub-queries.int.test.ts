@@ -12,7 +12,7 @@ import { testEngine } from "@hub/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toHubView } from "../src/hub/read-model.ts";
 import { useTestDatabase } from "./support/database.ts";
-import { compareHubs, seedHubs } from "./support/hub-fixtures.ts";
+import { compareHubs, matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
 import { useHubService } from "./support/system.ts";
 
 const statements: string[] = [];
@@ -39,23 +39,15 @@ async function allHubs(): Promise<HubView[]> {
   return (await db.current.prisma.hub.findMany()).map(toHubView);
 }
 
-function matches(hub: HubView, filter: HubListFilter): boolean {
-  const { from, to } = filter.provisionedAt ?? {};
-  return (
-    (filter.status === undefined || hub.status === filter.status) &&
-    (filter.model === undefined || hub.model === filter.model) &&
-    (filter.vendorName === undefined || hub.vendorName === filter.vendorName) &&
-    (filter.serialPrefix === undefined || hub.serial.startsWith(filter.serialPrefix)) &&
-    (from === undefined || hub.provisionedAt >= from) &&
-    (to === undefined || hub.provisionedAt < to)
-  );
-}
-
-/** Every page of a query, forwards (first/after) or backwards (last/before), in display order. */
+/**
+ * Every page of a query, forwards (first/after) or backwards (last/before), in display order;
+ * `betweenPages` runs after each page that has a next one.
+ */
 async function collect(
   query: { filter?: HubListFilter; orderBy?: HubListOrder },
   direction: "forward" | "backward",
   size = 37,
+  betweenPages?: () => Promise<void>,
 ): Promise<HubView[]> {
   const seen: HubView[] = [];
   let cursor: string | null = null;
@@ -76,6 +68,7 @@ async function collect(
       if (!connection.pageInfo.hasPreviousPage) return seen;
       cursor = connection.pageInfo.startCursor;
     }
+    await betweenPages?.();
   }
   throw new Error("pagination did not end");
 }
@@ -106,25 +99,16 @@ describe(`hub.list (${testEngine()})`, () => {
     async ({ orderBy, direction }) => {
       const before = await allHubs();
       const provisioned: string[] = [];
-      let paging = true;
-      const writer = (async () => {
-        // Bounded, so a pager that chases the end of the list finishes.
-        while (paging && provisioned.length < 12) {
-          const hubId = randomUUID();
-          await system.current.createThing(`thing-${hubId}`);
-          await client().hub.provision.mutate({
-            command: { hubId, serial: `NEW-${hubId}`, model: "HUB-9", thingName: `thing-${hubId}` },
-          });
-          provisioned.push(hubId);
-        }
-      })();
-      let seen: HubView[];
-      try {
-        seen = await collect({ orderBy }, direction);
-      } finally {
-        paging = false;
-        await writer;
-      }
+      // Between every two pages a new hub is provisioned (sorting anywhere: new ids, the current
+      // time, "NEW-" serials), so the pager really runs while the list changes under it.
+      const seen = await collect({ orderBy }, direction, 37, async () => {
+        const hubId = randomUUID();
+        await system.current.createThing(`thing-${hubId}`);
+        await client().hub.provision.mutate({
+          command: { hubId, serial: `NEW-${hubId}`, model: "HUB-9", thingName: `thing-${hubId}` },
+        });
+        provisioned.push(hubId);
+      });
       const ids = seen.map((hub) => hub.hubId);
       expect(new Set(ids).size).toBe(ids.length);
       const seenIds = new Set(ids);
@@ -133,7 +117,8 @@ describe(`hub.list (${testEngine()})`, () => {
         ids.filter((id) => !before.some((hub) => hub.hubId === id)).every((id) => provisioned.includes(id)),
       ).toBe(true);
       expect(seen).toEqual([...seen].sort(compareHubs(orderBy.field, orderBy.direction)));
-      expect(provisioned.length).toBeGreaterThan(0);
+      // Every page boundary of the ≥ 400 hubs (37 a page) saw a provisioning.
+      expect(provisioned.length).toBeGreaterThanOrEqual(Math.floor(before.length / 37));
     },
   );
 
@@ -148,16 +133,22 @@ describe(`hub.list (${testEngine()})`, () => {
     { serialPrefix: "B_" },
     { provisionedAt: { from, to: from + 30_000 } },
     { provisionedAt: { to: from } },
-    { status: "Provisioned", model: "HUB-1", vendorName: "Acme", serialPrefix: "A", provisionedAt: { from } },
-    { model: "no-such-model" },
+    // Acme makes HUB-2 (hub-fixtures.ts): a pair that selects something.
+    { status: "Provisioned", model: "HUB-2", vendorName: "Acme", serialPrefix: "A", provisionedAt: { from } },
+    { vendorName: "Acme", model: "HUB-2" },
+    { status: "Suspended", serialPrefix: "AB" },
   ];
 
   it.each(filters.flatMap((filter) => orders.map((orderBy) => ({ filter, orderBy }))))(
     "returns exactly the hubs that match $filter in $orderBy.field $orderBy.direction order, both ways",
     async ({ filter, orderBy }) => {
-      const expected = (await allHubs())
-        .filter((hub) => matches(hub, filter))
+      const all = await allHubs();
+      const expected = all
+        .filter((hub) => matchesFilter(hub, filter))
         .sort(compareHubs(orderBy.field, orderBy.direction));
+      // Not vacuous: the filter selects some hubs and leaves others out.
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(all.length);
       const forward = await collect({ filter, orderBy }, "forward", 50);
       expect(forward.map((hub) => hub.hubId)).toEqual(expected.map((hub) => hub.hubId));
       const backward = await collect({ filter, orderBy }, "backward", 50);
@@ -165,7 +156,17 @@ describe(`hub.list (${testEngine()})`, () => {
     },
   );
 
-  it("finds seeded hubs of every status, model and vendor (the filters above are not vacuous)", () => {
+  it.each([
+    { filter: { model: "no-such-model" } as HubListFilter },
+    { filter: { vendorName: "Acme", model: "HUB-1" } as HubListFilter },
+  ])("returns an empty connection for $filter, which no hub matches", async ({ filter }) => {
+    expect((await allHubs()).filter((hub) => matchesFilter(hub, filter))).toEqual([]);
+    for (const direction of ["forward", "backward"] as const) {
+      expect(await collect({ filter }, direction, 50)).toEqual([]);
+    }
+  });
+
+  it("finds seeded hubs of every status, model and vendor", () => {
     expect(new Set(seeded.map((hub) => hub.status))).toEqual(
       new Set(["Provisioned", "Suspended", "Decommissioned"]),
     );

@@ -1,6 +1,7 @@
 // The standard Prisma CLI, run the way a developer or CI runs it, must manage our schema on both
 // engines through prisma/engine/schema-engine.mjs (the bridge to Prisma's WASM schema engine).
-// Nothing is skipped: if PostgreSQL is unreachable, this file fails.
+// PGlite always; PostgreSQL when TEST_DATABASE_URL names a server, and then an unreachable server
+// fails this file.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -9,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
+import { hasPostgres, NEEDS_POSTGRES, serverUrl } from "@hub/test-support";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -52,10 +54,10 @@ async function deployAndCheckStatus(databaseUrl: string) {
 }
 
 describe("prisma CLI through the WASM schema engine bridge", () => {
-  describe("on PostgreSQL", () => {
-    const serverUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  describe.runIf(hasPostgres())(`on PostgreSQL (${NEEDS_POSTGRES})`, () => {
     const database = `prisma_cli_${process.pid}_${randomBytes(4).toString("hex")}`;
-    const url = Object.assign(new URL(serverUrl), { pathname: `/${database}` }).toString();
+    // Lazily: the body is collected even when the group is skipped.
+    const url = () => serverUrl(database);
 
     async function query(connectionString: string, sql: string) {
       const client = new pg.Client({ connectionString });
@@ -67,15 +69,15 @@ describe("prisma CLI through the WASM schema engine bridge", () => {
       }
     }
 
-    beforeAll(() => query(serverUrl, `CREATE DATABASE ${database}`), TIMEOUT);
-    afterAll(() => query(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`), TIMEOUT);
+    beforeAll(() => query(serverUrl(), `CREATE DATABASE ${database}`), TIMEOUT);
+    afterAll(() => query(serverUrl(), `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`), TIMEOUT);
 
     it(
       "migrate status reports pending migrations, migrate deploy applies them, status is up to date",
       async () => {
-        await expectPending(url);
-        await deployAndCheckStatus(url);
-        const { rows } = await query(url, TABLES_SQL);
+        await expectPending(url());
+        await deployAndCheckStatus(url());
+        const { rows } = await query(url(), TABLES_SQL);
         expect(rows.map((r) => r.table_name)).toEqual(TABLES);
       },
       TIMEOUT,

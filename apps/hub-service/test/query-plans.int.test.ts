@@ -1,11 +1,11 @@
-import type { HubListFilter, HubListOrder, PageArgs } from "@hub/shared";
+import type { HubListFilter, HubListOrder, HubView } from "@hub/shared";
 import { testEngine } from "@hub/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Prisma, PrismaClient } from "../src/generated/prisma/client.ts";
 import { eventFeed, hubEvents, lastEvents } from "../src/queries/event-reads.ts";
 import { listHubs } from "../src/queries/hub-list.ts";
 import { useTestDatabase } from "./support/database.ts";
-import { seedHubs } from "./support/hub-fixtures.ts";
+import { matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
 
 /**
  * Every admin read is an index range scan, checked on the plans PostgreSQL (or PGlite) really
@@ -14,28 +14,41 @@ import { seedHubs } from "./support/hub-fixtures.ts";
  */
 const db = useTestDatabase();
 const HUBS = 5000;
+let hubs: HubView[] = [];
 let hubIds: string[] = [];
 let serials: string[] = [];
 
 beforeAll(async () => {
-  const hubs = await seedHubs(db.current.prisma, HUBS, { label: "p" });
+  hubs = await seedHubs(db.current.prisma, HUBS, { label: "p" });
   hubIds = hubs.map((hub) => hub.hubId);
   serials = hubs.map((hub) => hub.serial);
   await db.current.prisma.$executeRawUnsafe("ANALYZE hubs");
   await db.current.prisma.$executeRawUnsafe("ANALYZE hub_events");
 });
 
-/** The statements a read sends, without running them (a stand-in client that records them). */
-async function statementsOf(read: (prisma: PrismaClient) => Promise<unknown>): Promise<Prisma.Sql[]> {
-  const captured: Prisma.Sql[] = [];
-  const recorder = {
-    $queryRaw: (sql: Prisma.Sql) => {
-      captured.push(sql);
-      return Promise.resolve([]);
+/**
+ * The statements a read sends, captured while it really runs against the seeded database (the
+ * client is the real one; only its `$queryRaw` calls are recorded on the way through), with what
+ * the read returned.
+ */
+async function statementsOf<T>(
+  read: (prisma: PrismaClient) => Promise<T>,
+): Promise<{ sql: Prisma.Sql[]; result: T }> {
+  const sql: Prisma.Sql[] = [];
+  const real = db.current.prisma;
+  const recording = new Proxy(real, {
+    get(target, property, receiver) {
+      if (property === "$queryRaw") {
+        return (query: Prisma.Sql) => {
+          sql.push(query);
+          return target.$queryRaw(query);
+        };
+      }
+      return Reflect.get(target, property, receiver);
     },
-  } as unknown as PrismaClient;
-  await read(recorder);
-  return captured;
+  });
+  const result = await read(recording);
+  return { sql, result };
 }
 
 type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
@@ -81,8 +94,9 @@ const orders: HubListOrder[] = [
   { field: "SERIAL", direction: "DESC" },
 ];
 const base = Date.UTC(2025, 0, 1);
+// Each selects some hubs and leaves others out (asserted below), so every plan is of a real read
+// and the deep pages exist. Acme makes HUB-2 (hub-fixtures.ts).
 const filters: HubListFilter[] = [
-  {},
   { status: "Suspended" },
   { status: "Provisioned" },
   { model: "HUB-3" },
@@ -90,25 +104,60 @@ const filters: HubListFilter[] = [
   { serialPrefix: "XYp-0" },
   { provisionedAt: { from: base + 600_000, to: base + 700_000 } },
   { status: "Provisioned", model: "HUB-2" },
-  { vendorName: "Acme", model: "HUB-1" },
+  { vendorName: "Acme", model: "HUB-2" },
   { status: "Suspended", serialPrefix: "AB" },
 ];
 
 describe(`query plans on ${HUBS} hubs (${testEngine()})`, () => {
-  it.each(filters.flatMap((filter) => orders.map((orderBy) => ({ filter, orderBy }))))(
+  it("the filter cases are not vacuous: each selects more than a page of hubs, and not all", () => {
+    for (const filter of filters) {
+      const selected = hubs.filter((hub) => matchesFilter(hub, filter)).length;
+      expect(selected, JSON.stringify(filter)).toBeGreaterThan(50);
+      expect(selected, JSON.stringify(filter)).toBeLessThan(HUBS);
+    }
+  });
+
+  it.each([{}, ...filters].flatMap((filter) => orders.map((orderBy) => ({ filter, orderBy }))))(
     "hubs $filter by $orderBy.field $orderBy.direction: first page and a page deep by cursor, both ways",
     async ({ filter, orderBy }) => {
+      const expected = hubs.filter((hub) => matchesFilter(hub, filter)).length;
       const first = await listHubs(db.current.prisma, { filter, orderBy, page: { first: 50 } });
-      const pages: PageArgs[] = [{ first: 50 }, { last: 50 }];
+      expect(first.edges).toHaveLength(Math.min(50, expected));
       const cursor = first.pageInfo.endCursor;
-      if (cursor) pages.push({ first: 50, after: cursor }, { last: 50, before: cursor });
-      for (const page of pages) {
-        const [sql] = await statementsOf((prisma) => listHubs(prisma, { filter, orderBy, page }));
+      if (!cursor) throw new Error("a non-empty first page has an end cursor");
+      for (const page of [
+        { first: 50 },
+        { last: 50 },
+        { first: 50, after: cursor },
+        { last: 50, before: cursor },
+      ]) {
+        const {
+          sql: [sql],
+          result,
+        } = await statementsOf((prisma) => listHubs(prisma, { filter, orderBy, page }));
         if (!sql) throw new Error("no statement");
+        // Each of these pages holds hubs (more than 50 match): the plan is of a read that finds rows.
+        expect(result.edges.length).toBeGreaterThan(0);
         await expectIndexRangeScans(sql, "hubs");
       }
     },
   );
+
+  it("a contradictory vendor + model pair (no hub) is still an index range, not a walk of the model", async () => {
+    const filter: HubListFilter = { vendorName: "Acme", model: "HUB-1" };
+    expect(hubs.filter((hub) => matchesFilter(hub, filter))).toEqual([]);
+    for (const orderBy of orders) {
+      for (const page of [{ first: 50 }, { last: 50 }]) {
+        const {
+          sql: [sql],
+          result,
+        } = await statementsOf((prisma) => listHubs(prisma, { filter, orderBy, page }));
+        if (!sql) throw new Error("no statement");
+        expect(result.edges).toEqual([]);
+        await expectIndexRangeScans(sql, "hubs");
+      }
+    }
+  });
 
   it("hub by id and by serial use the primary key and the serial index", async () => {
     const columns = "id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at";
@@ -134,14 +183,18 @@ describe(`query plans on ${HUBS} hubs (${testEngine()})`, () => {
       { hubId, types: ["HubSuspended"], fromVersion: 2, page: { first: 100 } },
       { hubId, page: { first: 1, after: first.pageInfo.endCursor ?? "" } },
     ]) {
-      const [sql] = await statementsOf((prisma) => hubEvents(prisma, query));
+      const {
+        sql: [sql],
+      } = await statementsOf((prisma) => hubEvents(prisma, query));
       if (!sql) throw new Error("no statement");
       expect(await expectIndexRangeScans(sql, "hub_events")).toEqual(["hub_events_stream_version_key"]);
     }
   });
 
   it("the last events of a page of hubs read one index entry per hub", async () => {
-    const [sql] = await statementsOf((prisma) => lastEvents(prisma, hubIds.slice(100, 150)));
+    const {
+      sql: [sql],
+    } = await statementsOf((prisma) => lastEvents(prisma, hubIds.slice(100, 150)));
     if (!sql) throw new Error("no statement");
     expect(await expectIndexRangeScans(sql, "hub_events")).toEqual(["hub_events_stream_version_key"]);
   });
@@ -150,7 +203,9 @@ describe(`query plans on ${HUBS} hubs (${testEngine()})`, () => {
     for (const order of ["NEWEST_FIRST", "OLDEST_FIRST"] as const) {
       const first = await eventFeed(db.current.prisma, { order, page: { first: 50 } });
       for (const page of [{ first: 50 }, { first: 50, after: first.pageInfo.endCursor ?? "" }]) {
-        const [sql] = await statementsOf((prisma) => eventFeed(prisma, { order, page }));
+        const {
+          sql: [sql],
+        } = await statementsOf((prisma) => eventFeed(prisma, { order, page }));
         if (!sql) throw new Error("no statement");
         expect(await expectIndexRangeScans(sql, "hub_events")).toEqual(["hub_events_pkey"]);
       }

@@ -3,6 +3,7 @@ import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { closeServer, listen } from "../src/lifecycle.ts";
 
+// Real sockets on loopback: the integration tier.
 async function serve(delayMs: number) {
   const server = http.createServer((_req, res) => {
     setTimeout(() => res.end("done"), delayMs);
@@ -25,11 +26,13 @@ describe("closeServer drains and then really closes", () => {
         res.on("end", () => resolve({ body, connection: res.headers.connection }));
       });
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The drain starts once the server is handling the request (an event, not a sleep).
+    await new Promise((resolve) => server.once("request", resolve));
     const started = performance.now();
     await Promise.all([closeServer(server, { drainTimeoutMs: 10_000 }), response]);
     expect(await response).toEqual({ body: "done", connection: "close" });
-    // Without the fix this waits for keepAliveTimeout (65 s) or the drain deadline (10 s).
+    // Not a latency check: without the fix the drain waits for keepAliveTimeout (65 s) or the
+    // drain deadline (10 s); this bound only tells those apart.
     expect(performance.now() - started).toBeLessThan(5_000);
     agent.destroy();
   });
@@ -42,6 +45,7 @@ describe("closeServer drains and then really closes", () => {
     const started = performance.now();
     await closeServer(server, { drainTimeoutMs: 10_000 });
     await closed;
+    // As above: below the 10 s drain deadline that an idle connection would otherwise hold it to.
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
+import { waitForLogLine } from "@hub/test-support";
 import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { findCredentialsInLogs, useSystem } from "../support/system.ts";
@@ -155,8 +156,13 @@ it("logs of gateway and hub-service hold none of the credentials sent in this fi
     body: JSON.stringify(hub),
   });
   expect(ok.status).toBe(201);
-  // Give pino's asynchronous writes a moment; the end-of-file scan repeats this after the exit.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // pino writes asynchronously: wait for this request's line, the last one logged; the
+  // end-of-file scan repeats the check after the processes have exited.
+  await waitForLogLine(
+    e2e.current.system.gateway.logFile,
+    `"requestId":"${ok.headers?.get("x-request-id")}"`,
+    '"msg":"request"',
+  );
   expect(sent.size).toBeGreaterThan(20);
   expect(await findCredentialsInLogs(e2e.current.system.logDir, sent)).toEqual([]);
 });

@@ -1,3 +1,4 @@
+import { NEEDS_POSTGRES } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { useSystem } from "../support/system.ts";
 import {
@@ -7,7 +8,6 @@ import {
   internalsIn,
   LONG_TEST_MS,
   mapLimit,
-  NEEDS_POSTGRES,
   onPostgres,
   provisionRest,
   sleep,

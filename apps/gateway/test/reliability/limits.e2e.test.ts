@@ -1,10 +1,18 @@
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { mintServiceToken } from "@hub/shared";
-import { storedStreams } from "@hub/test-support";
+import { waitUntil } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { useSystem } from "../support/system.ts";
-import { type Hub, inspectDatabase, newHubs, provisionRest, serviceToken, statusCounts } from "./support.ts";
+import {
+  expectAcknowledgedStored,
+  type Hub,
+  hubHistory,
+  newHubs,
+  provisionRest,
+  serviceToken,
+  statusCounts,
+} from "./support.ts";
 
 // Short request timeouts for both services, so the tests can wait for them.
 const REQUEST_TIMEOUT_MS = 1500;
@@ -49,8 +57,8 @@ describe("request timeouts", () => {
     );
     expect(response).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(response).toContain('"code":408');
-    expect(ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
-    expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
+    // Catches a server that never times the request out (the socket's own limit is 10×).
+    expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS * 5);
   });
 
   it("hub-service: the same on its tRPC port", async () => {
@@ -60,30 +68,36 @@ describe("request timeouts", () => {
       `Bearer ${e2e.current.remember(mintServiceToken(e2e.current.system.secrets.service, "limits-test"))}`,
     );
     expect(response).toMatch(/^HTTP\/1\.1 408/);
-    expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
+    expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS * 5);
   });
 
-  it("gateway → hub-service: past HUB_SERVICE_TIMEOUT_MS the caller gets 503 with Retry-After; a repeat is then 200, never a duplicate", async () => {
-    const impatient = await e2e.current.startGateway({ HUB_SERVICE_TIMEOUT_MS: "800" });
+  it("gateway → hub-service: past HUB_SERVICE_TIMEOUT_MS the caller gets 503 with Retry-After; once hub-service has finished, a repeat is 200, never a duplicate", async () => {
+    const impatient = await e2e.current.startGateway({ HUB_SERVICE_TIMEOUT_MS: "300" });
     const hubs: Hub[] = await newHubs(e2e.current, 4);
-    // The registry answers after 1.2 s, within hub-service's own deadline (1.5 s) but after the gateway's.
-    await e2e.current.setFault({ mode: "slow", delayMs: 1200, times: 4 });
+    // The registry answers after 1.3 s: within hub-service's own deadline (1.5 s), long after the
+    // gateway's (0.3 s).
+    await e2e.current.setFault({ mode: "slow", delayMs: 1300, times: 4 });
     const outcomes = await Promise.all(
       hubs.map((hub) => provisionRest(e2e.current, hub, { gatewayUrl: impatient.url })),
     );
     expect(statusCounts(outcomes)).toEqual({
       "503 The hub service is temporarily unavailable. Please retry later": 4,
     });
-    for (const outcome of outcomes) {
-      expect(Number(outcome.headers?.get("retry-after"))).toBeGreaterThan(0);
-      expect(outcome.ms).toBeLessThan(800 + 1500);
-    }
-    // hub-service still finishes what it started (it cannot know the caller left): a repeat is
-    // then the idempotent 200, never a duplicate.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    for (const outcome of outcomes) expect(Number(outcome.headers?.get("retry-after"))).toBeGreaterThan(0);
+    // The gateway answered on its own deadline, while the registry still held hub-service's calls.
+    expect((await e2e.current.registryRequests()).inFlight).toBe(4);
+    // hub-service still finishes what it started (it cannot know the caller left): wait until it
+    // has, as the registry and the admin API show it, then repeat.
+    await waitUntil(
+      async () => (await e2e.current.registryRequests()).inFlight === 0,
+      "the registry to answer",
+    );
+    await waitUntil(
+      async () => (await Promise.all(hubs.map((hub) => hubHistory(e2e.current, hub.hubId)))).every(Boolean),
+      "hub-service to store the 4 provisionings",
+    );
     const repeats = await Promise.all(hubs.map((hub) => provisionRest(e2e.current, hub)));
-    expect(repeats.every((o) => o.status === 200 || o.status === 201)).toBe(true);
-    const streams = await inspectDatabase(e2e.current, storedStreams);
-    for (const hub of hubs) expect(streams.get(hub.hubId)).toEqual({ events: 1, serial: hub.serial });
+    expect(statusCounts(repeats)).toEqual({ 200: 4 });
+    await expectAcknowledgedStored(e2e.current, hubs);
   });
 });

@@ -1,3 +1,4 @@
+import { NEEDS_HEAVY } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { useSystem } from "../support/system.ts";
 import {
@@ -76,7 +77,7 @@ describe("a storm of distinct hubs", () => {
   );
 
   it.runIf(heavy)(
-    "heavy: 5 waves of 1,000 (800 new hubs, 200 repeats) stay exact",
+    `heavy: 5 waves of 1,000 (800 new hubs, 200 repeats) stay exact (${NEEDS_HEAVY})`,
     async () => {
       const all: Hub[] = [];
       for (let wave = 0; wave < 5; wave++) {

@@ -1,9 +1,11 @@
+import http from "node:http";
 import {
   type EventLogInvariants,
   eventLogInvariants,
+  hasPostgres,
+  hubRowIds,
   type Query,
   storedStreams,
-  testEngine,
   withDatabase,
 } from "@hub/test-support";
 import { expect } from "vitest";
@@ -13,8 +15,7 @@ import type { E2E } from "../support/system.ts";
 export const heavy = process.env.HEAVY === "1";
 /** Timeout of the scenarios that put load on the system (the suite default is 60 s). */
 export const LONG_TEST_MS = heavy ? 600_000 : 180_000;
-export const onPostgres = testEngine() === "postgresql";
-export const NEEDS_POSTGRES = "needs TEST_DATABASE_URL: on PGlite the database is inside hub-service";
+export const onPostgres = hasPostgres();
 
 export type Hub = { hubId: string; serial: string; model: string; thingName: string; vendorName?: string };
 
@@ -163,30 +164,50 @@ export async function inspectDatabase<T>(e2e: E2E, use: (query: Query) => Promis
 }
 
 /**
- * The guarantee after any storm: every 201 a client received has its event and read-model row,
- * nothing is half-written (no hub without events, no events without hub, versions 1..n), and no
- * stream holds more than the one HubProvisioned event.
+ * The guarantee after any storm, checked on both sides of the log: every 201 a client received has
+ * its event and a read-model row with that event's contents; nothing is half-written (no hub
+ * without events, no events without hub, versions 1..n); no stream holds more than the one
+ * HubProvisioned event; a hub whose request was `refused` has neither an event nor a row; and with
+ * `exact`, the log holds no stream but the acknowledged ones (nothing written by a rejected request).
  */
 export async function expectAcknowledgedStored(
   e2e: E2E,
   acknowledged: readonly Hub[],
-): Promise<EventLogInvariants & { lost: number; duplicated: number }> {
-  const { invariants, streams } = await inspectDatabase(e2e, async (query) => ({
+  options: { refused?: readonly Hub[]; exact?: boolean } = {},
+): Promise<
+  EventLogInvariants & { lost: number; duplicated: number; written: number; unacknowledged: number }
+> {
+  const { invariants, streams, rows } = await inspectDatabase(e2e, async (query) => ({
     invariants: await eventLogInvariants(query),
     streams: await storedStreams(query),
+    rows: await hubRowIds(query),
   }));
-  const lost = acknowledged.filter((hub) => streams.get(hub.hubId)?.serial !== hub.serial).length;
+  const lost = acknowledged.filter(
+    (hub) => streams.get(hub.hubId)?.serial !== hub.serial || !rows.has(hub.hubId),
+  ).length;
   const duplicated = [...streams.values()].filter((stream) => stream.events !== 1).length;
-  expect({ ...invariants, lost, duplicated }).toMatchObject({
+  const written = (options.refused ?? []).filter(
+    (hub) => streams.has(hub.hubId) || rows.has(hub.hubId),
+  ).length;
+  const acknowledgedIds = new Set(acknowledged.map((hub) => hub.hubId));
+  const unacknowledged = options.exact
+    ? new Set([...streams.keys(), ...rows].filter((id) => !acknowledgedIds.has(id))).size
+    : 0;
+  const report = { ...invariants, lost, duplicated, written, unacknowledged };
+  expect(report).toEqual({
+    ...invariants,
     hubs: invariants.events,
     hubsWithoutEvents: 0,
     streamsWithoutHub: 0,
     versionMismatches: 0,
     gappedStreams: 0,
+    rowMismatches: 0,
     lost: 0,
     duplicated: 0,
+    written: 0,
+    unacknowledged: 0,
   });
-  return { ...invariants, lost, duplicated };
+  return report;
 }
 
 /** What no response may contain: stack frames, source paths, driver or ORM internals. */
@@ -221,17 +242,21 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string | numbe
 
 export type Sent = { readonly hub: Hub; readonly outcome: Outcome };
 
+/** What a load run has done so far: requests started, and the answers in the order they came. */
+export type LoadProgress = { readonly sent: number; readonly answered: readonly Sent[] };
+
 /**
  * Steady load while `scenario` runs: `workers` clients, each creating a hub's IoT Thing and then
  * provisioning it, one after the other, until the scenario has finished (then `tail` more each).
+ * The scenario waits on `progress` (answers seen), not on time.
  */
 export async function duringLoad(
   e2e: E2E,
   options: { workers: number; tail?: number; send?: (hub: Hub) => Promise<Outcome> },
-  scenario: (progress: { readonly sent: number }) => Promise<void>,
+  scenario: (progress: LoadProgress) => Promise<void>,
 ): Promise<Sent[]> {
   const sent: Sent[] = [];
-  const progress = { sent: 0 };
+  const progress = { sent: 0, answered: sent };
   let done = false;
   const send = options.send ?? ((hub: Hub) => provisionRest(e2e, hub));
   const worker = async () => {
@@ -250,6 +275,76 @@ export async function duringLoad(
   }
   await Promise.all(workers);
   return sent;
+}
+
+/** Answers counted from `from` on (an index into `progress.answered`) that satisfy `match`. */
+export function answersSince(
+  progress: LoadProgress,
+  from: number,
+  match: (outcome: Outcome) => boolean,
+): number {
+  return progress.answered.slice(from).filter((s) => match(s.outcome)).length;
+}
+
+/**
+ * The seed's REST request on a connection of its own (no pooled keep-alive socket), so that a
+ * transport failure says something about the server: ECONNREFUSED means nothing listens any more.
+ */
+export function provisionOnFreshConnection(e2e: E2E, hub: Hub, baseUrl = e2e.gatewayUrl): Promise<Outcome> {
+  const started = performance.now();
+  const body = JSON.stringify(hub);
+  return new Promise((resolve) => {
+    const request = http.request(
+      `${baseUrl}/hubs/${hub.hubId}/ProvisionHub`,
+      {
+        method: "POST",
+        agent: false,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          authorization: `Bearer ${serviceToken(e2e)}`,
+          "x-api-key": e2e.apiKey,
+        },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("error", (error) => resolve(failed(error)));
+        response.on("end", () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (typeof value === "string") headers.set(name, value);
+          }
+          resolve({
+            status: response.statusCode ?? 0,
+            body: parsed,
+            text,
+            headers,
+            ms: performance.now() - started,
+          });
+        });
+      },
+    );
+    const failed = (error: NodeJS.ErrnoException): Outcome => ({
+      status: 0,
+      body: undefined,
+      text: "",
+      headers: undefined,
+      ms: performance.now() - started,
+      error: error.code ?? error.message,
+    });
+    request.on("error", (error) => resolve(failed(error)));
+    request.end(body);
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -42,6 +42,8 @@ export type E2E = {
   token(claims: Record<string, unknown>, options?: jwt.SignOptions): string;
   createThing(name: string): Promise<void>;
   setFault(fault: { mode: string; delayMs?: number; times?: number }): Promise<void>;
+  /** The registry emulator's API request counts (to wait for "held in flight" instead of sleeping). */
+  registryRequests(): Promise<{ received: number; inFlight: number }>;
   newHub(
     overrides?: Record<string, string>,
   ): Promise<{ hubId: string; serial: string; model: string; thingName: string; vendorName: string }>;
@@ -78,10 +80,15 @@ export async function findCredentialsInLogs(logDir: string, secrets: ReadonlySet
   return leaks;
 }
 
-const CREDENTIAL_SHAPES: [string, RegExp][] = [
+export const CREDENTIAL_SHAPES: [string, RegExp][] = [
   ["a JWT", /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*/],
   ["an API key", /hub_[A-Za-z0-9]{12}_[\w-]{43}/],
   ["a bearer credential", /Bearer\s+[\w.~+/-]{16,}/i],
+  // A logged header or field holding a value (pino's redaction writes "[redacted]" instead).
+  [
+    "a credential header value",
+    /"(?:authorization|x-api-key|apiKey|token)"\s*:\s*"(?!\[redacted\])[^"]{8,}"/i,
+  ],
 ];
 
 /** The real processes (emulator, hub-service, gateway) on a fresh database, for one test file. */
@@ -145,6 +152,11 @@ export function useSystem(env: SystemEnv = {}): { readonly current: E2E } {
           body: JSON.stringify(fault),
         });
         if (!response.ok) throw new Error(`fault control answered ${response.status}`);
+      },
+      async registryRequests() {
+        const response = await fetch(`${system.emulator.url}/__emulator/requests`);
+        if (!response.ok) throw new Error(`request counts answered ${response.status}`);
+        return (await response.json()) as { received: number; inFlight: number };
       },
       async newHub(overrides = {}) {
         const hubId = randomUUID();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { HubStatus, HubView } from "@hub/shared";
+import type { HubListFilter, HubStatus, HubView } from "@hub/shared";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 
 export const FIXTURE_MODELS = ["HUB-1", "HUB-2", "HUB-3", "HUB-4"] as const;
@@ -10,7 +10,8 @@ export const FIXTURE_SERIAL_PREFIXES = ["AB", "AC", "B_", "BZ", "XY"] as const;
  * `count` hubs with their events, written in one statement (hubs + HubProvisioned, and a
  * HubSuspended/HubDecommissioned event for hubs in those states), the way the projection would
  * have left them. Provisioning times come in groups of three equal milliseconds, so orders by
- * time must break ties; serials share a few prefixes (one with a LIKE wildcard in it).
+ * time must break ties; serials share a few prefixes (one with a LIKE wildcard in it), spread
+ * across statuses. Each model belongs to one vendor, as in the product (Acme makes HUB-2).
  */
 export async function seedHubs(
   prisma: PrismaClient,
@@ -26,7 +27,7 @@ export async function seedHubs(
     const hubId = randomUUID();
     hubs.push({
       hubId,
-      serial: `${FIXTURE_SERIAL_PREFIXES[i % 5]}${label}-${String((i * 7919) % 100_003).padStart(6, "0")}-${i}`,
+      serial: `${FIXTURE_SERIAL_PREFIXES[(i + Math.floor(i / 5)) % 5]}${label}-${String((i * 7919) % 100_003).padStart(6, "0")}-${i}`,
       model: FIXTURE_MODELS[(i * 3) % 4] as string,
       thingName: `thing-${hubId}`,
       vendorName: FIXTURE_VENDORS[(i * 5 + 1) % 4] ?? null,
@@ -78,4 +79,17 @@ export function compareHubs(field: "PROVISIONED_AT" | "SERIAL", direction: "ASC"
         : a.provisionedAt - b.provisionedAt || bytes(a.hubId, b.hubId);
     return sign * primary;
   };
+}
+
+/** Whether a hub matches an admin list filter, computed independently of the SQL. */
+export function matchesFilter(hub: HubView, filter: HubListFilter): boolean {
+  const { from, to } = filter.provisionedAt ?? {};
+  return (
+    (filter.status === undefined || hub.status === filter.status) &&
+    (filter.model === undefined || hub.model === filter.model) &&
+    (filter.vendorName === undefined || hub.vendorName === filter.vendorName) &&
+    (filter.serialPrefix === undefined || hub.serial.startsWith(filter.serialPrefix)) &&
+    (from === undefined || hub.provisionedAt >= from) &&
+    (to === undefined || hub.provisionedAt < to)
+  );
 }
