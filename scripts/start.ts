@@ -105,7 +105,7 @@ async function prepareDemoApiKey(databaseUrl: string): Promise<string> {
     const issued = await issueApiKey(prisma, {
       organizationId: org.id,
       name: DEMO_KEY_NAME,
-      permissions: ["hubs:provision", "hubs:read"],
+      permissions: ["hubs:provision", "hubs:read", "hubs:manage"],
       now,
     });
     return issued.key;
@@ -167,6 +167,15 @@ async function main(): Promise<void> {
   });
   await iot.send(new CreateThingCommand({ thingName }));
   iot.destroy();
+  // The emulator's device is online, so the demo hub can be claimed (ClaimHub asks the registry).
+  if (iotEndpoint) {
+    const connected = await fetch(`${iotEndpoint}/__emulator/things/${thingName}/connectivity`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ connected: true }),
+    });
+    if (!connected.ok) throw new Error(`the registry emulator refused to connect ${thingName}`);
+  }
   const token = jwt.sign({ role: "service" }, gatewayJwtSecret, {
     algorithm: "HS256",
     issuer: "hub-platform-dev",
@@ -198,6 +207,12 @@ curl -i -X POST "${gatewayUrl}/hubs/${hubId}/ProvisionHub" \\
   -H "Authorization: Bearer ${token}" \\
   -H "X-API-Key: ${apiKey}" \\
   -d '${body}'
+
+Then claim it into the demo organization's site "lobby" (the API key alone: hubs:manage):
+curl -i -X POST "${gatewayUrl}/hubs/${hubId}/ClaimHub" \\
+  -H "Content-Type: application/json" \\
+  -H "X-API-Key: ${apiKey}" \\
+  -d '${JSON.stringify({ hubId, siteId: "lobby", userId: "installer-1" })}'
 `);
 }
 

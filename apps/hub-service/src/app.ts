@@ -45,9 +45,11 @@ export async function createHubServiceApp(
     queueTimeoutMs: env.PROVISION_QUEUE_TIMEOUT_MS,
     maxQueue: env.PROVISION_MAX_QUEUE,
   });
+  // Every command waits its turn in the same bulkhead; reads do not.
   const hubs: HubService = {
     ...service,
     provision: (body, context) => admission.run(() => service.provision(body, context)),
+    execute: (name, body, context) => admission.run(() => service.execute(name, body, context)),
   };
   const server = createHubServiceServer({
     hubs,

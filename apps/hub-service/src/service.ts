@@ -1,16 +1,9 @@
-import type {
-  EventConnection,
-  HubConnection,
-  HubView,
-  ProvisionHubBody,
-  ProvisionHubResult,
-  RecordedEventView,
-  RequestContext,
-} from "@hub/shared";
+import type { EventConnection, HubConnection, HubView, RecordedEventView } from "@hub/shared";
 import type { Database } from "./db/client.ts";
 import { EventStore } from "./event-store/event-store.ts";
-import { handleProvisionHub } from "./hub/provision-hub.ts";
-import { toHubView } from "./hub/read-model.ts";
+import { createHubCommands, type HubCommands } from "./hub/commands.ts";
+import { hubProjection, hubUniqueConflicts } from "./hub/projection.ts";
+import { readHubById, readHubBySerial } from "./hub/read-model.ts";
 import type { IotRegistry } from "./iot/iot-registry.ts";
 import {
   type EventFeedQuery,
@@ -21,8 +14,7 @@ import {
 } from "./queries/event-reads.ts";
 import { type HubListQuery, listHubs } from "./queries/hub-list.ts";
 
-export type HubService = {
-  provision(body: ProvisionHubBody, context: RequestContext): Promise<ProvisionHubResult>;
+export type HubService = HubCommands & {
   byId(hubId: string): Promise<HubView | null>;
   bySerial(serial: string): Promise<HubView | null>;
   /** Admin dashboard reads: keyset pages, one SQL statement each. */
@@ -42,18 +34,13 @@ export type HubServiceDeps = {
 /** The application service: what procedures call. Holds no transport concerns. */
 export function createHubService(deps: HubServiceDeps): HubService {
   const { prisma } = deps.db;
-  const store = new EventStore(prisma);
-  const now = deps.now ?? Date.now;
+  const store = new EventStore(prisma, { projection: hubProjection, uniqueConflicts: hubUniqueConflicts });
+  const commands = createHubCommands({ store, registry: deps.registry, now: deps.now ?? Date.now });
   return {
-    provision: (body, context) => handleProvisionHub({ store, registry: deps.registry, now }, body, context),
-    async byId(hubId) {
-      const row = await prisma.hub.findUnique({ where: { id: hubId } });
-      return row ? toHubView(row) : null;
-    },
-    async bySerial(serial) {
-      const row = await prisma.hub.findUnique({ where: { serial } });
-      return row ? toHubView(row) : null;
-    },
+    provision: commands.provision,
+    execute: commands.execute,
+    byId: (hubId) => readHubById(prisma, hubId),
+    bySerial: (serial) => readHubBySerial(prisma, serial),
     list: (query) => listHubs(prisma, query),
     events: (query) => hubEvents(prisma, query),
     lastEvents: (hubIds) => lastEvents(prisma, hubIds),

@@ -3,11 +3,13 @@ import { ConflictError } from "@hub/shared";
 import { testEngine } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { ConcurrencyError, EventStore, type NewEvent, Prisma } from "../src/event-store/event-store.ts";
-import { insertProvisionedHubs, projectHubEvents } from "../src/hub/read-model.ts";
+import { hubProjection, hubUniqueConflicts } from "../src/hub/projection.ts";
+import { readHubById } from "../src/hub/read-model.ts";
 import { useTestDatabase } from "./support/database.ts";
 
 const db = useTestDatabase();
-const store = () => new EventStore(db.current.prisma);
+const store = (projection: Record<string, Prisma.Sql> = hubProjection) =>
+  new EventStore(db.current.prisma, { projection, uniqueConflicts: hubUniqueConflicts });
 const meta = { actor: { kind: "service", id: "test" }, requestId: "r1", correlationId: "c1", source: "trpc" };
 
 function provisioned(
@@ -33,7 +35,7 @@ async function counts(hubId: string) {
 describe(`event store (${testEngine()})`, () => {
   it("appends at the expected version and reads the stream back in order", async () => {
     const hubId = randomUUID();
-    const first = await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
+    const first = await store().appendToStream(hubId, 0, [provisioned(hubId)]);
     expect(first.nextVersion).toBe(1);
     const second = await store().appendToStream(hubId, 1, [
       {
@@ -60,19 +62,17 @@ describe(`event store (${testEngine()})`, () => {
 
   it("rejects a stale expected version with a concurrency error and writes nothing", async () => {
     const hubId = randomUUID();
-    await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
+    await store().appendToStream(hubId, 0, [provisioned(hubId)]);
     const staleSuspend: NewEvent = {
       type: "HubSuspended",
       data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 },
       metadata: meta,
     };
-    await expect(
-      store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents),
-    ).rejects.toBeInstanceOf(ConcurrencyError);
-    // A version ahead of the stream is stale too: appends never leave gaps.
-    await expect(store().appendToStream(hubId, 5, [staleSuspend], projectHubEvents)).rejects.toBeInstanceOf(
+    await expect(store().appendToStream(hubId, 0, [provisioned(hubId)])).rejects.toBeInstanceOf(
       ConcurrencyError,
     );
+    // A version ahead of the stream is stale too: appends never leave gaps.
+    await expect(store().appendToStream(hubId, 5, [staleSuspend])).rejects.toBeInstanceOf(ConcurrencyError);
     expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
     expect((await store().readStream(hubId)).version).toBe(1);
   });
@@ -81,12 +81,9 @@ describe(`event store (${testEngine()})`, () => {
     const hubId = randomUUID();
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        store().appendToStream(
-          hubId,
-          0,
-          [provisioned(hubId, `SN-race-${hubId}-${i}`, `thing-race-${i}-${hubId}`)],
-          projectHubEvents,
-        ),
+        store().appendToStream(hubId, 0, [
+          provisioned(hubId, `SN-race-${hubId}-${i}`, `thing-race-${i}-${hubId}`),
+        ]),
       ),
     );
     const won = results.filter((r) => r.status === "fulfilled");
@@ -100,9 +97,9 @@ describe(`event store (${testEngine()})`, () => {
   it("turns a serial used by another hub into a conflict naming serial, writing nothing", async () => {
     const first = randomUUID();
     const second = randomUUID();
-    await store().appendToStream(first, 0, [provisioned(first, `SN-dup-${first}`)], projectHubEvents);
+    await store().appendToStream(first, 0, [provisioned(first, `SN-dup-${first}`)]);
     const error = await store()
-      .appendToStream(second, 0, [provisioned(second, `SN-dup-${first}`)], projectHubEvents)
+      .appendToStream(second, 0, [provisioned(second, `SN-dup-${first}`)])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect((error as ConflictError).field).toBe("serial");
@@ -112,42 +109,53 @@ describe(`event store (${testEngine()})`, () => {
   it("turns a thing name used by another hub into a conflict naming thingName", async () => {
     const first = randomUUID();
     const second = randomUUID();
-    await store().appendToStream(
-      first,
-      0,
-      [provisioned(first, undefined, `thing-dup-${first}`)],
-      projectHubEvents,
-    );
+    await store().appendToStream(first, 0, [provisioned(first, undefined, `thing-dup-${first}`)]);
     const error = await store()
-      .appendToStream(second, 0, [provisioned(second, undefined, `thing-dup-${first}`)], projectHubEvents)
+      .appendToStream(second, 0, [provisioned(second, undefined, `thing-dup-${first}`)])
       .catch((e: unknown) => e);
     expect((error as ConflictError).field).toBe("thingName");
     expect(await counts(second)).toEqual({ events: 0, hubs: 0 });
   });
 
-  it("changes the read model and the log together or not at all", async () => {
+  it("changes the read model and the log together or not at all, on the transaction path too", async () => {
     const hubId = randomUUID();
-    const boom = new Error("projection failed");
-    await expect(
-      store().appendToStream(hubId, 0, [provisioned(hubId)], async (tx, events) => {
-        await projectHubEvents(tx, events);
-        throw boom;
-      }),
-    ).rejects.toBe(boom);
-    expect(await counts(hubId)).toEqual({ events: 0, hubs: 0 });
-
-    await store().appendToStream(hubId, 0, [provisioned(hubId)], projectHubEvents);
+    await store().appendToStream(hubId, 0, [provisioned(hubId)]);
+    // Two events take the transaction path; the second one's projection fails.
+    const failing = {
+      ...hubProjection,
+      HubDecommissioned: Prisma.sql`UPDATE hubs SET serial = NULL FROM appended a`,
+    };
+    const two: NewEvent[] = [
+      {
+        type: "HubSuspended",
+        data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 },
+        metadata: meta,
+      },
+      {
+        type: "HubDecommissioned",
+        data: { hubId, reason: "y", decommissionedBy: "a", decommissionedAt: 2 },
+        metadata: meta,
+      },
+    ];
+    await expect(store(failing).appendToStream(hubId, 1, two)).rejects.toThrow();
     expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+    expect((await readHubById(db.current.prisma, hubId))?.status).toBe("Provisioned");
+    // The registered projection applies each event of a multi-event append in order.
+    await store().appendToStream(hubId, 1, two);
+    expect(await readHubById(db.current.prisma, hubId)).toMatchObject({
+      status: "Decommissioned",
+      version: 3,
+    });
   });
 });
 
-describe(`event store, one-statement append (${testEngine()})`, () => {
+describe(`event store, one event: one statement (${testEngine()})`, () => {
   const appendOne = (
     hubId: string,
     expectedVersion: number,
     event: NewEvent,
-    readModel = insertProvisionedHubs,
-  ) => store().appendToStreamInOneStatement(hubId, expectedVersion, [event], readModel);
+    projection: Record<string, Prisma.Sql> = hubProjection,
+  ) => store(projection).appendToStream(hubId, expectedVersion, [event]);
 
   it("writes the event and the read-model row derived from it, and reads back the same", async () => {
     const hubId = randomUUID();
@@ -160,20 +168,25 @@ describe(`event store, one-statement append (${testEngine()})`, () => {
     expect(appended.nextVersion).toBe(1);
     expect(appended.events[0]).toMatchObject({ streamId: hubId, version: 1, type: "HubProvisioned" });
     expect(appended.events[0]!.data).toEqual(withVendor.data);
-    const hub = await db.current.prisma.hub.findUnique({ where: { id: hubId } });
-    expect(hub).toMatchObject({
+    expect(await readHubById(db.current.prisma, hubId)).toEqual({
+      hubId,
       serial: event.data.serial,
       model: "HUB-2",
       thingName: event.data.thingName,
       vendorName: "Acme",
       status: "Provisioned",
       version: 1,
+      provisionedAt: 1_764_000_000_123,
+      updatedAt: 1_764_000_000_123,
+      provisionedByOrgId: null,
+      orgId: null,
+      siteId: null,
+      isPrimary: false,
+      claimedAt: null,
     });
-    expect(hub!.provisionedAt.getTime()).toBe(1_764_000_000_123);
-    expect(hub!.updatedAt.getTime()).toBe(1_764_000_000_123);
     const without = randomUUID();
     await appendOne(without, 0, provisioned(without));
-    expect((await db.current.prisma.hub.findUnique({ where: { id: without } }))!.vendorName).toBeNull();
+    expect((await readHubById(db.current.prisma, without))?.vendorName).toBeNull();
     expect((await store().readStream(hubId)).events.map((e) => e.data)).toEqual([withVendor.data]);
   });
 
@@ -220,7 +233,7 @@ describe(`event store, one-statement append (${testEngine()})`, () => {
 
   it("changes the read model and the log together or not at all", async () => {
     const hubId = randomUUID();
-    const failing = Prisma.sql`INSERT INTO hubs (id) SELECT a.stream_id FROM appended a`;
+    const failing = { HubProvisioned: Prisma.sql`INSERT INTO hubs (id) SELECT a.stream_id FROM appended a` };
     await expect(appendOne(hubId, 0, provisioned(hubId), failing)).rejects.toThrow();
     expect(await counts(hubId)).toEqual({ events: 0, hubs: 0 });
   });

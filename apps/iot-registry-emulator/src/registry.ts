@@ -12,6 +12,18 @@ export interface Thing {
   version: number;
   billingGroupName?: string;
   defaultClientId: string;
+  /**
+   * Not part of DescribeThing's answer: whether the device is connected now, as
+   * GetThingConnectivityData reports it (a thing that never connected is disconnected).
+   */
+  connectivity?: Connectivity;
+}
+
+export interface Connectivity {
+  connected: boolean;
+  /** Epoch ms of the last connect or disconnect. */
+  timestamp: number;
+  disconnectReason?: string;
 }
 
 export type DeleteOutcome = "deleted" | "missing" | "version-conflict";
@@ -27,6 +39,8 @@ export interface RegistryStore {
   /** Inserts `thing` unless one with that name exists; then returns the existing one and writes nothing. */
   insert(thing: Thing): Promise<Thing | undefined>;
   delete(thingName: string, expectedVersion?: number): Promise<DeleteOutcome>;
+  /** Sets a thing's connectivity; undefined when there is no such thing. */
+  setConnectivity(thingName: string, connectivity: Connectivity): Promise<Thing | undefined>;
   /** Removes every thing. */
   reset(): Promise<void>;
   /** Settles when every write started so far has finished. */
@@ -80,6 +94,20 @@ export class MemoryRegistryStore implements RegistryStore {
     return "deleted";
   }
 
+  async setConnectivity(thingName: string, connectivity: Connectivity): Promise<Thing | undefined> {
+    const existing = this.things.get(thingName);
+    if (existing === undefined) return undefined;
+    const changed = { ...existing, connectivity: { ...connectivity } };
+    this.things.set(thingName, changed);
+    try {
+      await this.persist();
+    } catch (error) {
+      if (this.things.get(thingName) === changed) this.things.set(thingName, existing);
+      throw error;
+    }
+    return structuredClone(changed);
+  }
+
   async reset(): Promise<void> {
     this.things.clear();
     await this.persist();
@@ -107,6 +135,9 @@ const thingSchema = z.object({
   version: z.number().int().positive(),
   billingGroupName: z.string().optional(),
   defaultClientId: z.string().min(1),
+  connectivity: z
+    .object({ connected: z.boolean(), timestamp: z.number(), disconnectReason: z.string().optional() })
+    .optional(),
 });
 
 const fileSchema = z.object({
@@ -115,11 +146,22 @@ const fileSchema = z.object({
 });
 
 function toThing(parsed: z.infer<typeof thingSchema>): Thing {
-  const { thingTypeName, billingGroupName, ...rest } = parsed;
+  const { thingTypeName, billingGroupName, connectivity, ...rest } = parsed;
   return {
     ...rest,
     ...(thingTypeName === undefined ? {} : { thingTypeName }),
     ...(billingGroupName === undefined ? {} : { billingGroupName }),
+    ...(connectivity === undefined
+      ? {}
+      : {
+          connectivity: {
+            connected: connectivity.connected,
+            timestamp: connectivity.timestamp,
+            ...(connectivity.disconnectReason === undefined
+              ? {}
+              : { disconnectReason: connectivity.disconnectReason }),
+          },
+        }),
   };
 }
 

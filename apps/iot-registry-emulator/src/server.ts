@@ -53,6 +53,11 @@ export interface RegistryServer {
   requests(): RequestCounts;
 }
 
+export const connectivitySpecSchema = z.strictObject({
+  connected: z.boolean(),
+  disconnectReason: z.string().min(1).max(128).optional(),
+});
+
 export const faultSpecSchema = z.strictObject({
   mode: z.enum(["none", "unavailable", "throttle", "hang", "slow"]),
   delayMs: z.number().int().min(0).max(600_000).optional(),
@@ -233,7 +238,22 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     validateThingName(name);
     const thing = store.get(name);
     if (thing === undefined) throw notFound(name);
-    return thing;
+    const { connectivity: _notPartOfDescribeThing, ...described } = thing;
+    return described;
+  }
+
+  /** GetThingConnectivityData: `timestamp` in epoch seconds, as restJson1 serializes it. */
+  function connectivityData(name: string): unknown {
+    validateThingName(name);
+    const thing = store.get(name);
+    if (thing === undefined) throw notFound(name);
+    const { connected = false, timestamp, disconnectReason } = thing.connectivity ?? {};
+    return {
+      thingName: name,
+      connected,
+      ...(timestamp === undefined ? {} : { timestamp: timestamp / 1000 }),
+      ...(disconnectReason === undefined ? {} : { disconnectReason }),
+    };
   }
 
   async function createThing(name: string, rawBody: string): Promise<unknown> {
@@ -349,6 +369,30 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
       send(res, 200, { ...counts });
       return;
     }
+    // A device connecting or dropping off: POST /__emulator/things/{name}/connectivity {"connected": bool}.
+    const connectivityControl = /^\/__emulator\/things\/([^/]+)\/connectivity$/.exec(path);
+    if (req.method === "POST" && connectivityControl?.[1] !== undefined) {
+      const name = decodePathSegment(connectivityControl[1]);
+      validateThingName(name);
+      let json: unknown;
+      try {
+        json = JSON.parse(await readBody(req));
+      } catch {
+        throw invalid("The connectivity body must be JSON.");
+      }
+      const parsed = connectivitySpecSchema.safeParse(json);
+      if (!parsed.success) throw invalid(`Invalid connectivity: ${z.prettifyError(parsed.error)}`);
+      const changed = await store.setConnectivity(name, {
+        connected: parsed.data.connected,
+        timestamp: Date.now(),
+        ...(parsed.data.connected
+          ? {}
+          : { disconnectReason: parsed.data.disconnectReason ?? "CLIENT_INITIATED_DISCONNECT" }),
+      });
+      if (!changed) throw notFound(name);
+      send(res, 200, connectivityData(name));
+      return;
+    }
     if (req.method === "POST" && path === "/__emulator/fault") {
       let json: unknown;
       try {
@@ -404,6 +448,10 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     if (path === "/things" && method === "GET") {
       send(res, 200, listThings(query));
       return;
+    }
+    const connectivity = /^\/things\/([^/]+)\/connectivity-data$/.exec(path);
+    if (connectivity?.[1] !== undefined && method === "POST") {
+      return send(res, 200, connectivityData(decodePathSegment(connectivity[1])));
     }
     const match = /^\/things\/([^/]+)$/.exec(path);
     if (match?.[1] !== undefined) {

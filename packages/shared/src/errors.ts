@@ -12,6 +12,7 @@ export const errorKinds = {
   CONFLICT: { httpStatus: 409, trpcCode: "CONFLICT", title: "Conflict" },
   THING_NOT_FOUND: { httpStatus: 422, trpcCode: "UNPROCESSABLE_CONTENT", title: "Unprocessable Entity" },
   RATE_LIMITED: { httpStatus: 429, trpcCode: "TOO_MANY_REQUESTS", title: "Too Many Requests" },
+  HUB_OFFLINE: { httpStatus: 502, trpcCode: "BAD_GATEWAY", title: "Bad Gateway" },
   UNAVAILABLE: { httpStatus: 503, trpcCode: "SERVICE_UNAVAILABLE", title: "Service Unavailable" },
 } as const;
 
@@ -59,15 +60,42 @@ export class NotFoundError extends AppError {
   }
 }
 
+/**
+ * Why a command contradicts the hub's state, for machines (the message says it for people).
+ * DIFFERENT_PAYLOAD: provisioned before with other values; FIELD_TAKEN: the field's value belongs
+ * to another hub; CLAIMED_ELSEWHERE: claimed into another organization or site; NOT_CLAIMED;
+ * SUSPENDED; DECOMMISSIONED; SITE_HAS_PRIMARY: another hub is its site's primary.
+ */
+export const conflictReasons = [
+  "DIFFERENT_PAYLOAD",
+  "FIELD_TAKEN",
+  "CLAIMED_ELSEWHERE",
+  "NOT_CLAIMED",
+  "SUSPENDED",
+  "DECOMMISSIONED",
+  "SITE_HAS_PRIMARY",
+] as const;
+export type ConflictReason = (typeof conflictReasons)[number];
+
 /** A business conflict; `field` names the input field that collides when there is one. */
 export class ConflictError extends AppError {
   readonly kind = "CONFLICT" as const;
   constructor(
     message: string,
     readonly field?: string,
+    readonly reason?: ConflictReason,
   ) {
     super(message);
     this.name = "ConflictError";
+  }
+}
+
+/** A lifecycle command that needs the hub online (ClaimHub, ReClaimHub, SetHubRole) met it offline. */
+export class HubOfflineError extends AppError {
+  readonly kind = "HUB_OFFLINE" as const;
+  constructor(readonly hubId: string) {
+    super(`Hub ${hubId} is offline: it must be connected to the network for this command`);
+    this.name = "HubOfflineError";
   }
 }
 
@@ -106,6 +134,8 @@ export type AppErrorData = {
   readonly message: string;
   readonly details?: readonly FieldIssue[];
   readonly field?: string;
+  readonly reason?: ConflictReason;
+  readonly hubId?: string;
   readonly thingName?: string;
   readonly retryAfterSeconds?: number;
 };
@@ -113,7 +143,14 @@ export type AppErrorData = {
 export function toAppErrorData(error: AppError): AppErrorData {
   const base = { kind: error.kind, message: error.message };
   if (error instanceof ValidationError) return { ...base, details: error.details };
-  if (error instanceof ConflictError && error.field !== undefined) return { ...base, field: error.field };
+  if (error instanceof ConflictError) {
+    return {
+      ...base,
+      ...(error.field !== undefined ? { field: error.field } : {}),
+      ...(error.reason !== undefined ? { reason: error.reason } : {}),
+    };
+  }
+  if (error instanceof HubOfflineError) return { ...base, hubId: error.hubId };
   if (error instanceof ThingNotFoundError) return { ...base, thingName: error.thingName };
   if (error instanceof UnavailableError || error instanceof RateLimitedError) {
     return { ...base, retryAfterSeconds: error.retryAfterSeconds };
@@ -132,7 +169,9 @@ export function fromAppErrorData(data: AppErrorData): AppError {
     case "NOT_FOUND":
       return new NotFoundError(data.message);
     case "CONFLICT":
-      return new ConflictError(data.message, data.field);
+      return new ConflictError(data.message, data.field, data.reason);
+    case "HUB_OFFLINE":
+      return new HubOfflineError(data.hubId ?? "");
     case "THING_NOT_FOUND":
       return new ThingNotFoundError(data.thingName ?? "");
     case "RATE_LIMITED":

@@ -19,7 +19,7 @@ export function isSafeText(value: string): boolean {
   return !UNSAFE_TEXT.test(value);
 }
 
-const boundedText = (label: string) =>
+export const boundedText = (label: string) =>
   z
     .string({
       error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be a string`),
@@ -40,23 +40,28 @@ export const thingNameSchema = z
     error: "thingName must be a valid AWS IoT thing name (letters, digits, ':', '_' and '-' only)",
   });
 
-/** The ProvisionHub command body as clients send it (contract `commands.ProvisionHub`). */
-export const provisionHubBodySchema = z.strictObject(
-  {
-    hubId: z
-      .string({ error: "hubId is required" })
-      .trim()
-      .pipe(z.uuid({ error: "hubId must be a UUID" })),
-    serial: boundedText("serial"),
-    model: boundedText("model"),
-    thingName: thingNameSchema.optional(),
-    vendorName: boundedText("vendorName").optional(),
-  },
-  {
+/** A command body's `hubId`: a UUID, which must equal the path id. */
+export const hubIdBodyField = z
+  .string({ error: "hubId is required" })
+  .trim()
+  .pipe(z.uuid({ error: "hubId must be a UUID" }));
+
+/** A command body: exactly these fields, an unknown one is named in the error. */
+export function strictBody<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.strictObject(shape, {
     error: (issue) =>
       issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : undefined,
-  },
-);
+  });
+}
+
+/** The ProvisionHub command body as clients send it (contract `commands.ProvisionHub`). */
+export const provisionHubBodySchema = strictBody({
+  hubId: hubIdBodyField,
+  serial: boundedText("serial"),
+  model: boundedText("model"),
+  thingName: thingNameSchema.optional(),
+  vendorName: boundedText("vendorName").optional(),
+});
 export type ProvisionHubBody = z.infer<typeof provisionHubBodySchema>;
 
 /** `HubProvisioned` event data, exactly per the contract's JSON Schema (no extra properties). */
@@ -82,7 +87,11 @@ export const hubStatuses = ["Provisioned", "Claimed", "Suspended", "Decommission
 export const hubStatusSchema = z.enum(hubStatuses);
 export type HubStatus = z.infer<typeof hubStatusSchema>;
 
-/** The hub read model as services exchange it. Times are epoch milliseconds. */
+/**
+ * The hub read model as services exchange it. Times are epoch milliseconds. A hub belongs to the
+ * organization it is claimed into (`orgId`), and until then to the one that provisioned it
+ * (`provisionedByOrgId`, null when a service or an admin did).
+ */
 export const hubViewSchema = z.object({
   hubId: z.string(),
   serial: z.string(),
@@ -93,6 +102,11 @@ export const hubViewSchema = z.object({
   version: z.number().int(),
   provisionedAt: z.number(),
   updatedAt: z.number(),
+  provisionedByOrgId: z.string().nullable(),
+  orgId: z.string().nullable(),
+  siteId: z.string().nullable(),
+  isPrimary: z.boolean(),
+  claimedAt: z.number().nullable(),
 });
 export type HubView = z.infer<typeof hubViewSchema>;
 
@@ -165,6 +179,12 @@ export const hubListFilterSchema = z.strictObject({
   serialPrefix: filterText.optional(),
   /** Epoch ms; `from` inclusive, `to` exclusive. */
   provisionedAt: z.strictObject({ from: epochMsSchema.optional(), to: epochMsSchema.optional() }).optional(),
+  orgId: z
+    .uuid()
+    .transform((id) => id.toLowerCase())
+    .optional(),
+  siteId: filterText.optional(),
+  isPrimary: z.boolean().optional(),
 });
 export type HubListFilter = z.infer<typeof hubListFilterSchema>;
 

@@ -1,5 +1,6 @@
 export * from "./errors.ts";
 export * from "./heap.ts";
+export * from "./hub-commands.ts";
 export * from "./hub-schemas.ts";
 export * from "./lifecycle.ts";
 export * from "./logger.ts";

@@ -3,12 +3,26 @@ import { Prisma } from "../generated/prisma/client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { loadCliEnv } from "./env.ts";
 import { keysIssue, keysList, keysRevoke, orgsCreate } from "./keys.ts";
-import { thingsCreate, thingsDescribe, thingsList } from "./things.ts";
+import {
+  thingsConnect,
+  thingsConnectivity,
+  thingsCreate,
+  thingsDescribe,
+  thingsDisconnect,
+  thingsList,
+} from "./things.ts";
 import { tokensJwt, tokensService } from "./tokens.ts";
 
 /** Operator-only actions (org/key management, tokens): deliberately not exposed over any API. */
 const commands: Record<string, Record<string, Command>> = {
-  things: { create: thingsCreate, list: thingsList, describe: thingsDescribe },
+  things: {
+    create: thingsCreate,
+    list: thingsList,
+    describe: thingsDescribe,
+    connectivity: thingsConnectivity,
+    connect: thingsConnect,
+    disconnect: thingsDisconnect,
+  },
   orgs: { create: orgsCreate },
   keys: { issue: keysIssue, revoke: keysRevoke, list: keysList },
   tokens: { service: tokensService, jwt: tokensJwt },

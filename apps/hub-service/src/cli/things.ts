@@ -1,6 +1,7 @@
 import {
   CreateThingCommand,
   DescribeThingCommand,
+  GetThingConnectivityDataCommand,
   IoTClient,
   ListThingsCommand,
   ResourceAlreadyExistsException,
@@ -159,6 +160,62 @@ export const thingsDescribe: Command = {
     return { data, text };
   },
 };
+
+export const thingsConnectivity: Command = {
+  usage: "things connectivity <name>",
+  async run({ env, args }) {
+    const { positionals } = parseCommandArgs(args, {}, ["name"]);
+    const name = thingName(positionals[0]);
+    const result = await withThingsClient(env, (client) =>
+      client.send(new GetThingConnectivityDataCommand({ thingName: name })),
+    );
+    const data = {
+      thingName: result.thingName ?? name,
+      connected: result.connected ?? false,
+      timestamp: result.timestamp?.getTime() ?? null,
+      disconnectReason: result.disconnectReason ?? null,
+    };
+    return { data, text: `${data.thingName}: ${data.connected ? "connected" : "disconnected"}` };
+  },
+};
+
+/**
+ * A device connecting or dropping off, simulated on the local emulator (on AWS only the device
+ * itself can connect). Reported back through GetThingConnectivityData, as hub-service reads it.
+ */
+function connectivityCommand(connected: boolean): Command {
+  return {
+    usage: `things ${connected ? "connect" : "disconnect"} <name>`,
+    async run({ env, args }) {
+      const { positionals } = parseCommandArgs(args, {}, ["name"]);
+      const name = thingName(positionals[0]);
+      if (!env.AWS_ENDPOINT_URL_IOT) {
+        throw new UsageError(
+          "things connect/disconnect simulate a device on the local registry emulator: set AWS_ENDPOINT_URL_IOT",
+        );
+      }
+      const url = new URL(
+        `/__emulator/things/${encodeURIComponent(name)}/connectivity`,
+        env.AWS_ENDPOINT_URL_IOT,
+      );
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ connected }),
+        signal: AbortSignal.timeout(15_000),
+      }).catch((error: unknown) => {
+        throw new Error(`IoT registry emulator at ${url.origin}: ${(error as Error).message}`);
+      });
+      if (response.status === 404) throw new Error("AWS IoT: the thing does not exist");
+      if (!response.ok) throw new Error(`IoT registry emulator answered ${response.status}`);
+      const data = { thingName: name, connected };
+      return { data, text: `${name}: ${connected ? "connected" : "disconnected"}` };
+    },
+  };
+}
+
+export const thingsConnect = connectivityCommand(true);
+export const thingsDisconnect = connectivityCommand(false);
 
 /** One line an operator can act on; SDK errors otherwise carry request ids and nested causes. */
 function describeAwsError(error: unknown): string {

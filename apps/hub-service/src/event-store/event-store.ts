@@ -1,4 +1,4 @@
-import { ConflictError } from "@hub/shared";
+import type { ConflictError } from "@hub/shared";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { ConcurrencyError, violatedUniqueConstraint } from "./errors.ts";
 
@@ -17,19 +17,25 @@ export type RecordedEvent = NewEvent & {
   readonly recordedAt: Date;
 };
 
-export type Transaction = Prisma.TransactionClient;
+/**
+ * Read models registered with the store, by event type: a data-modifying statement that reads the
+ * appended event from the CTE `appended` (the columns of hub_events). The same statement serves
+ * both append paths, so each event type's read-model change is written once.
+ */
+export type Projection = Readonly<Record<string, Prisma.Sql>>;
 
-/** Applies the appended events to read models, inside the append's transaction. */
-export type ReadModelUpdate = (tx: Transaction, events: readonly RecordedEvent[]) => Promise<void>;
+/** A read-model unique constraint whose violation is a business conflict, by constraint name. */
+export type UniqueConflicts = Readonly<Record<string, () => ConflictError>>;
+
+export type EventStoreOptions = {
+  readonly projection?: Projection;
+  readonly uniqueConflicts?: UniqueConflicts;
+};
 
 export type AppendResult = { readonly nextVersion: number; readonly events: readonly RecordedEvent[] };
 
-/** Unique constraints of read models whose violation is a business conflict on an input field. */
-const conflictFields: Record<string, string> = {
-  hubs_serial_key: "serial",
-  hubs_thing_name_key: "thingName",
-};
 const STREAM_VERSION_CONSTRAINT = "hub_events_stream_version_key";
+const EVENT_COLUMNS = Prisma.raw("position, stream_id, version, type, data, metadata, recorded_at");
 
 type EventRow = {
   position: bigint;
@@ -56,86 +62,93 @@ function toRecorded(row: EventRow): RecordedEvent {
 /**
  * Append-only event store on the `hub_events` table. A stream's version is the version of its
  * last event (0 when empty); `(stream_id, version)` is unique, so racing writers cannot both win.
+ * It knows no read-model table: projections and their unique constraints come from the caller.
  */
 export class EventStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly projection: Projection;
+  private readonly uniqueConflicts: UniqueConflicts;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: EventStoreOptions = {},
+  ) {
+    this.projection = options.projection ?? {};
+    this.uniqueConflicts = options.uniqueConflicts ?? {};
+  }
 
   async readStream(streamId: string): Promise<{ version: number; events: RecordedEvent[] }> {
-    const rows = await this.prisma.hubEvent.findMany({ where: { streamId }, orderBy: { version: "asc" } });
-    const events = rows.map((row) => ({
-      position: row.position,
-      streamId: row.streamId,
-      version: row.version,
-      type: row.type,
-      data: row.data as JsonObject,
-      metadata: row.metadata as JsonObject,
-      recordedAt: row.recordedAt,
-    }));
+    const rows = await this.prisma.$queryRaw<EventRow[]>`
+      SELECT ${EVENT_COLUMNS} FROM hub_events WHERE stream_id = ${streamId}::uuid ORDER BY version`;
+    const events = rows.map(toRecorded);
     return { version: events.at(-1)?.version ?? 0, events };
   }
 
   /**
-   * Appends `events` if the stream is still at `expectedVersion`, and runs `updateReadModel` in the
-   * same transaction: events and read models change together or not at all.
+   * Appends `events` if the stream is still at `expectedVersion`, with each event's registered
+   * read-model change: events and read models change together or not at all. ConcurrencyError on
+   * a stale version (nothing written); ConflictError for a registered unique constraint.
+   *
+   * One event (every command emits one): a single statement, the version-guarded insert and the
+   * projection as CTEs, one database round trip and no interactive transaction. Several: one
+   * transaction, the insert, then each event's projection in order.
    */
   async appendToStream(
     streamId: string,
     expectedVersion: number,
     events: readonly NewEvent[],
-    updateReadModel?: ReadModelUpdate,
   ): Promise<AppendResult> {
-    if (events.length === 0) return { nextVersion: expectedVersion, events: [] };
+    const [only] = events;
+    if (!only) return { nextVersion: expectedVersion, events: [] };
     try {
+      if (events.length === 1) return await this.appendOne(streamId, expectedVersion, only);
       return await this.prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<EventRow[]>(guardedInsert(streamId, expectedVersion, events));
         if (rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
         const recorded = rows.map(toRecorded).sort((a, b) => a.version - b.version);
-        if (updateReadModel) await updateReadModel(tx, recorded);
+        for (const event of recorded) {
+          const statement = this.projection[event.type];
+          if (!statement) continue;
+          await tx.$executeRaw`
+            WITH appended AS (SELECT ${EVENT_COLUMNS} FROM hub_events WHERE position = ${event.position})
+            ${statement}`;
+        }
         return { nextVersion: expectedVersion + events.length, events: recorded };
       });
     } catch (error) {
-      throw translateAppendError(error, streamId, expectedVersion);
+      throw this.translateAppendError(error, streamId, expectedVersion);
     }
   }
 
-  /**
-   * The same append with the read-model change written by the same SQL statement: one database
-   * round trip and no interactive transaction (a single statement is atomic on its own).
-   * `readModel` is a data-modifying statement that reads the appended rows from the CTE
-   * `appended` (columns of hub_events), so it changes nothing when the version guard fails.
-   * Same guarantees as appendToStream: ConcurrencyError on a stale version (nothing written),
-   * ConflictError for a read-model unique constraint, events and read model together or not at all.
-   */
-  async appendToStreamInOneStatement(
-    streamId: string,
-    expectedVersion: number,
-    events: readonly NewEvent[],
-    readModel: Prisma.Sql,
-  ): Promise<AppendResult> {
-    if (events.length === 0) return { nextVersion: expectedVersion, events: [] };
-    try {
-      // Only what the caller does not have comes back: data and metadata are the events' own.
-      const rows = await this.prisma.$queryRaw<Pick<EventRow, "position" | "version" | "recorded_at">[]>`
-        WITH appended AS (${guardedInsert(streamId, expectedVersion, events)}),
-             read_model AS (${readModel})
-        SELECT position, version, recorded_at FROM appended`;
-      if (rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
-      const recorded = rows
-        .map((row): RecordedEvent => {
-          const event = events[row.version - expectedVersion - 1] as NewEvent;
-          return {
-            ...event,
-            position: BigInt(row.position),
-            streamId,
-            version: row.version,
-            recordedAt: new Date(row.recorded_at),
-          };
-        })
-        .sort((a, b) => a.version - b.version);
-      return { nextVersion: expectedVersion + events.length, events: recorded };
-    } catch (error) {
-      throw translateAppendError(error, streamId, expectedVersion);
-    }
+  private async appendOne(streamId: string, expectedVersion: number, event: NewEvent): Promise<AppendResult> {
+    const statement = this.projection[event.type];
+    // Only what the caller does not have comes back: data and metadata are the event's own.
+    const rows = await this.prisma.$queryRaw<Pick<EventRow, "position" | "version" | "recorded_at">[]>(
+      statement
+        ? Prisma.sql`
+            WITH appended AS (${guardedInsert(streamId, expectedVersion, [event])}),
+                 read_model AS (${statement})
+            SELECT position, version, recorded_at FROM appended`
+        : Prisma.sql`
+            WITH appended AS (${guardedInsert(streamId, expectedVersion, [event])})
+            SELECT position, version, recorded_at FROM appended`,
+    );
+    const [row] = rows;
+    if (!row) throw new ConcurrencyError(streamId, expectedVersion);
+    const recorded: RecordedEvent = {
+      ...event,
+      position: BigInt(row.position),
+      streamId,
+      version: row.version,
+      recordedAt: new Date(row.recorded_at),
+    };
+    return { nextVersion: expectedVersion + 1, events: [recorded] };
+  }
+
+  private translateAppendError(error: unknown, streamId: string, expectedVersion: number): unknown {
+    const constraint = violatedUniqueConstraint(error);
+    if (constraint === undefined) return error;
+    if (constraint === STREAM_VERSION_CONSTRAINT) return new ConcurrencyError(streamId, expectedVersion);
+    return this.uniqueConflicts[constraint]?.() ?? error;
   }
 }
 
@@ -165,15 +178,6 @@ function guardedInsert(streamId: string, expectedVersion: number, events: readon
     WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
           = ${expectedVersion}::int
     RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
-}
-
-function translateAppendError(error: unknown, streamId: string, expectedVersion: number): unknown {
-  const constraint = violatedUniqueConstraint(error);
-  if (constraint === undefined) return error;
-  if (constraint === STREAM_VERSION_CONSTRAINT) return new ConcurrencyError(streamId, expectedVersion);
-  const field = conflictFields[constraint];
-  if (field) return new ConflictError(`${field} is already used by another hub`, field);
-  return error;
 }
 
 export { ConcurrencyError } from "./errors.ts";

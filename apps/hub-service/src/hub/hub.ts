@@ -1,52 +1,94 @@
-import type { EventMetadata, HubProvisionedData, HubStatus } from "@hub/shared";
+import type { EventMetadata, HubEventData, HubEventType, HubProvisionedData } from "@hub/shared";
 
 // Events: past tense, readonly, data exactly per the contract's event JSON Schemas.
-export type HubProvisioned = {
-  readonly type: "HubProvisioned";
-  readonly data: HubProvisionedData;
+type EventOf<T extends HubEventType> = {
+  readonly type: T;
+  readonly data: HubEventData<T>;
   readonly metadata?: EventMetadata;
 };
-export type HubClaimed = {
-  readonly type: "HubClaimed";
-  readonly data: { hubId: string; orgId: string; siteId: string; claimedBy: string; claimedAt: number };
-  readonly metadata?: EventMetadata;
-};
-export type HubSuspended = {
-  readonly type: "HubSuspended";
-  readonly data: { hubId: string; reason: string; suspendedBy: string; suspendedAt: number };
-  readonly metadata?: EventMetadata;
-};
-export type HubDecommissioned = {
-  readonly type: "HubDecommissioned";
-  readonly data: { hubId: string; reason: string; decommissionedBy: string; decommissionedAt: number };
-  readonly metadata?: EventMetadata;
+export type HubProvisioned = EventOf<"HubProvisioned">;
+export type HubClaimed = EventOf<"HubClaimed">;
+export type HubReClaimed = EventOf<"HubReClaimed">;
+export type HubRoleSet = EventOf<"HubRoleSet">;
+export type HubSuspended = EventOf<"HubSuspended">;
+export type HubResumed = EventOf<"HubResumed">;
+export type HubDecommissioned = EventOf<"HubDecommissioned">;
+
+export type HubEvent =
+  | HubProvisioned
+  | HubClaimed
+  | HubReClaimed
+  | HubRoleSet
+  | HubSuspended
+  | HubResumed
+  | HubDecommissioned;
+
+export const hubEventTypes = [
+  "HubProvisioned",
+  "HubClaimed",
+  "HubReClaimed",
+  "HubRoleSet",
+  "HubSuspended",
+  "HubResumed",
+  "HubDecommissioned",
+] as const satisfies readonly HubEventType[];
+
+/** Where a hub is claimed into; absent until its first HubClaimed. */
+export type Claim = { readonly orgId: string; readonly siteId: string; readonly claimedAt: number };
+
+export type ProvisionedHub = {
+  readonly status: "Provisioned" | "Claimed" | "Suspended" | "Decommissioned";
+  readonly provisioning: HubProvisionedData;
+  /** The organization whose key provisioned it (from the event's metadata), if any. */
+  readonly provisionedByOrgId: string | undefined;
+  readonly claim: Claim | undefined;
+  readonly isPrimary: boolean;
 };
 
-export type HubEvent = HubProvisioned | HubClaimed | HubSuspended | HubDecommissioned;
-export const hubEventTypes = ["HubProvisioned", "HubClaimed", "HubSuspended", "HubDecommissioned"] as const;
-
-export type Hub =
-  | { readonly status: "Unprovisioned" }
-  | {
-      readonly status: HubStatus;
-      readonly provisioning: HubProvisionedData;
-      readonly orgId?: string;
-      readonly siteId?: string;
-    };
+export type Hub = { readonly status: "Unprovisioned" } | ProvisionedHub;
 
 export const initialState = (): Hub => ({ status: "Unprovisioned" });
 
+/** The status a hub returns to when resumed: claimed or not. */
+export const activeStatus = (hub: ProvisionedHub): "Provisioned" | "Claimed" =>
+  hub.claim ? "Claimed" : "Provisioned";
+
 export function evolve(state: Hub, event: HubEvent): Hub {
+  if (event.type === "HubProvisioned") {
+    return {
+      status: "Provisioned",
+      provisioning: event.data,
+      provisionedByOrgId: event.metadata?.orgId,
+      claim: undefined,
+      isPrimary: false,
+    };
+  }
+  if (state.status === "Unprovisioned") return state;
   switch (event.type) {
-    case "HubProvisioned":
-      return { status: "Provisioned", provisioning: event.data };
     case "HubClaimed":
-      if (state.status === "Unprovisioned") return state;
-      return { ...state, status: "Claimed", orgId: event.data.orgId, siteId: event.data.siteId };
+      return {
+        ...state,
+        status: "Claimed",
+        claim: { orgId: event.data.orgId, siteId: event.data.siteId, claimedAt: event.data.claimedAt },
+      };
+    case "HubReClaimed":
+      return {
+        ...state,
+        claim: {
+          orgId: event.data.newOrgId,
+          siteId: event.data.newSiteId,
+          claimedAt: event.data.reclaimedAt,
+        },
+        isPrimary: false,
+      };
+    case "HubRoleSet":
+      return { ...state, isPrimary: event.data.isPrimary };
     case "HubSuspended":
-      return state.status === "Unprovisioned" ? state : { ...state, status: "Suspended" };
+      return { ...state, status: "Suspended" };
+    case "HubResumed":
+      return { ...state, status: activeStatus(state) };
     case "HubDecommissioned":
-      return state.status === "Unprovisioned" ? state : { ...state, status: "Decommissioned" };
+      return { ...state, status: "Decommissioned", isPrimary: false };
     default: {
       const unknownEvent: never = event;
       return unknownEvent;
@@ -59,7 +101,7 @@ export function isHubEvent(event: { type: string }): event is HubEvent {
 }
 
 /** Folds a stream into state; events of types this version does not know are skipped. */
-export function foldHub(events: readonly { type: string; data: unknown }[]): Hub {
+export function foldHub(events: readonly { type: string; data: unknown; metadata?: unknown }[]): Hub {
   return events.reduce<Hub>(
     (state, event) => (isHubEvent(event) ? evolve(state, event as HubEvent) : state),
     initialState(),

@@ -3,13 +3,12 @@ import {
   type HubConnection,
   type HubListFilter,
   type HubListOrder,
-  type HubView,
   PAGE_SIZE_DEFAULT,
   type PageArgs,
 } from "@hub/shared";
 import { z } from "zod";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
-import { toHubView } from "../hub/read-model.ts";
+import { HUB_COLUMNS, type HubRow, toHubView } from "../hub/read-model.ts";
 import { fingerprint } from "./cursor.ts";
 import { epochMsParam, type KeyColumn, type KeysetClause, keysetPage } from "./keyset.ts";
 
@@ -18,22 +17,6 @@ export type HubListQuery = {
   readonly orderBy?: HubListOrder | undefined;
   readonly page: PageArgs;
 };
-
-export type HubRow = {
-  id: string;
-  serial: string;
-  model: string;
-  thing_name: string;
-  vendor_name: string | null;
-  status: string;
-  version: number;
-  provisioned_at: Date;
-  updated_at: Date;
-};
-
-export const HUB_COLUMNS = Prisma.raw(
-  "id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at",
-);
 
 /**
  * Sort keys. Each has an index per equality filter (see schema.prisma), so filter + order is an
@@ -49,20 +32,6 @@ const bySerial: readonly KeyColumn[] = [{ sql: "serial", cast: "text" }];
 
 const provisionedAtKey = z.tuple([z.number().int(), z.uuid()]);
 const serialKey = z.tuple([z.string().min(1), z.uuid()]);
-
-export function rowToHubView(row: HubRow): HubView {
-  return toHubView({
-    id: row.id,
-    serial: row.serial,
-    model: row.model,
-    thingName: row.thing_name,
-    vendorName: row.vendor_name,
-    status: row.status,
-    version: row.version,
-    provisionedAt: new Date(row.provisioned_at),
-    updatedAt: new Date(row.updated_at),
-  });
-}
 
 /** Escapes LIKE wildcards so a prefix is matched literally (backslash is LIKE's default escape). */
 function likePrefix(prefix: string): string {
@@ -80,6 +49,9 @@ function filterConditions(filter: HubListFilter): Prisma.Sql[] {
   const { from, to } = filter.provisionedAt ?? {};
   if (from !== undefined) conditions.push(Prisma.sql`provisioned_at >= ${epochMsParam(from)}::timestamptz`);
   if (to !== undefined) conditions.push(Prisma.sql`provisioned_at < ${epochMsParam(to)}::timestamptz`);
+  if (filter.orgId !== undefined) conditions.push(Prisma.sql`org_id = ${filter.orgId}`);
+  if (filter.siteId !== undefined) conditions.push(Prisma.sql`site_id = ${filter.siteId}`);
+  if (filter.isPrimary !== undefined) conditions.push(Prisma.sql`is_primary = ${filter.isPrimary}`);
   return conditions;
 }
 
@@ -104,7 +76,7 @@ export function listHubs(prisma: PrismaClient, query: HubListQuery): Promise<Hub
     defaultSize: PAGE_SIZE_DEFAULT,
     descending: orderBy.direction === "DESC",
     scope: hubListScope(filter, orderBy),
-    toNode: rowToHubView,
+    toNode: toHubView,
     run: (clause: KeysetClause) => prisma.$queryRaw<HubRow[]>(hubListSql(filter, clause)),
   };
   if (orderBy.field === "SERIAL") {

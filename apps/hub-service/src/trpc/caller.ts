@@ -1,4 +1,4 @@
-import { ForbiddenError, isAdmin, type RequestContext, requestContextSchema } from "@hub/shared";
+import { type RequestContext, requestContextSchema } from "@hub/shared";
 import type { Context } from "./trpc.ts";
 
 /**
@@ -20,10 +20,4 @@ export function resolveCaller(
     correlationId: ctx.requestId,
     source: "trpc",
   };
-}
-
-/** Admin reads: a forwarded end caller must be an admin; a service calling for itself may read. */
-export function assertCanRead(context: RequestContext): void {
-  if (context.principal.kind === "service") return;
-  if (!isAdmin(context.principal)) throw new ForbiddenError("The admin role is required");
 }

@@ -35,6 +35,11 @@ export async function seedHubs(
       version: status === "Provisioned" ? 1 : 2,
       provisionedAt,
       updatedAt: provisionedAt,
+      provisionedByOrgId: null,
+      orgId: null,
+      siteId: null,
+      isPrimary: false,
+      claimedAt: null,
     });
   }
   const column = <T>(pick: (hub: HubView) => T) => hubs.map(pick);
@@ -61,7 +66,12 @@ export async function seedHubs(
     FROM input
     UNION ALL
     SELECT id, 2, CASE status WHEN 'Suspended' THEN 'HubSuspended' ELSE 'HubDecommissioned' END,
-           jsonb_build_object('hubId', id, 'reason', 'fixture', 'by', 'admin-1'),
+           CASE status
+             WHEN 'Suspended' THEN jsonb_build_object('hubId', id, 'reason', 'fixture', 'suspendedBy', 'admin-1',
+               'suspendedAt', (extract(epoch FROM provisioned_at + interval '1 hour') * 1000)::bigint)
+             ELSE jsonb_build_object('hubId', id, 'reason', 'fixture', 'decommissionedBy', 'admin-1',
+               'decommissionedAt', (extract(epoch FROM provisioned_at + interval '1 hour') * 1000)::bigint)
+           END,
            '{"actor":{"kind":"admin","id":"admin-1"},"requestId":"seed","correlationId":"seed","source":"graphql"}'::jsonb,
            provisioned_at + interval '1 hour'
     FROM input WHERE status <> 'Provisioned'`;

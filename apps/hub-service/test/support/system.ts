@@ -17,6 +17,8 @@ export type RunningHubService = {
   readonly emulator: RegistryServer;
   readonly client: ReturnType<typeof createHubServiceClient>;
   createThing(name: string): Promise<void>;
+  /** The device of Thing `name` connects (or drops off), as GetThingConnectivityData then reports. */
+  setConnected(name: string, connected: boolean): Promise<void>;
 };
 
 /**
@@ -60,6 +62,14 @@ export function useHubService(
       client,
       async createThing(name) {
         await sdk.send(new CreateThingCommand({ thingName: name }));
+      },
+      async setConnected(name, connected) {
+        const response = await fetch(`${emulatorUrl}/__emulator/things/${name}/connectivity`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ connected }),
+        });
+        if (!response.ok) throw new Error(`connectivity control answered ${response.status}`);
       },
     };
   });

@@ -1,12 +1,9 @@
-import { assertCanRead, resolveCaller } from "../caller.ts";
-import { serviceProcedure } from "../trpc.ts";
+import { authorizedProcedure } from "../trpc.ts";
 import { eventFeedInput, eventFeedOutput } from "./hub-queries.types.ts";
 
 /** The global event feed by position ("latest activity"), newest first by default. */
-export const eventFeedProcedure = serviceProcedure
-  .input(eventFeedInput)
+export const eventFeedProcedure = authorizedProcedure(eventFeedInput, "hubs.browse")
   .output(eventFeedOutput)
   .query(({ ctx, input }) => {
-    assertCanRead(resolveCaller(ctx, ctx.service.id, input.caller));
     return ctx.hubs.feed({ order: input.order, page: input.page });
   });

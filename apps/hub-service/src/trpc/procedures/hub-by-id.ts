@@ -1,11 +1,8 @@
-import { assertCanRead, resolveCaller } from "../caller.ts";
-import { serviceProcedure } from "../trpc.ts";
+import { authorizedProcedure } from "../trpc.ts";
 import { hubByIdInput, hubOutput } from "./hub-queries.types.ts";
 
-export const hubByIdProcedure = serviceProcedure
-  .input(hubByIdInput)
+export const hubByIdProcedure = authorizedProcedure(hubByIdInput, "hub.read")
   .output(hubOutput)
   .query(({ ctx, input }) => {
-    assertCanRead(resolveCaller(ctx, ctx.service.id, input.caller));
     return ctx.hubs.byId(input.hubId);
   });

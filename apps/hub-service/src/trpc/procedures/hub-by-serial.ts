@@ -1,11 +1,8 @@
-import { assertCanRead, resolveCaller } from "../caller.ts";
-import { serviceProcedure } from "../trpc.ts";
+import { authorizedProcedure } from "../trpc.ts";
 import { hubBySerialInput, hubOutput } from "./hub-queries.types.ts";
 
-export const hubBySerialProcedure = serviceProcedure
-  .input(hubBySerialInput)
+export const hubBySerialProcedure = authorizedProcedure(hubBySerialInput, "hubs.browse")
   .output(hubOutput)
   .query(({ ctx, input }) => {
-    assertCanRead(resolveCaller(ctx, ctx.service.id, input.caller));
     return ctx.hubs.bySerial(input.serial);
   });

@@ -29,10 +29,6 @@ export const hubBySerialInput = z.object({
 });
 export const hubOutput = hubViewSchema.nullable();
 
-/** `hub.status` (REST `GET /hubs/{id}/status`): the same view, for a wider set of callers. */
-export const hubStatusInput = hubByIdInput;
-export const hubStatusOutput = hubOutput;
-
 export const hubListInput = z.object({
   caller: callerInput,
   filter: hubListFilterSchema.optional(),

@@ -1,13 +1,6 @@
-import { canProvision, ForbiddenError } from "@hub/shared";
-import { resolveCaller } from "../caller.ts";
-import { serviceProcedure } from "../trpc.ts";
+import { authorizedProcedure } from "../trpc.ts";
 import { provisionHubInput, provisionHubOutput } from "./provision-hub.types.ts";
 
-export const provisionHubProcedure = serviceProcedure
-  .input(provisionHubInput)
+export const provisionHubProcedure = authorizedProcedure(provisionHubInput, "hub.provision")
   .output(provisionHubOutput)
-  .mutation(({ ctx, input }) => {
-    const context = resolveCaller(ctx, ctx.service.id, input.caller);
-    if (!canProvision(context.principal)) throw new ForbiddenError("This caller may not provision hubs");
-    return ctx.hubs.provision(input.command, context);
-  });
+  .mutation(({ ctx, input }) => ctx.hubs.provision(input.command, ctx.caller));

@@ -1,0 +1,85 @@
+import { UnavailableError } from "@hub/shared";
+import {
+  ConcurrencyError,
+  type EventStore,
+  type JsonObject,
+  type RecordedEvent,
+} from "../event-store/event-store.ts";
+
+/** What a decider returns: the new events (none: the command's effect already holds). */
+export type DecidedEvents = readonly { readonly type: string; readonly data: object }[];
+
+export type CommandHandlerOptions<State> = {
+  readonly store: EventStore;
+  readonly initialState: () => State;
+  readonly fold: (events: readonly RecordedEvent[]) => State;
+  /** How often a lost race is re-read and re-decided before giving up. */
+  readonly maxConcurrencyRetries?: number;
+};
+
+export type HandleOptions = {
+  /** Recorded with every event: actor, organization, request id, correlation, source. */
+  readonly metadata: JsonObject;
+  /**
+   * Decide on the empty state and append at version 0 before reading anything (one statement
+   * for the common first write, e.g. a hub provisioned once); when the stream is not empty the
+   * version guard writes nothing and the pipeline reads and decides as usual.
+   */
+  readonly appendFirst?: boolean;
+};
+
+export type HandleResult<State> = {
+  /** The stream's version after the command. */
+  readonly version: number;
+  /** The appended events; empty for an idempotent no-op. */
+  readonly events: readonly RecordedEvent[];
+  /** The state the decision was made on. */
+  readonly state: State;
+};
+
+/**
+ * The one command pipeline (Emmett's `handleCommand`): read the stream, fold it, decide, append
+ * with the expected version; on a version conflict re-read and re-decide (bounded). `decide` may
+ * be async: I/O preconditions (a registry lookup) run inside it, after the read and before the
+ * pure decision, so a command rejected or satisfied by the state need not wait on them.
+ */
+export async function handleCommand<State>(
+  options: CommandHandlerOptions<State>,
+  streamId: string,
+  decide: (state: State) => DecidedEvents | Promise<DecidedEvents>,
+  handle: HandleOptions,
+): Promise<HandleResult<State>> {
+  const { store } = options;
+  const toNew = (events: DecidedEvents) =>
+    events.map((event) => ({ type: event.type, data: event.data as JsonObject, metadata: handle.metadata }));
+
+  if (handle.appendFirst) {
+    const state = options.initialState();
+    const events = await decide(state);
+    if (events.length > 0) {
+      try {
+        const appended = await store.appendToStream(streamId, 0, toNew(events));
+        return { version: appended.nextVersion, events: appended.events, state };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+  }
+
+  const attempts = (options.maxConcurrencyRetries ?? 5) + 1;
+  for (let attempt = 1; ; attempt++) {
+    const stream = await store.readStream(streamId);
+    const state = options.fold(stream.events);
+    const events = await decide(state);
+    if (events.length === 0) return { version: stream.version, events: [], state };
+    try {
+      const appended = await store.appendToStream(streamId, stream.version, toNew(events));
+      return { version: appended.nextVersion, events: appended.events, state };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      if (attempt >= attempts) {
+        throw new UnavailableError("The hub is being changed concurrently. Please retry", 1);
+      }
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import {
+  ConflictError,
+  type EventMetadata,
+  type LifecycleCommandBody,
+  type LifecycleCommandName,
+  type LifecycleCommandResult,
+  type ProvisionHubBody,
+  type ProvisionHubResult,
+  type RequestContext,
+  ThingNotFoundError,
+  UnavailableError,
+} from "@hub/shared";
+import { type HandleResult, handleCommand } from "../command-handling/handle-command.ts";
+import type { EventStore } from "../event-store/event-store.ts";
+import type { IotRegistry } from "../iot/iot-registry.ts";
+import { decide, type HubCommand, needsConnectivity, type ProvisionHub } from "./decide.ts";
+import { foldHub, type Hub, initialState } from "./hub.ts";
+
+export type HubCommandsDeps = {
+  readonly store: EventStore;
+  readonly registry: IotRegistry;
+  readonly now: () => number;
+  readonly maxConcurrencyRetries?: number;
+};
+
+/** A lifecycle command's body as the handler takes it: ClaimHub's `orgId` already resolved. */
+export type ResolvedBody<N extends LifecycleCommandName> = N extends "ClaimHub"
+  ? LifecycleCommandBody<N> & { readonly orgId: string }
+  : LifecycleCommandBody<N>;
+
+export type HubCommands = {
+  provision(body: ProvisionHubBody, context: RequestContext): Promise<ProvisionHubResult>;
+  execute<N extends LifecycleCommandName>(
+    name: N,
+    body: ResolvedBody<N>,
+    context: RequestContext,
+  ): Promise<LifecycleCommandResult<N>>;
+};
+
+export function eventMetadataFrom(context: RequestContext): EventMetadata {
+  const { principal } = context;
+  return {
+    actor: { kind: principal.kind, id: principal.id },
+    ...(principal.orgId !== undefined ? { orgId: principal.orgId } : {}),
+    requestId: context.requestId,
+    correlationId: context.correlationId,
+    ...(context.causationId !== undefined ? { causationId: context.causationId } : {}),
+    source: context.source,
+  };
+}
+
+const unavailable = () =>
+  new UnavailableError("The AWS IoT registry is temporarily unavailable. Please retry later", 2);
+
+function toResult<R>(hubId: string, handled: HandleResult<Hub>): R {
+  const [event] = handled.events;
+  return {
+    success: true,
+    aggregateId: hubId,
+    version: handled.version,
+    event: event ? { type: event.type, data: event.data } : null,
+  } as R;
+}
+
+/** Thin glue between the surfaces and the pipeline: every command of the hub goes through here. */
+export function createHubCommands(deps: HubCommandsDeps): HubCommands {
+  const pipeline = {
+    store: deps.store,
+    initialState,
+    fold: foldHub,
+    ...(deps.maxConcurrencyRetries !== undefined
+      ? { maxConcurrencyRetries: deps.maxConcurrencyRetries }
+      : {}),
+  };
+
+  return {
+    /**
+     * Registry first (nothing is written when the Thing is missing or the registry cannot answer),
+     * then the pipeline with `appendFirst`: a hub is provisioned once, so almost every call meets
+     * an empty stream and is one statement; a repeat falls back to read-and-decide.
+     */
+    async provision(body, context) {
+      const thingName = body.thingName ?? body.hubId;
+      const lookup = await deps.registry.describeThing(thingName);
+      if (lookup.outcome === "missing") throw new ThingNotFoundError(thingName);
+      if (lookup.outcome === "unavailable") throw unavailable();
+      const command = (): ProvisionHub => ({
+        type: "ProvisionHub",
+        data: {
+          hubId: body.hubId,
+          serial: body.serial,
+          model: body.model,
+          thingName,
+          ...(body.vendorName !== undefined ? { vendorName: body.vendorName } : {}),
+        },
+        metadata: { now: deps.now() },
+      });
+      const handled = await handleCommand(pipeline, body.hubId, (state) => decide(command(), state), {
+        metadata: eventMetadataFrom(context),
+        appendFirst: true,
+      });
+      return toResult(body.hubId, handled);
+    },
+
+    /**
+     * Read and decide first; only a command that would change the hub and needs it online asks
+     * the registry (GetThingConnectivityData), then decides again with the answer as data.
+     */
+    async execute(name, body, context) {
+      const command = (online: boolean) =>
+        ({ type: name, data: body, metadata: { now: deps.now(), online } }) as HubCommand;
+      let decidedOn: Hub = initialState();
+      try {
+        const handled = await handleCommand(
+          pipeline,
+          body.hubId,
+          async (state) => {
+            decidedOn = state;
+            const wouldChange = decide(command(true), state);
+            if (wouldChange.length === 0 || !needsConnectivity[name] || state.status === "Unprovisioned") {
+              return wouldChange;
+            }
+            const connectivity = await deps.registry.connectivity(state.provisioning.thingName);
+            if (connectivity.outcome === "unavailable") throw unavailable();
+            return decide(command(connectivity.outcome === "connected"), state);
+          },
+          { metadata: eventMetadataFrom(context) },
+        );
+        return toResult(body.hubId, handled);
+      } catch (error) {
+        // The database refused a second primary (a unique index): name the site it is about.
+        if (
+          error instanceof ConflictError &&
+          error.reason === "SITE_HAS_PRIMARY" &&
+          decidedOn.status !== "Unprovisioned"
+        ) {
+          const site = decidedOn.claim?.siteId ?? "";
+          throw new ConflictError(
+            `Another hub is already the primary hub of site ${site}`,
+            error.field,
+            error.reason,
+          );
+        }
+        throw error;
+      }
+    },
+  };
+}
