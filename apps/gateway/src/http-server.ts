@@ -11,10 +11,9 @@ import {
   isJsonContentType,
   UnsupportedMediaTypeError,
 } from "./rest/body.ts";
-import { hubStatusRoute } from "./rest/hub-status.ts";
 import { openApiDocument } from "./rest/openapi.ts";
-import { provisionHubRoute } from "./rest/provision-hub.ts";
 import { sendAppError, sendError, sendInternalError, sendJson } from "./rest/responses.ts";
+import { createRestRouter } from "./rest/routes.ts";
 import type { createGatewayYoga, ServerContext } from "./yoga.ts";
 
 export type GatewayServerOptions = {
@@ -28,8 +27,6 @@ export type GatewayServerOptions = {
 };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-const PROVISION_ROUTE = /^\/hubs\/([^/]+)\/ProvisionHub\/?$/;
-const STATUS_ROUTE = /^\/hubs\/([^/]+)\/status\/?$/;
 const requestIds = new WeakMap<IncomingMessage, string>();
 
 export function requestIdOf(req: IncomingMessage): string {
@@ -77,6 +74,7 @@ export function clientIp(req: IncomingMessage): string {
 /** One HTTP server: GraphQL at /graphql, the REST compatibility routes, health and OpenAPI. */
 export function createGatewayServer(options: GatewayServerOptions): http.Server {
   const { logger } = options;
+  const matchRoute = createRestRouter();
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://gateway");
@@ -92,30 +90,25 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
       return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" });
     }
     if (url.pathname === "/openapi.json" && req.method === "GET") return sendJson(res, 200, openApiDocument);
-    const provision = PROVISION_ROUTE.exec(url.pathname);
-    if (provision) {
-      if (req.method !== "POST") {
-        return sendError(res, 405, "Method Not Allowed", "Use POST for this route", {}, { allow: "POST" });
-      }
+    const match = matchRoute(req.method ?? "GET", url.pathname);
+    if (match.kind === "wrong-method") {
+      return sendError(
+        res,
+        405,
+        "Method Not Allowed",
+        `Use ${match.allow} for this route`,
+        {},
+        { allow: match.allow },
+      );
+    }
+    if (match.kind === "found") {
       const deps = {
         hubApi: options.hubApi,
         bodyLimitBytes: options.bodyLimitBytes,
         authenticate: (credentials: Parameters<GatewayServerOptions["authenticate"]>[0]) =>
           options.authenticate(credentials, clientIp(req)),
       };
-      return provisionHubRoute(deps, req, res, decodeURIComponent(provision[1] ?? ""), requestId);
-    }
-    const status = STATUS_ROUTE.exec(url.pathname);
-    if (status) {
-      if (req.method !== "GET") {
-        return sendError(res, 405, "Method Not Allowed", "Use GET for this route", {}, { allow: "GET" });
-      }
-      const deps = {
-        hubApi: options.hubApi,
-        authenticate: (credentials: Parameters<GatewayServerOptions["authenticate"]>[0]) =>
-          options.authenticate(credentials, clientIp(req)),
-      };
-      return hubStatusRoute(deps, req, res, decodeURIComponent(status[1] ?? ""), requestId);
+      return match.handle(deps, req, res, match.id, requestId);
     }
     sendError(res, 404, "Not Found", "No such route");
   }

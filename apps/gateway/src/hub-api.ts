@@ -6,16 +6,16 @@ import {
 } from "@hub/hub-client";
 import {
   type AppError,
-  canProvision,
-  canReadHubStatus,
   type EventConnection,
   type EventFeedOrder,
-  ForbiddenError,
   type HubConnection,
   type HubListFilter,
   type HubListOrder,
   type HubView,
-  isAdmin,
+  type LifecycleCommandBody,
+  type LifecycleCommandName,
+  type LifecycleCommandResult,
+  NotFoundError,
   type PageArgs,
   type Principal,
   type ProvisionHubBody,
@@ -33,10 +33,17 @@ export type CallContext = {
 
 /**
  * The gateway's one door to hub-service: both surfaces (REST and GraphQL) call through here, so
- * they share the same rules, identity forwarding and error mapping.
+ * they share identity forwarding and error mapping. Who may do what is hub-service's to decide
+ * (its policy module); the gateway forwards the caller and maps the answer.
  */
 export type HubApi = {
   provisionHub(call: CallContext, body: ProvisionHubBody): Promise<ProvisionHubResult>;
+  /** A lifecycle command (ClaimHub, SuspendHub, …): the `hub.<procedure>` of hub-service. */
+  execute<N extends LifecycleCommandName>(
+    call: CallContext,
+    name: N,
+    body: LifecycleCommandBody<N>,
+  ): Promise<LifecycleCommandResult<N>>;
   verifyApiKey(key: string): Promise<Principal | null>;
   hubById(call: CallContext, hubId: string): Promise<HubView | null>;
   hubBySerial(call: CallContext, serial: string): Promise<HubView | null>;
@@ -52,8 +59,7 @@ export type HubApi = {
   /** The last event of each hub; one call for a whole page (see `Hub.lastEvent`). */
   lastEvents(call: CallContext, hubIds: readonly string[]): Promise<RecordedEventView[]>;
   eventFeed(call: CallContext, query: { order?: EventFeedOrder; page: PageArgs }): Promise<EventConnection>;
-  /** `GET /hubs/{id}/status`: admins, services and organizations with `hubs:read`. */
-  hubStatus(call: CallContext, hubId: string): Promise<HubView | null>;
+
   readonly client: HubServiceClient;
 };
 
@@ -88,11 +94,25 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-function asAdmin<T>(callContext: CallContext, operation: () => Promise<T>): Promise<T> {
-  if (!isAdmin(callContext.principal))
-    return Promise.reject<T>(new ForbiddenError("The admin role is required"));
-  return call(operation);
+/** A read of one hub: a hub the caller may not see reads as no hub at all. */
+async function orNull<T>(operation: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await call(operation);
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
 }
+
+/** hub-service's procedure of each lifecycle command. */
+const procedureOf = {
+  ClaimHub: "claim",
+  ReClaimHub: "reClaim",
+  SetHubRole: "setRole",
+  SuspendHub: "suspend",
+  ResumeHub: "resume",
+  DecommissionHub: "decommission",
+} as const satisfies Record<LifecycleCommandName, string>;
 
 export function createHubApi(options: {
   url: string;
@@ -107,48 +127,38 @@ export function createHubApi(options: {
   return {
     client,
     provisionHub(callContext, body) {
-      if (!canProvision(callContext.principal)) {
-        return Promise.reject<ProvisionHubResult>(new ForbiddenError("This caller may not provision hubs"));
-      }
       return call(() =>
         client.hub.provision.mutate({ caller: toRequestContext(callContext), command: body }),
       );
     },
+    execute(callContext, name, body) {
+      const procedure = client.hub[procedureOf[name]] as unknown as {
+        mutate(input: {
+          caller: RequestContext;
+          command: typeof body;
+        }): Promise<LifecycleCommandResult<typeof name>>;
+      };
+      return call(() => procedure.mutate({ caller: toRequestContext(callContext), command: body }));
+    },
     hubById(callContext, hubId) {
-      return asAdmin(callContext, () =>
-        client.hub.byId.query({ caller: toRequestContext(callContext), hubId }),
-      );
+      return orNull(() => client.hub.byId.query({ caller: toRequestContext(callContext), hubId }));
     },
     hubBySerial(callContext, serial) {
-      return asAdmin(callContext, () =>
-        client.hub.bySerial.query({ caller: toRequestContext(callContext), serial }),
-      );
+      return call(() => client.hub.bySerial.query({ caller: toRequestContext(callContext), serial }));
     },
     hubs(callContext, query) {
-      return asAdmin(callContext, () =>
-        client.hub.list.query({ caller: toRequestContext(callContext), ...query }),
-      );
+      return call(() => client.hub.list.query({ caller: toRequestContext(callContext), ...query }));
     },
     hubEvents(callContext, hubId, query) {
-      return asAdmin(callContext, () =>
-        client.hub.events.query({ caller: toRequestContext(callContext), hubId, ...query }),
-      );
+      return call(() => client.hub.events.query({ caller: toRequestContext(callContext), hubId, ...query }));
     },
     lastEvents(callContext, hubIds) {
-      return asAdmin(callContext, () =>
+      return call(() =>
         client.hub.lastEvents.query({ caller: toRequestContext(callContext), hubIds: [...hubIds] }),
       );
     },
     eventFeed(callContext, query) {
-      return asAdmin(callContext, () =>
-        client.events.feed.query({ caller: toRequestContext(callContext), ...query }),
-      );
-    },
-    hubStatus(callContext, hubId) {
-      if (!canReadHubStatus(callContext.principal)) {
-        return Promise.reject<HubView | null>(new ForbiddenError("This caller may not read hubs"));
-      }
-      return call(() => client.hub.status.query({ caller: toRequestContext(callContext), hubId }));
+      return call(() => client.events.feed.query({ caller: toRequestContext(callContext), ...query }));
     },
     async verifyApiKey(key) {
       const { principal } = await call(() => client.apiKeys.verify.query({ key }));

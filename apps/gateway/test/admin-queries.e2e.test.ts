@@ -128,7 +128,7 @@ describe("GraphQL admin queries", () => {
       source: "rest",
       requestId: "req-5",
     });
-    expect(JSON.parse(edge.node.data)).toMatchObject({ serial: hub.serial });
+    expect(edge.node.data).toMatchObject({ serial: hub.serial });
     expect(body.data.hub.events.pageInfo.hasNextPage).toBe(false);
     expect(body.data.hub.lastEvent).toEqual({ type: "HubProvisioned", version: 1 });
   });
@@ -150,17 +150,41 @@ describe("GraphQL admin queries", () => {
     ["a service token", () => ({ authorization: `Bearer ${service()}` })],
     ["a user token", () => ({ authorization: `Bearer ${user()}` })],
     ["an organization key with hubs:read", () => ({ "x-api-key": e2e.current.readOnlyApiKey })],
-  ])("refuses hubs, hub and the feed to %s (FORBIDDEN)", async (_label, headers) => {
-    for (const [query, variables] of [
-      [HUBS_QUERY, { first: 2 }],
-      [`{ events(first: 2) { edges { cursor } } }`, {}],
-      [`query H($id: ID!) { hub(id: $id) { id } }`, { id: hubs[0]?.hubId }],
-    ] as const) {
-      const { status, body } = await graphql(query, variables, headers());
-      expect(status).toBe(403);
-      expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-      expect(Object.values(body.data ?? {}).every((value) => value === null)).toBe(true);
-    }
+  ])(
+    "refuses the reads across hubs (hubs, the feed, hubBySerial) to %s (FORBIDDEN)",
+    async (_label, headers) => {
+      for (const [query, variables] of [
+        [HUBS_QUERY, { first: 2 }],
+        [`{ events(first: 2) { edges { cursor } } }`, {}],
+        [`query S($serial: String!) { hubBySerial(serial: $serial) { id } }`, { serial: hubs[0]?.serial }],
+      ] as const) {
+        const { status, body } = await graphql(query, variables, headers());
+        expect(status).toBe(403);
+        expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+        expect(Object.values(body.data ?? {}).every((value) => value === null)).toBe(true);
+      }
+    },
+  );
+
+  it("hub(id): a service reads any hub, an organization only its own (another's is null), a user none", async () => {
+    const query = `query H($id: ID!) { hub(id: $id) { id provisionedByOrgId } }`;
+    const id = hubs[0]?.hubId;
+    const asService = await graphql(query, { id }, { authorization: `Bearer ${service()}` });
+    expect(asService.body).toEqual({ data: { hub: { id, provisionedByOrgId: null } } });
+    // hubs[0] was provisioned by a service: no organization owns it.
+    const asOrg = await graphql(query, { id }, { "x-api-key": e2e.current.readOnlyApiKey });
+    expect(asOrg.body).toEqual({ data: { hub: null } });
+    const own = await e2e.current.newHub();
+    const provisioned = await fetch(`${e2e.current.gatewayUrl}/hubs/${own.hubId}/ProvisionHub`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": e2e.current.apiKey },
+      body: JSON.stringify(own),
+    });
+    expect(provisioned.status).toBe(201);
+    const ownRead = await graphql(query, { id: own.hubId }, { "x-api-key": e2e.current.readOnlyApiKey });
+    expect(ownRead.body).toEqual({ data: { hub: { id: own.hubId, provisionedByOrgId: e2e.current.orgId } } });
+    const asUser = await graphql(query, { id }, { authorization: `Bearer ${user()}` });
+    expect(asUser.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 });
 
@@ -219,7 +243,6 @@ describe("no N+1: a page of hubs with their last events", () => {
 describe("REST GET /hubs/{id}/status", () => {
   const statusOf = (id: string, headers: Record<string, string>) =>
     fetch(`${e2e.current.gatewayUrl}/hubs/${id}/status`, { headers });
-  const ours = openApiDocument.paths["/hubs/{id}/status"].get.responses;
   const contract404 = (
     contract.paths["/hubs/{id}/status"]?.get as unknown as {
       responses: Record<string, { content: Record<string, { schema: object }> }>;
@@ -229,7 +252,6 @@ describe("REST GET /hubs/{id}/status", () => {
   it.each([
     ["an admin token", () => ({ authorization: `Bearer ${admin()}` })],
     ["a service token", () => ({ authorization: `Bearer ${service()}` })],
-    ["an organization key with hubs:read", () => ({ "x-api-key": e2e.current.readOnlyApiKey })],
   ])("answers %s with the hub's status (200)", async (_label, headers) => {
     const hub = hubs[2] as Hub;
     const response = await statusOf(hub.hubId, headers());
@@ -243,7 +265,27 @@ describe("REST GET /hubs/{id}/status", () => {
       status: "Provisioned",
       provisionedAt: expect.any(Number),
     });
-    expect(schemaErrors(ours["200"].content["application/json"].schema, body)).toEqual([]);
+    expect(schemaErrors(openApiDocument.components.schemas.HubStatus, body)).toEqual([]);
+  });
+
+  it("answers an organization key with hubs:read for its own hub (200) and another's as unknown (404)", async () => {
+    const own = await e2e.current.newHub();
+    const provisioned = await fetch(`${e2e.current.gatewayUrl}/hubs/${own.hubId}/ProvisionHub`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": e2e.current.apiKey },
+      body: JSON.stringify(own),
+    });
+    expect(provisioned.status).toBe(201);
+    const reader = { "x-api-key": e2e.current.readOnlyApiKey };
+    const mine = await statusOf(own.hubId, reader);
+    expect(mine.status).toBe(200);
+    expect(await mine.json()).toMatchObject({ hubId: own.hubId, status: "Provisioned" });
+    const theirs = await statusOf(hubs[2]?.hubId ?? "", reader);
+    expect(theirs.status).toBe(404);
+    expect(await theirs.json()).toEqual({
+      success: false,
+      errors: [{ code: 404, message: "Hub not found" }],
+    });
   });
 
   it("answers 404 with the contract's body for an unknown hub and for an id that is not a UUID", async () => {

@@ -1,20 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { canReadHubStatus, ForbiddenError, type HubView, hubIdSchema } from "@hub/shared";
-import type { HubApi } from "../hub-api.ts";
-import type { Authenticate } from "../yoga.ts";
-import { credentialsOf } from "./provision-hub.ts";
+import { type HubView, hubIdSchema } from "@hub/shared";
+import { credentialsOf, type RestDeps } from "./provision-hub.ts";
 import { sendJson } from "./responses.ts";
 
-export type HubStatusDeps = {
-  readonly hubApi: HubApi;
-  readonly authenticate: Authenticate;
-};
-
 /**
- * The contract's `GET /hubs/{id}/status` body. Claim fields (orgId, siteId, isPrimary, claimedAt)
- * are required by the contract but a hub has none until it is claimed, and this backend has no
- * ClaimHub yet: they are omitted rather than filled with made-up values. Shadow fields (online,
- * lastSeen, version, uptimeSeconds) are optional in the contract and not known here.
+ * The contract's `GET /hubs/{id}/status` body. The claim fields (orgId, siteId, isPrimary,
+ * claimedAt) are required by the contract, but a hub has none until it is claimed: they are
+ * omitted until then rather than filled with made-up values. Shadow fields (online, lastSeen,
+ * version, uptimeSeconds) are optional in the contract and not known here.
  */
 export type HubStatusBody = {
   hubId: string;
@@ -23,9 +16,17 @@ export type HubStatusBody = {
   thingName: string;
   status: HubView["status"];
   provisionedAt: number;
+  orgId?: string;
+  siteId?: string;
+  isPrimary?: boolean;
+  claimedAt?: number;
 };
 
 export function toHubStatusBody(hub: HubView): HubStatusBody {
+  const claimed =
+    hub.orgId !== null && hub.siteId !== null && hub.claimedAt !== null
+      ? { orgId: hub.orgId, siteId: hub.siteId, isPrimary: hub.isPrimary, claimedAt: hub.claimedAt }
+      : {};
   return {
     hubId: hub.hubId,
     serial: hub.serial,
@@ -33,6 +34,7 @@ export function toHubStatusBody(hub: HubView): HubStatusBody {
     thingName: hub.thingName,
     status: hub.status,
     provisionedAt: hub.provisionedAt,
+    ...claimed,
   };
 }
 
@@ -41,20 +43,20 @@ export function sendHubNotFound(res: ServerResponse): void {
   sendJson(res, 404, { success: false, errors: [{ code: 404, message: "Hub not found" }] });
 }
 
-/** GET /hubs/{id}/status — admins, services and organizations with `hubs:read`. */
+/** GET /hubs/{id}/status — admins, services, and organizations with `hubs:read` for their own hubs. */
 export async function hubStatusRoute(
-  deps: HubStatusDeps,
+  deps: RestDeps,
   req: IncomingMessage,
   res: ServerResponse,
   pathId: string,
   requestId: string,
 ): Promise<void> {
   const principal = await deps.authenticate(credentialsOf(req));
-  if (!canReadHubStatus(principal)) throw new ForbiddenError("This caller may not read hubs");
   // No hub has an id that is not a UUID: that is "not found", as the contract knows only 200/404.
   const id = hubIdSchema.safeParse(pathId.trim());
   if (!id.success) return sendHubNotFound(res);
-  const hub = await deps.hubApi.hubStatus({ principal, requestId, source: "rest" }, id.data.toLowerCase());
+  // Another organization's hub reads as no hub (hub-service's policy): 404, not 403.
+  const hub = await deps.hubApi.hubById({ principal, requestId, source: "rest" }, id.data.toLowerCase());
   if (!hub) return sendHubNotFound(res);
   sendJson(res, 200, toHubStatusBody(hub));
 }

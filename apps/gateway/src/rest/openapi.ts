@@ -1,99 +1,49 @@
-import { MAX_FIELD_LENGTH } from "@hub/shared";
+import {
+  hubStatuses,
+  type LifecycleCommandName,
+  lifecycleCommandNames,
+  lifecycleCommands,
+  provisionHubBodySchema,
+  provisionHubResultSchema,
+} from "@hub/shared";
+import { z } from "zod";
+import { errorBodySchema } from "./responses.ts";
 
-const hubProvisionedEvent = {
-  type: ["object", "null"],
-  properties: {
-    type: { type: "string", enum: ["HubProvisioned"] },
-    data: {
-      type: "object",
-      properties: {
-        hubId: { type: "string" },
-        serial: { type: "string" },
-        model: { type: "string" },
-        thingName: { type: "string" },
-        vendorName: { type: "string" },
-        provisionedAt: { type: "number" },
-      },
-      required: ["hubId", "serial", "model", "thingName", "provisionedAt"],
-    },
-  },
-  required: ["type", "data"],
-};
+/*
+ * OpenAPI 3.1 description of the REST surface, served at /openapi.json. Request and response
+ * bodies are printed from the same zod schemas the routes validate with (z.toJSONSchema), so the
+ * document cannot drift from the code; a test checks it against the contract's schemas.
+ */
 
-const commandResult = {
-  type: "object",
-  properties: {
-    success: { type: "boolean" },
-    aggregateId: { type: "string" },
-    version: { type: "number" },
-    event: hubProvisionedEvent,
-  },
-  required: ["success", "aggregateId", "version", "event"],
-};
-
-const errorBody = {
-  type: "object",
-  properties: {
-    success: { type: "boolean", enum: [false] },
-    error: { type: "string" },
-    message: { type: "string" },
-    code: { type: "number" },
-    details: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: { field: { type: "string" }, message: { type: "string" } },
-        required: ["field", "message"],
-      },
-    },
-  },
-  required: ["success", "error", "message"],
+const jsonSchema = (schema: z.ZodType, io: "input" | "output") => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, target: "draft-2020-12" });
+  return rest;
 };
 
 /**
- * `GET /hubs/{id}/status`. The contract also requires orgId, siteId, isPrimary and claimedAt, but
- * an unclaimed hub has none of them (and there is no ClaimHub yet): they are listed and described,
- * not required, and left out of the body rather than invented.
+ * `GET /hubs/{id}/status`. The contract requires orgId, siteId, isPrimary and claimedAt too, but
+ * an unclaimed hub has none of them: they are present once the hub is claimed, never invented.
  */
-const hubStatus = {
-  type: "object",
-  properties: {
-    hubId: { type: "string" },
-    serial: { type: "string" },
-    model: { type: "string" },
-    thingName: { type: "string" },
-    status: { type: "string", enum: ["Provisioned", "Claimed", "Suspended", "Decommissioned"] },
-    orgId: { type: "string", description: "Owning organization; present once the hub is claimed" },
-    siteId: { type: "string", description: "Site; present once the hub is claimed" },
-    isPrimary: { type: "boolean", description: "Primary hub of its site; present once known" },
-    provisionedAt: { type: "number" },
-    claimedAt: { type: "number", description: "Epoch ms of the claim; present once the hub is claimed" },
-    online: { type: "boolean", description: "From the Thing Shadow; not reported by this backend" },
-    lastSeen: { type: "number", description: "From the Thing Shadow; not reported by this backend" },
-    version: { type: "string", description: "Firmware version; not reported by this backend" },
-    uptimeSeconds: { type: "number", description: "From the Thing Shadow; not reported by this backend" },
-  },
-  required: ["hubId", "serial", "model", "thingName", "status", "provisionedAt"],
-};
+export const hubStatusBodySchema = z.object({
+  hubId: z.string(),
+  serial: z.string(),
+  model: z.string(),
+  thingName: z.string(),
+  status: z.enum(hubStatuses),
+  provisionedAt: z.number().describe("Epoch ms"),
+  orgId: z.string().optional().describe("Owning organization; present once the hub is claimed"),
+  siteId: z.string().optional().describe("Site; present once the hub is claimed"),
+  isPrimary: z.boolean().optional().describe("Primary hub of its site; present once the hub is claimed"),
+  claimedAt: z.number().optional().describe("Epoch ms of the claim; present once the hub is claimed"),
+});
 
 /** The contract's 404 body for queries (not the command error shape). */
-const notFoundBody = {
-  type: "object",
-  properties: {
-    success: { type: "boolean" },
-    errors: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: { code: { type: "number" }, message: { type: "string" } },
-        required: ["code", "message"],
-      },
-    },
-  },
-  required: ["success", "errors"],
-};
+export const notFoundBodySchema = z.object({
+  success: z.boolean(),
+  errors: z.array(z.object({ code: z.number(), message: z.string() })),
+});
 
-const json = <S>(schema: S) => ({ "application/json": { schema } });
+const json = (schema: object) => ({ "application/json": { schema } });
 const error = (description: string, headers?: Record<string, unknown>) => ({
   description,
   content: json({ $ref: "#/components/schemas/Error" }),
@@ -102,15 +52,59 @@ const error = (description: string, headers?: Record<string, unknown>) => ({
 const retryAfter = {
   "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } },
 };
-const text = (max: number) => ({ type: "string", minLength: 1, maxLength: max });
+const pathId = {
+  name: "id",
+  in: "path",
+  required: true,
+  description: "Hub ID (UUID), equal to the body's hubId",
+  schema: { type: "string", format: "uuid" },
+};
+const commonErrors = {
+  "400": error("Invalid request — validation failed (details name each field)"),
+  "401": error("Missing or invalid authentication credentials"),
+  "403": error("Authenticated but not allowed"),
+  "413": error("Request body larger than 1 MiB"),
+  "415": error("Content-Type is not application/json"),
+  "429": error("Rate limited", retryAfter),
+  "503": error("A dependency is unavailable; nothing was written", retryAfter),
+};
 
-/** OpenAPI 3.1 description of the REST surface, served at /openapi.json. */
+const needsOnline: ReadonlySet<LifecycleCommandName> = new Set(["ClaimHub", "ReClaimHub", "SetHubRole"]);
+const extensions: ReadonlySet<LifecycleCommandName> = new Set(["ResumeHub", "DecommissionHub"]);
+
+function lifecyclePath(name: LifecycleCommandName) {
+  const spec = lifecycleCommands[name];
+  return {
+    post: {
+      operationId: `post_${name}Route`,
+      summary: spec.summary,
+      ...(extensions.has(name) ? { "x-extension": true } : {}),
+      parameters: [pathId],
+      requestBody: { required: true, content: json(jsonSchema(spec.body, "input")) },
+      responses: {
+        "200": {
+          description: "Done; `event` is null when the command's effect already held (idempotent retry)",
+          content: json(jsonSchema(spec.result, "output")),
+        },
+        ...commonErrors,
+        "404": error("The hub does not exist (or belongs to another organization)"),
+        "409": error(
+          "The command contradicts the hub's state; `reason` says why (the contract answers 400 here)",
+        ),
+        ...(needsOnline.has(name) ? { "502": error("The hub is offline (not connected to AWS IoT)") } : {}),
+      },
+    },
+  };
+}
+
 export const openApiDocument = {
   openapi: "3.1.0",
   info: {
     title: "Hub provisioning API",
-    version: "1.0.0",
-    description: "Registers manufactured IoT hubs. Compatible with the SmartphoneKey hub API.",
+    version: "1.1.0",
+    description:
+      "Registers manufactured IoT hubs and runs their lifecycle. Compatible with the SmartphoneKey hub API; " +
+      "operations marked x-extension are this backend's own.",
   },
   servers: [{ url: "/" }],
   components: {
@@ -118,7 +112,11 @@ export const openApiDocument = {
       BearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
       ApiKeyAuth: { type: "apiKey", in: "header", name: "X-API-Key" },
     },
-    schemas: { Error: errorBody, CommandResult: commandResult, HubStatus: hubStatus, NotFound: notFoundBody },
+    schemas: {
+      Error: jsonSchema(errorBodySchema, "output"),
+      HubStatus: jsonSchema(hubStatusBodySchema, "output"),
+      NotFound: jsonSchema(notFoundBodySchema, "output"),
+    },
   },
   security: [{ BearerAuth: [] }, { ApiKeyAuth: [] }],
   paths: {
@@ -128,51 +126,23 @@ export const openApiDocument = {
         summary: "Provision hub",
         description:
           "Registers a manufactured hub in the backend. The IoT Thing must already exist in AWS IoT (created during manufacturing).",
-        parameters: [
-          {
-            name: "id",
-            in: "path",
-            required: true,
-            description: "Hub ID (UUID)",
-            schema: { type: "string", format: "uuid" },
-          },
-        ],
-        requestBody: {
-          required: true,
-          content: json({
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              hubId: { type: "string", format: "uuid", description: "Hub ID, equal to the path id" },
-              serial: { ...text(MAX_FIELD_LENGTH), description: "Hub serial number" },
-              model: { ...text(MAX_FIELD_LENGTH), description: "Hub model identifier" },
-              thingName: {
-                ...text(MAX_FIELD_LENGTH),
-                pattern: "^[a-zA-Z0-9:_-]+$",
-                description: "AWS IoT Thing name (defaults to hubId)",
-              },
-              vendorName: { ...text(MAX_FIELD_LENGTH), description: "Vendor/manufacturer name" },
-            },
-            required: ["hubId", "serial", "model"],
-          }),
-        },
+        parameters: [pathId],
+        requestBody: { required: true, content: json(jsonSchema(provisionHubBodySchema, "input")) },
         responses: {
           "200": {
             description: "Hub already provisioned — idempotent no-op (event: null)",
-            content: json(commandResult),
+            content: json(jsonSchema(provisionHubResultSchema, "output")),
           },
-          "201": { description: "Hub provisioned successfully", content: json(commandResult) },
-          "400": error("Invalid request — validation failed (details name each field)"),
-          "401": error("Missing or invalid authentication credentials"),
+          "201": {
+            description: "Hub provisioned successfully",
+            content: json(jsonSchema(provisionHubResultSchema, "output")),
+          },
+          ...commonErrors,
           "403": error("Authenticated but not allowed to provision hubs"),
           "409": error(
             "Conflict — provisioned with a different payload, or serial/thingName used by another hub",
           ),
-          "413": error("Request body larger than 1 MiB"),
-          "415": error("Content-Type is not application/json"),
           "422": error("The AWS IoT Thing does not exist"),
-          "429": error("Rate limited", retryAfter),
-          "503": error("A dependency is unavailable; nothing was written", retryAfter),
         },
       },
     },
@@ -181,25 +151,23 @@ export const openApiDocument = {
         operationId: "get_GetHubStatusRoute",
         summary: "Get hub status",
         description:
-          "One hub's state from the read model. Allowed for admins, services and organizations with hubs:read.",
+          "One hub's state from the read model. Admins and services: any hub; organizations with hubs:read: their own (another's is 404).",
         parameters: [
-          {
-            name: "id",
-            in: "path",
-            required: true,
-            description: "Hub ID (UUID; anything else is not found)",
-            schema: { type: "string" },
-          },
+          { ...pathId, description: "Hub ID (UUID; anything else is not found)", schema: { type: "string" } },
         ],
         responses: {
-          "200": { description: "Hub status retrieved successfully", content: json(hubStatus) },
+          "200": {
+            description: "Hub status retrieved successfully",
+            content: json({ $ref: "#/components/schemas/HubStatus" }),
+          },
           "401": error("Missing or invalid authentication credentials"),
           "403": error("Authenticated but not allowed to read hubs"),
-          "404": { description: "Hub not found", content: json(notFoundBody) },
+          "404": { description: "Hub not found", content: json({ $ref: "#/components/schemas/NotFound" }) },
           "429": error("Rate limited", retryAfter),
           "503": error("A dependency is unavailable", retryAfter),
         },
       },
     },
+    ...Object.fromEntries(lifecycleCommandNames.map((name) => [`/hubs/{id}/${name}`, lifecyclePath(name)])),
   },
-} as const;
+};

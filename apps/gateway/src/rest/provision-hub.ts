@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { hubIdSchema, parseOrThrow, provisionHubBodySchema, ValidationError } from "@hub/shared";
+import { provisionHubBodySchema } from "@hub/shared";
 import type { HubApi } from "../hub-api.ts";
 import type { Authenticate } from "../yoga.ts";
-import { readJsonBody } from "./body.ts";
+import { readCommandBody } from "./command-body.ts";
 import { sendJson } from "./responses.ts";
 
 export type RestDeps = {
@@ -20,19 +20,7 @@ export async function provisionHubRoute(
   requestId: string,
 ): Promise<void> {
   const principal = await deps.authenticate(credentialsOf(req));
-  const raw = await readJsonBody(req, deps.bodyLimitBytes);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ValidationError("The request body must be a JSON object", [
-      { field: "body", message: "must be an object" },
-    ]);
-  }
-  const body = parseOrThrow(provisionHubBodySchema, raw);
-  const id = parseOrThrow(hubIdSchema, pathId.trim(), "The path id must be a UUID");
-  if (id.toLowerCase() !== body.hubId.toLowerCase()) {
-    throw new ValidationError("hubId must equal the hub id in the path", [
-      { field: "hubId", message: "must equal the path id" },
-    ]);
-  }
+  const body = await readCommandBody(req, deps.bodyLimitBytes, provisionHubBodySchema, pathId);
   const result = await deps.hubApi.provisionHub({ principal, requestId, source: "rest" }, body);
   sendJson(res, result.event ? 201 : 200, result);
 }

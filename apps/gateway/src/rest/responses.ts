@@ -1,14 +1,28 @@
 import type { ServerResponse } from "node:http";
-import { type AppError, errorKinds, RateLimitedError, UnavailableError, ValidationError } from "@hub/shared";
+import {
+  type AppError,
+  ConflictError,
+  conflictReasons,
+  errorKinds,
+  RateLimitedError,
+  UnavailableError,
+  ValidationError,
+} from "@hub/shared";
+import { z } from "zod";
 
-/** The REST error body: the union of the seed's and the contract's error shapes. */
-export type ErrorBody = {
-  success: false;
-  error: string;
-  message: string;
-  code: number;
-  details?: { field: string; message: string }[];
-};
+/**
+ * The REST error body: the union of the seed's and the contract's error shapes, plus, on a 409,
+ * the machine-readable `reason` (e.g. CLAIMED_ELSEWHERE, SITE_HAS_PRIMARY).
+ */
+export const errorBodySchema = z.object({
+  success: z.literal(false),
+  error: z.string(),
+  message: z.string(),
+  code: z.number(),
+  details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  reason: z.enum(conflictReasons).optional(),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export function sendJson(
   res: ServerResponse,
@@ -49,7 +63,12 @@ export function sendAppError(res: ServerResponse, appError: AppError): void {
     headers["retry-after"] = String(appError.retryAfterSeconds);
   }
   if (appError.kind === "UNAUTHENTICATED") headers["www-authenticate"] = 'Bearer realm="hub-api"';
-  const extra = appError instanceof ValidationError ? { details: [...appError.details] } : {};
+  const extra: Partial<ErrorBody> =
+    appError instanceof ValidationError
+      ? { details: [...appError.details] }
+      : appError instanceof ConflictError && appError.reason
+        ? { reason: appError.reason }
+        : {};
   sendError(res, httpStatus, title, appError.message, extra, headers);
 }
 

@@ -1,4 +1,12 @@
-import { ConflictError, ThingNotFoundError, UnavailableError, ValidationError } from "@hub/shared";
+import {
+  ConflictError,
+  conflictReasons,
+  HubOfflineError,
+  NotFoundError,
+  ThingNotFoundError,
+  UnavailableError,
+  ValidationError,
+} from "@hub/shared";
 import { builder } from "../builder.ts";
 
 // Expected outcomes of mutations are data: each shared error class is also a GraphQL object type.
@@ -18,16 +26,38 @@ builder.objectType(ValidationError, {
   }),
 });
 
+const ConflictReason = builder.enumType("ConflictReason", {
+  description: "Why a command contradicts the hub's state",
+  values: conflictReasons,
+});
+
 builder.objectType(ConflictError, {
   name: "ConflictError",
   interfaces: [ErrorInterface],
-  fields: (t) => ({ field: t.string({ nullable: true, resolve: (error) => error.field ?? null }) }),
+  fields: (t) => ({
+    field: t.string({ nullable: true, resolve: (error) => error.field ?? null }),
+    reason: t.field({ type: ConflictReason, nullable: true, resolve: (error) => error.reason ?? null }),
+  }),
 });
 
 builder.objectType(ThingNotFoundError, {
   name: "ThingNotFoundError",
   interfaces: [ErrorInterface],
   fields: (t) => ({ thingName: t.exposeString("thingName") }),
+});
+
+builder.objectType(NotFoundError, {
+  name: "NotFoundError",
+  description: "No such hub (or one of another organization)",
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+
+builder.objectType(HubOfflineError, {
+  name: "HubOfflineError",
+  description: "The command needs the hub online (connected to AWS IoT) and it is not",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ hubId: t.exposeString("hubId") }),
 });
 
 builder.objectType(UnavailableError, {
@@ -37,3 +67,10 @@ builder.objectType(UnavailableError, {
 });
 
 export const provisionErrorTypes = [ValidationError, ConflictError, ThingNotFoundError, UnavailableError];
+export const lifecycleErrorTypes = [
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  HubOfflineError,
+  UnavailableError,
+];

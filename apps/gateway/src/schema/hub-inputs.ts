@@ -39,6 +39,9 @@ export const HubFilter = builder.inputType("HubFilter", {
     vendorName: t.string({ required: false }),
     serialPrefix: t.string({ required: false, description: "Serial starts with this (case-sensitive)" }),
     provisionedAt: t.field({ type: TimeRange, required: false }),
+    orgId: t.string({ required: false, description: "Claimed into this organization" }),
+    siteId: t.string({ required: false, description: "Claimed into this site" }),
+    isPrimary: t.boolean({ required: false, description: "Primary hubs of their site (or not)" }),
   }),
 });
 

@@ -38,10 +38,16 @@ export type E2E = {
   readonly gatewayUrl: string;
   readonly apiKey: string;
   readonly readOnlyApiKey: string;
+  /** The organization's key with every hub permission (hubs:provision, hubs:read, hubs:manage). */
+  readonly manageApiKey: string;
   readonly orgId: string;
+  /** A second organization, with every hub permission, for isolation tests. */
+  readonly otherOrg: { readonly id: string; readonly apiKey: string };
   token(claims: Record<string, unknown>, options?: jwt.SignOptions): string;
   createThing(name: string): Promise<void>;
   setFault(fault: { mode: string; delayMs?: number; times?: number }): Promise<void>;
+  /** The device of Thing `name` connects (or drops off), as GetThingConnectivityData then reports. */
+  setConnected(name: string, connected: boolean): Promise<void>;
   /** The registry emulator's API request counts (to wait for "held in flight" instead of sleeping). */
   registryRequests(): Promise<{ received: number; inFlight: number }>;
   newHub(
@@ -108,11 +114,25 @@ export function useSystem(env: SystemEnv = {}): { readonly current: E2E } {
     // Keys are created before the services start: one PGlite directory admits one process.
     const url = database.url;
     const org = (await cli(url, "orgs", "create", `Org ${randomUUID()}`)) as { id: string };
-    const issue = async (name: string, permission: string) =>
-      (await cli(url, "keys", "issue", "--org", org.id, "--name", name, "--permission", permission))
-        .key as string;
-    const apiKey = remember(await issue("e2e", "hubs:provision"));
-    const readOnlyApiKey = remember(await issue("e2e-ro", "hubs:read"));
+    const issue = async (name: string, permissions: string[], orgId = org.id) =>
+      (
+        await cli(
+          url,
+          "keys",
+          "issue",
+          "--org",
+          orgId,
+          "--name",
+          name,
+          ...permissions.flatMap((p) => ["--permission", p]),
+        )
+      ).key as string;
+    const everything = ["hubs:provision", "hubs:read", "hubs:manage"];
+    const apiKey = remember(await issue("e2e", ["hubs:provision"]));
+    const readOnlyApiKey = remember(await issue("e2e-ro", ["hubs:read"]));
+    const manageApiKey = remember(await issue("e2e-manage", everything));
+    const other = (await cli(url, "orgs", "create", `Other org ${randomUUID()}`)) as { id: string };
+    const otherOrg = { id: other.id, apiKey: remember(await issue("e2e-other", everything, other.id)) };
 
     const systemEnv = typeof env === "function" ? await env({ url }) : env;
     const system = await startSystem({ databaseUrl: database.url, env: systemEnv });
@@ -132,7 +152,9 @@ export function useSystem(env: SystemEnv = {}): { readonly current: E2E } {
       gatewayUrl: system.gateway.url,
       apiKey,
       readOnlyApiKey,
+      manageApiKey,
       orgId: org.id,
+      otherOrg,
       token: (claims, options = {}) =>
         remember(
           jwt.sign(claims, system.secrets.gatewayJwt, {
@@ -152,6 +174,14 @@ export function useSystem(env: SystemEnv = {}): { readonly current: E2E } {
           body: JSON.stringify(fault),
         });
         if (!response.ok) throw new Error(`fault control answered ${response.status}`);
+      },
+      async setConnected(name, connected) {
+        const response = await fetch(`${system.emulator.url}/__emulator/things/${name}/connectivity`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ connected }),
+        });
+        if (!response.ok) throw new Error(`connectivity control answered ${response.status}`);
       },
       async registryRequests() {
         const response = await fetch(`${system.emulator.url}/__emulator/requests`);

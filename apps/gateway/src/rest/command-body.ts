@@ -1,0 +1,30 @@
+import type { IncomingMessage } from "node:http";
+import { hubIdSchema, parseOrThrow, ValidationError } from "@hub/shared";
+import type { z } from "zod";
+import { readJsonBody } from "./body.ts";
+
+/**
+ * A command's JSON body, validated by its schema: a JSON object, its fields as the schema says,
+ * and its `hubId` equal to the path's id (both UUIDs).
+ */
+export async function readCommandBody<Schema extends z.ZodType<{ hubId: string }>>(
+  req: IncomingMessage,
+  limit: number,
+  schema: Schema,
+  pathId: string,
+): Promise<z.infer<Schema>> {
+  const raw = await readJsonBody(req, limit);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ValidationError("The request body must be a JSON object", [
+      { field: "body", message: "must be an object" },
+    ]);
+  }
+  const body = parseOrThrow(schema, raw);
+  const id = parseOrThrow(hubIdSchema, pathId.trim(), "The path id must be a UUID");
+  if (id.toLowerCase() !== body.hubId.toLowerCase()) {
+    throw new ValidationError("hubId must equal the hub id in the path", [
+      { field: "hubId", message: "must equal the path id" },
+    ]);
+  }
+  return body;
+}

@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { lifecycleCommandNames } from "@hub/shared";
+import FindMyWay from "find-my-way";
+import { hubStatusRoute } from "./hub-status.ts";
+import { lifecycleCommandRoute } from "./lifecycle-command.ts";
+import { provisionHubRoute, type RestDeps } from "./provision-hub.ts";
+
+type Handle = (
+  deps: RestDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  requestId: string,
+) => Promise<void>;
+export type RestRoute = { readonly method: "GET" | "POST"; readonly path: string; readonly handle: Handle };
+
+/** The REST compatibility routes, one entry each; a lifecycle command's route comes with its entry in `lifecycleCommands`. */
+export const restRoutes: readonly RestRoute[] = [
+  { method: "POST", path: "/hubs/:id/ProvisionHub", handle: provisionHubRoute },
+  { method: "GET", path: "/hubs/:id/status", handle: hubStatusRoute },
+  ...lifecycleCommandNames.map(
+    (name): RestRoute => ({
+      method: "POST",
+      path: `/hubs/:id/${name}`,
+      handle: lifecycleCommandRoute(name),
+    }),
+  ),
+];
+
+export type RouteMatch =
+  | { readonly kind: "found"; readonly handle: Handle; readonly id: string }
+  | { readonly kind: "wrong-method"; readonly allow: string }
+  | { readonly kind: "none" };
+
+/** A find-my-way router over the table: the route for a method and path, or why there is none. */
+export function createRestRouter(routes: readonly RestRoute[] = restRoutes) {
+  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  for (const route of routes) router.on(route.method, route.path, () => undefined, { handle: route.handle });
+  const methods = [...new Set(routes.map((route) => route.method))];
+  return (method: string, path: string): RouteMatch => {
+    const found = router.find(method as "GET", path);
+    if (found) {
+      const { handle } = found.store as { handle: Handle };
+      return { kind: "found", handle, id: found.params.id ?? "" };
+    }
+    const allowed = methods.filter((other) => other !== method && router.find(other, path));
+    return allowed.length > 0 ? { kind: "wrong-method", allow: allowed.join(", ") } : { kind: "none" };
+  };
+}
