@@ -12,7 +12,7 @@ import { testEngine } from "@hub/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HUB_COLUMNS, type HubRow, toHubView } from "../src/hub/read-model.ts";
 import { useTestDatabase } from "./support/database.ts";
-import { compareHubs, matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
+import { compareHubs, FIXTURE_ORGS, matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
 import { useHubService } from "./support/system.ts";
 
 const statements: string[] = [];
@@ -137,6 +137,9 @@ describe(`hub.list (${testEngine()})`, () => {
     { status: "Provisioned", model: "HUB-2", vendorName: "Acme", serialPrefix: "A", provisionedAt: { from } },
     { vendorName: "Acme", model: "HUB-2" },
     { status: "Suspended", serialPrefix: "AB" },
+    { orgId: FIXTURE_ORGS[2] },
+    { orgId: FIXTURE_ORGS[0], siteId: "site-3" },
+    { isPrimary: true },
   ];
 
   it.each(filters.flatMap((filter) => orders.map((orderBy) => ({ filter, orderBy }))))(
@@ -168,7 +171,7 @@ describe(`hub.list (${testEngine()})`, () => {
 
   it("finds seeded hubs of every status, model and vendor", () => {
     expect(new Set(seeded.map((hub) => hub.status))).toEqual(
-      new Set(["Provisioned", "Suspended", "Decommissioned"]),
+      new Set(["Provisioned", "Claimed", "Suspended", "Decommissioned"]),
     );
     expect(seeded.filter((hub) => hub.serial.startsWith("B_")).length).toBeGreaterThan(50);
     expect(seeded.filter((hub) => hub.provisionedAt === seeded[0]?.provisionedAt)).toHaveLength(3);
@@ -332,7 +335,9 @@ describe("hub events, last events and the feed", () => {
     for (const { node } of page.edges) {
       expect(byHub.get(node.hubId)).toMatchObject({
         version: node.version,
-        type: node.status === "Provisioned" ? "HubProvisioned" : `Hub${node.status}`,
+        // A primary hub's last event is its HubRoleSet (hub-fixtures.ts).
+        type:
+          node.status === "Provisioned" ? "HubProvisioned" : node.isPrimary ? "HubRoleSet" : `Hub${node.status}`,
       });
     }
   });

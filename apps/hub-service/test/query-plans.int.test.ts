@@ -5,7 +5,7 @@ import type { Prisma, PrismaClient } from "../src/generated/prisma/client.ts";
 import { eventFeed, hubEvents, lastEvents } from "../src/queries/event-reads.ts";
 import { listHubs } from "../src/queries/hub-list.ts";
 import { useTestDatabase } from "./support/database.ts";
-import { matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
+import { FIXTURE_ORGS, matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
 
 /**
  * Every admin read is an index range scan, checked on the plans PostgreSQL (or PGlite) really
@@ -106,6 +106,10 @@ const filters: HubListFilter[] = [
   { status: "Provisioned", model: "HUB-2" },
   { vendorName: "Acme", model: "HUB-2" },
   { status: "Suspended", serialPrefix: "AB" },
+  { orgId: FIXTURE_ORGS[1] },
+  { siteId: "site-2" },
+  { orgId: FIXTURE_ORGS[0], siteId: "site-1" },
+  { isPrimary: false, status: "Claimed" },
 ];
 
 describe(`query plans on ${HUBS} hubs (${testEngine()})`, () => {
