@@ -337,7 +337,11 @@ describe("hub events, last events and the feed", () => {
         version: node.version,
         // A primary hub's last event is its HubRoleSet (hub-fixtures.ts).
         type:
-          node.status === "Provisioned" ? "HubProvisioned" : node.isPrimary ? "HubRoleSet" : `Hub${node.status}`,
+          node.status === "Provisioned"
+            ? "HubProvisioned"
+            : node.isPrimary
+              ? "HubRoleSet"
+              : `Hub${node.status}`,
       });
     }
   });
