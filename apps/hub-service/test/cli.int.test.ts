@@ -227,5 +227,23 @@ describe(`operator CLI (${testEngine()})`, () => {
       expectOneLineFailure(await cli(["things", "describe", "no-such-thing"], iotEnv), /does not exist/);
       expectOneLineFailure(await cli(["things", "create", "bad name!"], iotEnv), /valid AWS IoT thing name/);
     });
+
+    it("connects and disconnects a thing's device on the emulator, as GetThingConnectivityData then reports", async () => {
+      expect((await cli(["things", "create", "hub-thing-3"], iotEnv)).code).toBe(0);
+      const status = async () =>
+        JSON.parse((await cli(["things", "connectivity", "hub-thing-3", "--json"], iotEnv)).stdout);
+      expect(await status()).toMatchObject({ thingName: "hub-thing-3", connected: false });
+      const connected = await cli(["things", "connect", "hub-thing-3"], iotEnv);
+      expect(connected).toMatchObject({ code: 0 });
+      expect(connected.stdout).toContain("hub-thing-3: connected");
+      expect(await status()).toMatchObject({ connected: true });
+      expect((await cli(["things", "disconnect", "hub-thing-3"], iotEnv)).code).toBe(0);
+      expect(await status()).toMatchObject({
+        connected: false,
+        disconnectReason: "CLIENT_INITIATED_DISCONNECT",
+      });
+      expectOneLineFailure(await cli(["things", "connect", "no-such-thing"], iotEnv), /does not exist/);
+      expectOneLineFailure(await cli(["things", "connect", "hub-thing-3"], {}), /AWS_ENDPOINT_URL_IOT/);
+    });
   });
 });

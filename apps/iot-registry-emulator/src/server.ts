@@ -360,6 +360,19 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     return {};
   }
 
+  /** A control request's JSON body, validated; anything else is InvalidRequestException. */
+  async function controlBody<T>(req: IncomingMessage, schema: z.ZodType<T>, label: string): Promise<T> {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readBody(req));
+    } catch {
+      throw invalid(`The ${label} body must be JSON.`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw invalid(`Invalid ${label}: ${z.prettifyError(parsed.error)}`);
+    return parsed.data;
+  }
+
   async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.method === "GET" && path === "/__emulator/health") {
       send(res, 200, { ok: true });
@@ -374,37 +387,22 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     if (req.method === "POST" && connectivityControl?.[1] !== undefined) {
       const name = decodePathSegment(connectivityControl[1]);
       validateThingName(name);
-      let json: unknown;
-      try {
-        json = JSON.parse(await readBody(req));
-      } catch {
-        throw invalid("The connectivity body must be JSON.");
-      }
-      const parsed = connectivitySpecSchema.safeParse(json);
-      if (!parsed.success) throw invalid(`Invalid connectivity: ${z.prettifyError(parsed.error)}`);
+      const spec = await controlBody(req, connectivitySpecSchema, "connectivity");
       const changed = await store.setConnectivity(name, {
-        connected: parsed.data.connected,
+        connected: spec.connected,
         timestamp: Date.now(),
-        ...(parsed.data.connected
+        ...(spec.connected
           ? {}
-          : { disconnectReason: parsed.data.disconnectReason ?? "CLIENT_INITIATED_DISCONNECT" }),
+          : { disconnectReason: spec.disconnectReason ?? "CLIENT_INITIATED_DISCONNECT" }),
       });
       if (!changed) throw notFound(name);
       send(res, 200, connectivityData(name));
       return;
     }
     if (req.method === "POST" && path === "/__emulator/fault") {
-      let json: unknown;
-      try {
-        json = JSON.parse(await readBody(req));
-      } catch {
-        throw invalid("The fault body must be JSON.");
-      }
-      const parsed = faultSpecSchema.safeParse(json);
-      if (!parsed.success) throw invalid(`Invalid fault: ${z.prettifyError(parsed.error)}`);
-      const { delayMs, times } = parsed.data;
+      const { mode, delayMs, times } = await controlBody(req, faultSpecSchema, "fault");
       faults.setFault({
-        mode: parsed.data.mode,
+        mode,
         ...(delayMs === undefined ? {} : { delayMs }),
         ...(times === undefined ? {} : { times }),
       });

@@ -5,6 +5,7 @@ import {
   CreateThingCommand,
   DeleteThingCommand,
   DescribeThingCommand,
+  GetThingConnectivityDataCommand,
   InvalidRequestException,
   IoTClient,
   ListThingsCommand,
@@ -281,6 +282,37 @@ describe("IoT registry emulator driven by @aws-sdk/client-iot", () => {
     const error = await oneShot.send(new ListThingsCommand({})).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottlingException);
     expect((error as ThrottlingException).$metadata.httpStatusCode).toBe(400);
+  });
+
+  it("GetThingConnectivityData: disconnected until the device connects over the control API, then connected; DescribeThing does not show it", async () => {
+    await iot.send(new CreateThingCommand({ thingName: "hub-7" }));
+    expect(await iot.send(new GetThingConnectivityDataCommand({ thingName: "hub-7" }))).toMatchObject({
+      thingName: "hub-7",
+      connected: false,
+    });
+    const control = (connected: boolean, name = "hub-7") =>
+      fetch(`${url}/__emulator/things/${name}/connectivity`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ connected }),
+      });
+    expect((await control(true)).status).toBe(200);
+    const online = await iot.send(new GetThingConnectivityDataCommand({ thingName: "hub-7" }));
+    expect(online.connected).toBe(true);
+    expect(online.timestamp).toBeInstanceOf(Date);
+    expect(await iot.send(new DescribeThingCommand({ thingName: "hub-7" }))).not.toHaveProperty(
+      "connectivity",
+    );
+    expect((await control(false)).status).toBe(200);
+    expect(await iot.send(new GetThingConnectivityDataCommand({ thingName: "hub-7" }))).toMatchObject({
+      connected: false,
+      disconnectReason: "CLIENT_INITIATED_DISCONNECT",
+    });
+    expect((await control(true, "no-such-thing")).status).toBe(404);
+    const missing = await iot
+      .send(new GetThingConnectivityDataCommand({ thingName: "no-such-thing" }))
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ResourceNotFoundException);
   });
 
   it("fault 'slow' holds the answer for delayMs, then answers normally", async () => {

@@ -16,9 +16,11 @@ const uuid = (label: string) =>
 export const claimHubBodySchema = strictBody({
   hubId: hubIdBodyField,
   /** An organization claims into itself (omit it or send its own id); admins and services name it. */
-  orgId: uuid("orgId").optional(),
+  orgId: uuid("orgId")
+    .optional()
+    .describe("Omit to claim into your own organization; admins and services name it"),
   siteId: boundedText("siteId"),
-  userId: boundedText("userId"),
+  userId: boundedText("userId").describe("The user claiming the hub"),
 });
 export const reClaimHubBodySchema = strictBody({
   hubId: hubIdBodyField,
@@ -30,7 +32,7 @@ export const reClaimHubBodySchema = strictBody({
 export const setHubRoleBodySchema = strictBody({
   hubId: hubIdBodyField,
   isPrimary: z.boolean({ error: "isPrimary must be a boolean" }),
-  userId: uuid("userId"),
+  userId: uuid("userId").describe("The user setting the role (a UUID)"),
 });
 export const suspendHubBodySchema = strictBody({
   hubId: hubIdBodyField,

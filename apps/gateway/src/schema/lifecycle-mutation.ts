@@ -4,7 +4,7 @@ import {
   lifecycleCommands,
   parseOrThrow,
 } from "@hub/shared";
-import type { InputObjectRef } from "@pothos/core";
+import type { z } from "zod";
 import { builder } from "../builder.ts";
 import { guarded } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
@@ -12,7 +12,6 @@ import { lifecycleErrorTypes } from "./errors.ts";
 import { withoutNulls } from "./hub-inputs.ts";
 
 type Result = LifecycleCommandResult<LifecycleCommandName>;
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 const CommandEventRef = builder.objectRef<NonNullable<Result["event"]>>("CommandEvent").implement({
   description: "The event a command appended",
@@ -36,18 +35,43 @@ const CommandSuccessRef = builder.objectRef<Result>("CommandSuccess").implement(
   }),
 });
 
+/** The zod type under optional/pipe/transform wrappers: what a client sends. */
+function inputKind(schema: z.ZodType): { optional: boolean; boolean: boolean } {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+  if (def.type === "optional") return { ...inputKind(def.innerType as z.ZodType), optional: true };
+  if (def.type === "pipe") return inputKind(def.in as z.ZodType);
+  return { optional: false, boolean: def.type === "boolean" };
+}
+
+/**
+ * The GraphQL input type of a command, derived from its zod body schema (fields, required ones,
+ * String or Boolean), so the schema the REST route validates with is the one the mutation takes;
+ * values are then validated by that same schema.
+ */
+function inputTypeFor(name: LifecycleCommandName) {
+  const shape = lifecycleCommands[name].body.shape as Record<string, z.ZodType>;
+  return builder.inputType(`${name}Input`, {
+    fields: (t) =>
+      Object.fromEntries(
+        Object.entries(shape).map(([field, schema]) => {
+          const kind = inputKind(schema);
+          return [
+            field,
+            kind.boolean ? t.boolean({ required: !kind.optional }) : t.string({ required: !kind.optional }),
+          ];
+        }),
+      ),
+  });
+}
+
 /**
  * The GraphQL mutation of one lifecycle command: `<field>(input: <Command>Input!)` returning the
  * union `<Command>Result` of CommandSuccess and the errors a command can meet (validation, not
  * found, conflict with a reason, hub offline, unavailable). Authentication and authorization
  * failures are GraphQL errors with `extensions.code`, as everywhere.
  */
-export function lifecycleMutation<N extends LifecycleCommandName, Input extends object>(
-  name: N,
-  field: string,
-  input: InputObjectRef<Types, Input>,
-  description: string,
-): void {
+export function lifecycleMutation(name: LifecycleCommandName, field: string, description: string): void {
+  const input = inputTypeFor(name);
   builder.mutationField(field, (t) =>
     t.field({
       type: CommandSuccessRef,
@@ -56,10 +80,7 @@ export function lifecycleMutation<N extends LifecycleCommandName, Input extends 
       errors: { types: lifecycleErrorTypes, union: { name: `${name}Result` } },
       resolve: (_root, args, ctx) =>
         guarded(async () => {
-          const body = parseOrThrow(
-            lifecycleCommands[name].body,
-            withoutNulls((args as { input: Input }).input),
-          );
+          const body = parseOrThrow(lifecycleCommands[name].body, withoutNulls(args.input));
           return ctx.hubApi.execute(await callOf(ctx), name, body as never);
         }, lifecycleErrorTypes),
     }),
