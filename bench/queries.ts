@@ -4,7 +4,7 @@
  * in the same run. The 10k database is the baseline: a read that scales with the table shows up
  * as a 1M/10k ratio well above 1. Also prints EXPLAIN ANALYZE of each read's SQL at 1M.
  *
- * The databases (hub_bench_10k, hub_bench_1m) are seeded by bench/seed-hubs.ts when missing.
+ * The databases (hub_bench_v2_10k, hub_bench_v2_1m) are seeded by bench/seed-hubs.ts when missing.
  * Flags: see `--help`. Results: a table on stdout, JSON on stdout and in bench/results/.
  */
 import { randomBytes } from "node:crypto";
@@ -74,7 +74,9 @@ const DEEP = 10_000;
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const label = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1000}k`);
-const databaseName = (size: number) => `hub_bench_${label(size).toLowerCase()}`;
+// The seed's shape is in the name: a database seeded by an older version is not reused.
+const SEED_VERSION = 2;
+const databaseName = (size: number) => `hub_bench_v${SEED_VERSION}_${label(size).toLowerCase()}`;
 
 const admin: RequestContext = {
   principal: { kind: "admin", id: "bench-admin", permissions: [] },
@@ -117,7 +119,9 @@ async function statementOf(read: (prisma: PrismaClient) => Promise<unknown>): Pr
   return captured;
 }
 
-const HUB_COLUMNS = "id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at";
+const HUB_COLUMNS =
+  "id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at, " +
+  "provisioned_by_org_id, org_id, site_id, is_primary, claimed_at";
 
 function hubsRead(
   name: string,
@@ -161,6 +165,13 @@ const reads: Read[] = [
     filter: { status: "Decommissioned", model: "HUB-5" },
     orderBy: { field: "SERIAL", direction: "ASC" },
   }),
+  hubsRead("hubs: one organization", { filter: { orgId: "00000000-0000-4000-8000-000000000007" } }),
+  hubsRead("hubs: organization+site, by serial", {
+    filter: { orgId: "00000000-0000-4000-8000-000000000003", siteId: "site-12" },
+    orderBy: { field: "SERIAL", direction: "ASC" },
+  }),
+  hubsRead("hubs: one site across organizations", { filter: { siteId: "site-40" } }),
+  hubsRead("hubs: primary hubs", { filter: { isPrimary: true } }),
   hubsRead("hubs: page 10,000 deep (after)", {}, (d) => ({ first: PAGE, after: d.deepCursor })),
   hubsRead("hubs: page 10,000 deep (before)", {}, (d) => ({ last: PAGE, before: d.deepCursor })),
   {

@@ -119,17 +119,25 @@ export async function seedHubsDatabase(options: SeedOptions): Promise<SeedResult
     }
     const n = options.hubs;
     await client.query(
-      `INSERT INTO hubs (id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at)
+      `INSERT INTO hubs (id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at,
+                         org_id, site_id, claimed_at)
        SELECT id, serial, model, 'thing-' || id, vendor_name, status,
               CASE status WHEN 'Provisioned' THEN 1 ELSE 2 END,
               provisioned_at,
-              CASE status WHEN 'Provisioned' THEN provisioned_at ELSE provisioned_at + interval '30 days' END
+              CASE status WHEN 'Provisioned' THEN provisioned_at ELSE provisioned_at + interval '30 days' END,
+              CASE status WHEN 'Claimed' THEN org_id END,
+              CASE status WHEN 'Claimed' THEN site_id END,
+              CASE status WHEN 'Claimed' THEN provisioned_at + interval '30 days' END
        FROM (
          SELECT gen_random_uuid() AS id,
                 'SN' || lpad(((i::bigint * 48271) % ${SERIAL_MODULUS})::text, 7, '0') AS serial,
                 'HUB-' || (1 + m) AS model,
                 CASE WHEN v = 0 THEN NULL ELSE (ARRAY['Acme', 'Acme', 'Globex', 'Initech', 'Umbrella'])[1 + m] END AS vendor_name,
-                CASE WHEN st < 2 THEN 'Decommissioned' WHEN st < 7 THEN 'Suspended' ELSE 'Provisioned' END AS status,
+                CASE WHEN st < 2 THEN 'Decommissioned' WHEN st < 7 THEN 'Suspended' WHEN st < 37 THEN 'Claimed'
+                     ELSE 'Provisioned' END AS status,
+                -- 30% claimed into one of 20 organizations and 50 sites each (no primaries).
+                '00000000-0000-4000-8000-' || lpad((abs(hashtext('o' || i)) % 20)::text, 12, '0') AS org_id,
+                'site-' || (abs(hashtext('t' || i)) % 50) AS site_id,
                 timestamptz '${START}' + ((i / 4) * ($1::float8 / greatest($2::int / 4, 1)))::bigint * interval '1 millisecond' AS provisioned_at
          FROM generate_series(1, $2::int) AS i,
               LATERAL (SELECT abs(hashtext('m' || i)) % 5 AS m, abs(hashtext('v' || i)) % 10 AS v,
@@ -150,10 +158,13 @@ export async function seedHubsDatabase(options: SeedOptions): Promise<SeedResult
                 provisioned_at AS recorded_at
          FROM hubs, LATERAL (SELECT 'req-' || left(md5(id::text), 20) AS r) AS request
          UNION ALL
-         SELECT id, 2, CASE status WHEN 'Suspended' THEN 'HubSuspended' ELSE 'HubDecommissioned' END,
+         SELECT id, 2, CASE status WHEN 'Suspended' THEN 'HubSuspended' WHEN 'Claimed' THEN 'HubClaimed'
+                             ELSE 'HubDecommissioned' END,
                 CASE status
                   WHEN 'Suspended' THEN jsonb_build_object('hubId', id, 'reason', 'payment overdue', 'suspendedBy', 'admin-1',
                     'suspendedAt', (extract(epoch FROM updated_at) * 1000)::bigint)
+                  WHEN 'Claimed' THEN jsonb_build_object('hubId', id, 'orgId', org_id, 'siteId', site_id,
+                    'claimedBy', 'installer', 'claimedAt', (extract(epoch FROM updated_at) * 1000)::bigint)
                   ELSE jsonb_build_object('hubId', id, 'reason', 'end of life', 'decommissionedBy', 'admin-1',
                     'decommissionedAt', (extract(epoch FROM updated_at) * 1000)::bigint)
                 END,

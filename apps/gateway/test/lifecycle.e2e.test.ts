@@ -188,6 +188,15 @@ describe("REST lifecycle routes", () => {
       const outcome = await command(name, hub.hubId, body, asB);
       expect(outcome.status, name).toBe(404);
     }
+    // The same through GraphQL: another organization's hub is not found there either.
+    const viaGraphql = await graphql(
+      mutation("suspendHub", "SuspendHubInput"),
+      { input: { hubId: hub.hubId, reason: "x", userId: "u" } },
+      asB,
+    );
+    expect(viaGraphql.data?.suspendHub.__typename).toBe("NotFoundError");
+    const read = await graphql(`query H($id: ID!) { hub(id: $id) { id } }`, { id: hub.hubId }, asB);
+    expect(read.data).toEqual({ hub: null });
     const stillA = await status(hub.hubId);
     expect(stillA.body).toMatchObject({ status: "Claimed", orgId: e2e.current.orgId, siteId: "s" });
   });
