@@ -51,6 +51,18 @@ beforeAll(async () => {
   }
 });
 
+/** A hub provisioned with the organization's key alone: the organization owns it. */
+async function hubOfTheOrganization() {
+  const own = await e2e.current.newHub();
+  const provisioned = await fetch(`${e2e.current.gatewayUrl}/hubs/${own.hubId}/ProvisionHub`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": e2e.current.apiKey },
+    body: JSON.stringify(own),
+  });
+  expect(provisioned.status).toBe(201);
+  return own;
+}
+
 const HUBS_QUERY = /* GraphQL */ `
   query Hubs($first: Int, $after: String, $last: Int, $before: String, $filter: HubFilter, $orderBy: HubOrder) {
     hubs(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
@@ -174,13 +186,7 @@ describe("GraphQL admin queries", () => {
     // hubs[0] was provisioned by a service: no organization owns it.
     const asOrg = await graphql(query, { id }, { "x-api-key": e2e.current.readOnlyApiKey });
     expect(asOrg.body).toEqual({ data: { hub: null } });
-    const own = await e2e.current.newHub();
-    const provisioned = await fetch(`${e2e.current.gatewayUrl}/hubs/${own.hubId}/ProvisionHub`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": e2e.current.apiKey },
-      body: JSON.stringify(own),
-    });
-    expect(provisioned.status).toBe(201);
+    const own = await hubOfTheOrganization();
     const ownRead = await graphql(query, { id: own.hubId }, { "x-api-key": e2e.current.readOnlyApiKey });
     expect(ownRead.body).toEqual({ data: { hub: { id: own.hubId, provisionedByOrgId: e2e.current.orgId } } });
     const asUser = await graphql(query, { id }, { authorization: `Bearer ${user()}` });
@@ -269,13 +275,7 @@ describe("REST GET /hubs/{id}/status", () => {
   });
 
   it("answers an organization key with hubs:read for its own hub (200) and another's as unknown (404)", async () => {
-    const own = await e2e.current.newHub();
-    const provisioned = await fetch(`${e2e.current.gatewayUrl}/hubs/${own.hubId}/ProvisionHub`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": e2e.current.apiKey },
-      body: JSON.stringify(own),
-    });
-    expect(provisioned.status).toBe(201);
+    const own = await hubOfTheOrganization();
     const reader = { "x-api-key": e2e.current.readOnlyApiKey };
     const mine = await statusOf(own.hubId, reader);
     expect(mine.status).toBe(200);

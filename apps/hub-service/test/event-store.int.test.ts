@@ -24,6 +24,18 @@ function provisioned(
   };
 }
 
+/** Two events in one append: the transaction path. */
+function suspendedThenDecommissioned(hubId: string): NewEvent[] {
+  return [
+    { type: "HubSuspended", data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 }, metadata: meta },
+    {
+      type: "HubDecommissioned",
+      data: { hubId, reason: "y", decommissionedBy: "a", decommissionedAt: 2 },
+      metadata: meta,
+    },
+  ];
+}
+
 async function counts(hubId: string) {
   const prisma = db.current.prisma;
   return {
@@ -37,18 +49,7 @@ describe(`event store (${testEngine()})`, () => {
     const hubId = randomUUID();
     const first = await store().appendToStream(hubId, 0, [provisioned(hubId)]);
     expect(first.nextVersion).toBe(1);
-    const second = await store().appendToStream(hubId, 1, [
-      {
-        type: "HubSuspended",
-        data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 },
-        metadata: meta,
-      },
-      {
-        type: "HubDecommissioned",
-        data: { hubId, reason: "y", decommissionedBy: "a", decommissionedAt: 2 },
-        metadata: meta,
-      },
-    ]);
+    const second = await store().appendToStream(hubId, 1, suspendedThenDecommissioned(hubId));
     expect(second.nextVersion).toBe(3);
     expect(second.events.map((e) => e.version)).toEqual([2, 3]);
     expect(second.events[1]!.position).toBeGreaterThan(second.events[0]!.position);
@@ -125,18 +126,7 @@ describe(`event store (${testEngine()})`, () => {
       ...hubProjection,
       HubDecommissioned: Prisma.sql`UPDATE hubs SET serial = NULL FROM appended a`,
     };
-    const two: NewEvent[] = [
-      {
-        type: "HubSuspended",
-        data: { hubId, reason: "x", suspendedBy: "a", suspendedAt: 1 },
-        metadata: meta,
-      },
-      {
-        type: "HubDecommissioned",
-        data: { hubId, reason: "y", decommissionedBy: "a", decommissionedAt: 2 },
-        metadata: meta,
-      },
-    ];
+    const two = suspendedThenDecommissioned(hubId);
     await expect(store(failing).appendToStream(hubId, 1, two)).rejects.toThrow();
     expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
     expect((await readHubById(db.current.prisma, hubId))?.status).toBe("Provisioned");
