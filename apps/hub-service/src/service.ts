@@ -35,7 +35,12 @@ export type HubServiceDeps = {
 export function createHubService(deps: HubServiceDeps): HubService {
   const { prisma } = deps.db;
   const store = new EventStore(prisma, { projection: hubProjection, uniqueConflicts: hubUniqueConflicts });
-  const commands = createHubCommands({ store, registry: deps.registry, now: deps.now ?? Date.now });
+  const commands = createHubCommands({
+    store,
+    registry: deps.registry,
+    now: deps.now ?? Date.now,
+    organizationExists: async (id) => (await prisma.organization.count({ where: { id } })) > 0,
+  });
   return {
     provision: commands.provision,
     execute: commands.execute,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type AppRouter, appErrorFrom, TRPCClientError } from "@hub/hub-client";
 import { ConflictError, type Permission, type RequestContext } from "@hub/shared";
 import { testEngine } from "@hub/test-support";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readHubById } from "../src/hub/read-model.ts";
 import { useTestDatabase } from "./support/database.ts";
 import { useHubService } from "./support/system.ts";
@@ -25,6 +25,14 @@ const org = (orgId: string, permissions: Permission[] = ["hubs:provision", "hubs
   as({ kind: "organization", id: orgId, orgId, permissions });
 const admin = as({ kind: "admin", id: "admin-1", permissions: [] });
 
+beforeAll(async () => {
+  await db.current.prisma.organization.createMany({
+    data: [
+      { id: ORG_A, name: `org A ${ORG_A}` },
+      { id: ORG_B, name: `org B ${ORG_B}` },
+    ],
+  });
+});
 afterEach(() => system.current.emulator.faults.clear());
 
 /** A hub provisioned by organization A whose Thing exists and whose device is online. */
@@ -355,6 +363,16 @@ describe("organization isolation", () => {
     expect(
       (await rejected(hubId, () => claim(hubId, as({ kind: "user", id: "u", permissions: [] }), "s"))).code,
     ).toBe("FORBIDDEN");
+    // An organization that does not exist is a validation error, and nothing is written.
+    const unknownOrg = await rejected(hubId, () => claim(hubId, admin, "s", randomUUID()));
+    expect(unknownOrg.code).toBe("BAD_REQUEST");
+    expect(unknownOrg.app).toMatchObject({ details: [{ field: "orgId", message: "no such organization" }] });
     expect((await claim(hubId, admin, "s", ORG_B.toUpperCase())).event?.data).toMatchObject({ orgId: ORG_B });
+    const moveToNowhere = () =>
+      client().hub.reClaim.mutate({
+        caller: admin,
+        command: { hubId, newOrgId: randomUUID(), newSiteId: "x", reason: "typo", userId: "u" },
+      });
+    expect((await rejected(hubId, moveToNowhere)).app).toMatchObject({ details: [{ field: "newOrgId" }] });
   });
 });

@@ -9,6 +9,7 @@ import {
   type RequestContext,
   ThingNotFoundError,
   UnavailableError,
+  ValidationError,
 } from "@hub/shared";
 import { type HandleResult, handleCommand } from "../command-handling/handle-command.ts";
 import type { EventStore } from "../event-store/event-store.ts";
@@ -20,6 +21,8 @@ export type HubCommandsDeps = {
   readonly store: EventStore;
   readonly registry: IotRegistry;
   readonly now: () => number;
+  /** Whether an organization exists (a claim into an unknown one is refused, not stored). */
+  readonly organizationExists: (orgId: string) => Promise<boolean>;
   readonly maxConcurrencyRetries?: number;
 };
 
@@ -62,8 +65,27 @@ function toResult<R>(hubId: string, handled: HandleResult<Hub>): R {
   } as R;
 }
 
+/** The organization a command moves a hub into must exist: an admin's typo would hide the hub. */
+function organizationCheck(deps: HubCommandsDeps) {
+  return async (name: LifecycleCommandName, body: object): Promise<void> => {
+    const [field, orgId] =
+      name === "ClaimHub"
+        ? ["orgId", (body as { orgId: string }).orgId]
+        : name === "ReClaimHub"
+          ? ["newOrgId", (body as { newOrgId: string }).newOrgId]
+          : [undefined, undefined];
+    if (field === undefined || orgId === undefined) return;
+    if (!(await deps.organizationExists(orgId))) {
+      throw new ValidationError(`${field} names no organization`, [
+        { field, message: "no such organization" },
+      ]);
+    }
+  };
+}
+
 /** Thin glue between the surfaces and the pipeline: every command of the hub goes through here. */
 export function createHubCommands(deps: HubCommandsDeps): HubCommands {
+  const requireOrganization = organizationCheck(deps);
   const pipeline = {
     store: deps.store,
     initialState,
@@ -103,8 +125,9 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
     },
 
     /**
-     * Read and decide first; only a command that would change the hub and needs it online asks
-     * the registry (GetThingConnectivityData), then decides again with the answer as data.
+     * Read and decide first; only a command that would change the hub checks the organization it
+     * moves the hub into and, when it needs the hub online, asks the registry
+     * (GetThingConnectivityData), then decides again with the answer as data.
      */
     async execute(name, body, context) {
       const command = (online: boolean) =>
@@ -117,9 +140,9 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
           async (state) => {
             decidedOn = state;
             const wouldChange = decide(command(true), state);
-            if (wouldChange.length === 0 || !needsConnectivity[name] || state.status === "Unprovisioned") {
-              return wouldChange;
-            }
+            if (wouldChange.length === 0) return wouldChange;
+            await requireOrganization(name, body);
+            if (!needsConnectivity[name] || state.status === "Unprovisioned") return wouldChange;
             const connectivity = await deps.registry.connectivity(state.provisioning.thingName);
             if (connectivity.outcome === "unavailable") throw unavailable();
             return decide(command(connectivity.outcome === "connected"), state);
