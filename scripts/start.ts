@@ -12,6 +12,7 @@ import jwt from "jsonwebtoken";
 import { createOrganization, issueApiKey, revokeApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { loadOrCreateDevSecrets } from "../apps/hub-service/src/cli/dev-secrets.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
+import { emulatorControl } from "../apps/iot-registry-emulator/src/control-client.ts";
 import { loadStartEnv } from "./start-env.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -168,14 +169,7 @@ async function main(): Promise<void> {
   await iot.send(new CreateThingCommand({ thingName }));
   iot.destroy();
   // The emulator's device is online, so the demo hub can be claimed (ClaimHub asks the registry).
-  if (iotEndpoint) {
-    const connected = await fetch(`${iotEndpoint}/__emulator/things/${thingName}/connectivity`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ connected: true }),
-    });
-    if (!connected.ok) throw new Error(`the registry emulator refused to connect ${thingName}`);
-  }
+  if (iotEndpoint) await emulatorControl(iotEndpoint).setConnected(thingName, true);
   const token = jwt.sign({ role: "service" }, gatewayJwtSecret, {
     algorithm: "HS256",
     issuer: "hub-platform-dev",

@@ -15,6 +15,7 @@ import {
   type LifecycleCommandBody,
   type LifecycleCommandName,
   type LifecycleCommandResult,
+  lifecycleCommands,
   NotFoundError,
   type PageArgs,
   type Principal,
@@ -104,16 +105,6 @@ async function orNull<T>(operation: () => Promise<T | null>): Promise<T | null> 
   }
 }
 
-/** hub-service's procedure of each lifecycle command. */
-const procedureOf = {
-  ClaimHub: "claim",
-  ReClaimHub: "reClaim",
-  SetHubRole: "setRole",
-  SuspendHub: "suspend",
-  ResumeHub: "resume",
-  DecommissionHub: "decommission",
-} as const satisfies Record<LifecycleCommandName, string>;
-
 export function createHubApi(options: {
   url: string;
   serviceToken: () => string;
@@ -132,7 +123,7 @@ export function createHubApi(options: {
       );
     },
     execute(callContext, name, body) {
-      const procedure = client.hub[procedureOf[name]] as unknown as {
+      const procedure = client.hub[lifecycleCommands[name].procedure] as unknown as {
         mutate(input: {
           caller: RequestContext;
           command: typeof body;

@@ -1,3 +1,4 @@
+export { emulatorControl } from "./control-client.ts";
 export { type EmulatorEnv, loadEnv } from "./env.ts";
 export {
   type DeleteOutcome,
@@ -15,4 +16,5 @@ export {
   faultSpecSchema,
   type RegistryServer,
   type RegistryServerOptions,
+  type RequestCounts,
 } from "./server.ts";

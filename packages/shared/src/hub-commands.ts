@@ -117,36 +117,43 @@ export function commandResultSchema<T extends HubEventType>(eventType: T) {
 
 /**
  * The lifecycle commands, one entry each: what every surface derives its slice from (the REST
- * route `POST /hubs/{id}/<name>`, the tRPC procedure's input and output, the GraphQL mutation's
- * result). Adding a command here, with its decide function in hub-service, is most of the work.
+ * route `POST /hubs/{id}/<name>`, hub-service's procedure `hub.<procedure>` with its input and
+ * output, the GraphQL mutation's input and result). Adding a command here, with its decide
+ * function in hub-service, is most of the work.
  */
 export const lifecycleCommands = {
   ClaimHub: {
+    procedure: "claim",
     body: claimHubBodySchema,
     result: commandResultSchema("HubClaimed"),
     summary: "Claim hub into an organization and site",
   },
   ReClaimHub: {
+    procedure: "reClaim",
     body: reClaimHubBodySchema,
     result: commandResultSchema("HubReClaimed"),
     summary: "Move a claimed hub to another organization and site",
   },
   SetHubRole: {
+    procedure: "setRole",
     body: setHubRoleBodySchema,
     result: commandResultSchema("HubRoleSet"),
     summary: "Set whether a hub is its site's primary",
   },
   SuspendHub: {
+    procedure: "suspend",
     body: suspendHubBodySchema,
     result: commandResultSchema("HubSuspended"),
     summary: "Suspend a hub (lost or stolen)",
   },
   ResumeHub: {
+    procedure: "resume",
     body: resumeHubBodySchema,
     result: commandResultSchema("HubResumed"),
     summary: "Resume a suspended hub (extension)",
   },
   DecommissionHub: {
+    procedure: "decommission",
     body: decommissionHubBodySchema,
     result: commandResultSchema("HubDecommissioned"),
     summary: "Decommission a hub for good (extension)",

@@ -25,18 +25,3 @@ export const requestContextSchema = z.object({
   source: z.enum(["rest", "graphql", "trpc", "cli"]),
 });
 export type RequestContext = z.infer<typeof requestContextSchema>;
-
-export function canProvision(principal: Principal): boolean {
-  if (principal.kind === "service" || principal.kind === "admin") return true;
-  return principal.kind === "organization" && principal.permissions.includes("hubs:provision");
-}
-
-export function isAdmin(principal: Principal): boolean {
-  return principal.kind === "admin";
-}
-
-/** Reading one hub's status (REST `GET /hubs/{id}/status`): admins, services, and organizations with `hubs:read`. */
-export function canReadHubStatus(principal: Principal): boolean {
-  if (principal.kind === "service" || principal.kind === "admin") return true;
-  return principal.kind === "organization" && principal.permissions.includes("hubs:read");
-}

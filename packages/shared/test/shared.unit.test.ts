@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import {
   type AppError,
   ConflictError,
-  canProvision,
   createServiceTokenVerifier,
   ForbiddenError,
   fromAppErrorData,
@@ -41,18 +40,6 @@ describe("application errors", () => {
 
   it("maps each kind to its HTTP status", () => {
     expect(samples.map((error) => error.httpStatus)).toEqual([400, 401, 403, 404, 409, 422, 429, 503]);
-  });
-});
-
-describe("provisioning permission", () => {
-  it.each([
-    [{ kind: "service", id: "s", permissions: [] }, true],
-    [{ kind: "admin", id: "a", permissions: [] }, true],
-    [{ kind: "organization", id: "o", permissions: ["hubs:provision"] }, true],
-    [{ kind: "organization", id: "o", permissions: ["hubs:read"] }, false],
-    [{ kind: "user", id: "u", permissions: ["hubs:provision"] }, false],
-  ] as const)("%o may provision: %s", (principal, allowed) => {
-    expect(canProvision({ ...principal, permissions: [...principal.permissions] })).toBe(allowed);
   });
 });
 

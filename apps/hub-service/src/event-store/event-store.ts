@@ -121,17 +121,11 @@ export class EventStore {
 
   private async appendOne(streamId: string, expectedVersion: number, event: NewEvent): Promise<AppendResult> {
     const statement = this.projection[event.type];
+    const readModel = statement ? Prisma.sql`, read_model AS (${statement})` : Prisma.empty;
     // Only what the caller does not have comes back: data and metadata are the event's own.
-    const rows = await this.prisma.$queryRaw<Pick<EventRow, "position" | "version" | "recorded_at">[]>(
-      statement
-        ? Prisma.sql`
-            WITH appended AS (${guardedInsert(streamId, expectedVersion, [event])}),
-                 read_model AS (${statement})
-            SELECT position, version, recorded_at FROM appended`
-        : Prisma.sql`
-            WITH appended AS (${guardedInsert(streamId, expectedVersion, [event])})
-            SELECT position, version, recorded_at FROM appended`,
-    );
+    const rows = await this.prisma.$queryRaw<Pick<EventRow, "position" | "version" | "recorded_at">[]>`
+      WITH appended AS (${guardedInsert(streamId, expectedVersion, [event])})${readModel}
+      SELECT position, version, recorded_at FROM appended`;
     const [row] = rows;
     if (!row) throw new ConcurrencyError(streamId, expectedVersion);
     const recorded: RecordedEvent = {

@@ -65,21 +65,19 @@ function toResult<R>(hubId: string, handled: HandleResult<Hub>): R {
   } as R;
 }
 
-/** The organization a command moves a hub into must exist: an admin's typo would hide the hub. */
+/** The body field naming the organization a command moves a hub into. */
+const organizationField: Partial<Record<LifecycleCommandName, "orgId" | "newOrgId">> = {
+  ClaimHub: "orgId",
+  ReClaimHub: "newOrgId",
+};
+
+/** That organization must exist: an admin's typo would otherwise hide the hub from its owner. */
 function organizationCheck(deps: HubCommandsDeps) {
   return async (name: LifecycleCommandName, body: object): Promise<void> => {
-    const [field, orgId] =
-      name === "ClaimHub"
-        ? ["orgId", (body as { orgId: string }).orgId]
-        : name === "ReClaimHub"
-          ? ["newOrgId", (body as { newOrgId: string }).newOrgId]
-          : [undefined, undefined];
-    if (field === undefined || orgId === undefined) return;
-    if (!(await deps.organizationExists(orgId))) {
-      throw new ValidationError(`${field} names no organization`, [
-        { field, message: "no such organization" },
-      ]);
-    }
+    const field = organizationField[name];
+    const orgId = field && (body as Record<string, string | undefined>)[field];
+    if (!field || orgId === undefined || (await deps.organizationExists(orgId))) return;
+    throw new ValidationError(`${field} names no organization`, [{ field, message: "no such organization" }]);
   };
 }
 

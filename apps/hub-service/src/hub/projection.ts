@@ -6,9 +6,9 @@ import { Prisma } from "../generated/prisma/client.ts";
 const at = (field: string) => Prisma.raw(`to_timestamp((a.data->>'${field}')::double precision / 1000)`);
 
 /** Every event moves the row's version and update time; `changes` is the rest of its SET list. */
-function updateHub(type: HubEventType, changes: string): Prisma.Sql {
+function updateHub(type: HubEventType, changes: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
-    UPDATE hubs AS h SET ${Prisma.raw(changes)}, version = a.version, updated_at = a.recorded_at
+    UPDATE hubs AS h SET ${changes}, version = a.version, updated_at = a.recorded_at
     FROM appended a
     WHERE h.id = a.stream_id AND a.type = ${type}`;
 }
@@ -29,22 +29,25 @@ export const hubProjection = {
     WHERE a.type = 'HubProvisioned'`,
   HubClaimed: updateHub(
     "HubClaimed",
-    `status = 'Claimed', org_id = a.data->>'orgId', site_id = a.data->>'siteId',
-     claimed_at = to_timestamp((a.data->>'claimedAt')::double precision / 1000)`,
+    Prisma.sql`status = 'Claimed', org_id = a.data->>'orgId', site_id = a.data->>'siteId',
+               claimed_at = ${at("claimedAt")}`,
   ),
   HubReClaimed: updateHub(
     "HubReClaimed",
-    `org_id = a.data->>'newOrgId', site_id = a.data->>'newSiteId', is_primary = false,
-     claimed_at = to_timestamp((a.data->>'reclaimedAt')::double precision / 1000)`,
+    Prisma.sql`org_id = a.data->>'newOrgId', site_id = a.data->>'newSiteId', is_primary = false,
+               claimed_at = ${at("reclaimedAt")}`,
   ),
-  HubRoleSet: updateHub("HubRoleSet", `is_primary = (a.data->>'isPrimary')::boolean`),
-  HubSuspended: updateHub("HubSuspended", `status = 'Suspended'`),
+  HubRoleSet: updateHub("HubRoleSet", Prisma.sql`is_primary = (a.data->>'isPrimary')::boolean`),
+  HubSuspended: updateHub("HubSuspended", Prisma.sql`status = 'Suspended'`),
   // Back to what it was before: claimed if it has an organization, else provisioned.
   HubResumed: updateHub(
     "HubResumed",
-    `status = CASE WHEN h.org_id IS NULL THEN 'Provisioned' ELSE 'Claimed' END`,
+    Prisma.sql`status = CASE WHEN h.org_id IS NULL THEN 'Provisioned' ELSE 'Claimed' END`,
   ),
-  HubDecommissioned: updateHub("HubDecommissioned", `status = 'Decommissioned', is_primary = false`),
+  HubDecommissioned: updateHub(
+    "HubDecommissioned",
+    Prisma.sql`status = 'Decommissioned', is_primary = false`,
+  ),
 } as const satisfies Record<HubEventType, Prisma.Sql>;
 
 /** The read model's unique constraints that are business conflicts, with what they mean. */

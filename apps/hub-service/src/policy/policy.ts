@@ -41,8 +41,12 @@ const permissionFor: Record<Action, Permission | undefined> = {
   "hub.manage": "hubs:manage",
 };
 
-/** Whether an action concerns one existing hub, so its owner must be known to decide. */
-export const needsHub = (action: Action): boolean => action !== "hub.provision" && action !== "hubs.browse";
+/**
+ * Whether deciding needs the hub's row (its owner): only for an organization, on an action about
+ * one hub. Admins and services are decided without it, so their calls read nothing extra.
+ */
+export const needsHub = (action: Action, principal: Principal): boolean =>
+  principal.kind === "organization" && action !== "hub.provision" && action !== "hubs.browse";
 
 /** The organization a hub belongs to now (see above), or undefined for none. */
 export function ownerOf(hub: Pick<HubView, "orgId" | "provisionedByOrgId">): string | undefined {
@@ -72,7 +76,7 @@ export function authorize(
   if (permission && !principal.permissions.includes(permission)) {
     throw new ForbiddenError(`This API key lacks the ${permission} permission`);
   }
-  if (!hub || !needsHub(action)) return;
+  if (!hub || !needsHub(action, principal)) return;
   const own = principal.orgId;
   switch (action) {
     case "hub.read":

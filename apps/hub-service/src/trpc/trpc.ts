@@ -1,4 +1,4 @@
-import type { RequestContext, ServiceIdentity } from "@hub/shared";
+import type { HubView, RequestContext, ServiceIdentity } from "@hub/shared";
 import { errorKinds, toAppErrorData, toFieldIssues, ValidationError } from "@hub/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Logger } from "pino";
@@ -61,30 +61,34 @@ const requireService = t.middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, service: ctx.service } });
 });
 
-/**
- * Applies the policy (policy.ts) for `action` to the end caller, after input validation: the
- * caller comes from the input (`caller`, trusted from an authenticated service), the hub from
- * `hubId` or `command.hubId`. Handlers then find the resolved caller in `ctx.caller`.
- */
-function authorized(action: Action) {
-  return t.middleware(async ({ ctx, input, next }) => {
-    if (!ctx.service)
-      throw new TRPCError({ code: "UNAUTHORIZED", message: "A valid service credential is required" });
-    const given = (input ?? {}) as { caller?: RequestContext; hubId?: string; command?: { hubId?: string } };
-    const caller = resolveCaller(ctx, ctx.service.id, given.caller);
-    const hubId = given.hubId ?? given.command?.hubId;
-    const hub = needsHub(action) && hubId ? await ctx.hubs.byId(hubId) : undefined;
-    authorize(action, caller.principal, hub, { forwarded: given.caller !== undefined });
-    return next({ ctx: { ...ctx, service: ctx.service, caller } });
-  });
-}
-
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapErrors);
 export const serviceProcedure = publicProcedure.use(requireService);
 
-/** A service-only procedure whose input is validated, then authorized for `action` (see above). */
+/**
+ * A service-only procedure whose input is validated, then authorized for `action` by the policy
+ * (policy.ts) applied to the end caller: the caller comes from the input (`caller`, trusted from an
+ * authenticated service), the hub from `hubId` or `command.hubId`. Handlers find the resolved
+ * caller in `ctx.caller`, and in `ctx.hub` the hub's row when the policy had to read it
+ * (undefined: not read; null: no such hub).
+ */
 export function authorizedProcedure<Input extends z.ZodType>(input: Input, action: Action) {
-  return serviceProcedure.input(input).use(authorized(action));
+  return serviceProcedure.input(input).use(async ({ ctx, input: given, next }) => {
+    const {
+      caller: forwarded,
+      hubId,
+      command,
+    } = given as {
+      caller?: RequestContext;
+      hubId?: string;
+      command?: { hubId?: string };
+    };
+    const caller = resolveCaller(ctx, ctx.service.id, forwarded);
+    const id = hubId ?? command?.hubId;
+    const hub: HubView | null | undefined =
+      id && needsHub(action, caller.principal) ? await ctx.hubs.byId(id) : undefined;
+    authorize(action, caller.principal, hub, { forwarded: forwarded !== undefined });
+    return next({ ctx: { caller, hub } });
+  });
 }

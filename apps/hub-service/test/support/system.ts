@@ -1,6 +1,11 @@
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
 import { createHubServiceClient } from "@hub/hub-client";
-import { createRegistryServer, MemoryRegistryStore, type RegistryServer } from "@hub/iot-registry-emulator";
+import {
+  createRegistryServer,
+  emulatorControl,
+  MemoryRegistryStore,
+  type RegistryServer,
+} from "@hub/iot-registry-emulator";
 import { mintServiceToken } from "@hub/shared";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
@@ -63,14 +68,7 @@ export function useHubService(
       async createThing(name) {
         await sdk.send(new CreateThingCommand({ thingName: name }));
       },
-      async setConnected(name, connected) {
-        const response = await fetch(`${emulatorUrl}/__emulator/things/${name}/connectivity`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ connected }),
-        });
-        if (!response.ok) throw new Error(`connectivity control answered ${response.status}`);
-      },
+      setConnected: emulatorControl(emulatorUrl).setConnected,
     };
   });
   afterAll(async () => {
