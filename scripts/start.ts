@@ -40,8 +40,22 @@ function run(command: string, args: string[], extraEnv: Record<string, string>):
   });
 }
 
-function startService(name: string, entry: string, extraEnv: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+/**
+ * `--built` (`npm run start:built`): the compiled `dist/` entries under plain node, as production
+ * runs them; otherwise the TypeScript sources under tsx (development).
+ */
+const built = process.argv.includes("--built");
+
+function startService(
+  name: string,
+  app: string,
+  entry: string,
+  extraEnv: Record<string, string>,
+): ChildProcess {
+  const args = built
+    ? [path.join("apps", app, "dist", entry.replace(/\.ts$/, ".js"))]
+    : ["--import", "tsx", path.join("apps", app, "src", entry)];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...extraEnv },
     stdio: ["ignore", "inherit", "inherit"],
@@ -128,7 +142,7 @@ async function main(): Promise<void> {
   const awsEnv: Record<string, string> = {};
   if (!env.USE_REAL_AWS && !iotEndpoint) {
     iotEndpoint = `http://127.0.0.1:${env.IOT_EMULATOR_PORT}`;
-    startService("iot-registry-emulator", "apps/iot-registry-emulator/src/main.ts", {
+    startService("iot-registry-emulator", "iot-registry-emulator", "main.ts", {
       IOT_EMULATOR_PORT: String(env.IOT_EMULATOR_PORT),
       IOT_EMULATOR_DATA_DIR: path.join(root, ".data/iot-registry"),
     });
@@ -138,7 +152,7 @@ async function main(): Promise<void> {
   if (iotEndpoint) awsEnv.AWS_ENDPOINT_URL_IOT = iotEndpoint;
 
   const hubServiceUrl = `http://127.0.0.1:${env.HUB_SERVICE_PORT}`;
-  startService("hub-service", "apps/hub-service/src/main.ts", {
+  startService("hub-service", "hub-service", "main.ts", {
     ...awsEnv,
     DATABASE_URL: databaseUrl,
     HUB_SERVICE_PORT: String(env.HUB_SERVICE_PORT),
@@ -148,7 +162,7 @@ async function main(): Promise<void> {
 
   const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
   const gatewayJwtSecret = env.GATEWAY_JWT_SECRET ?? secrets.gatewayJwtSecret;
-  startService("gateway", "apps/gateway/src/server.ts", {
+  startService("gateway", "gateway", "server.ts", {
     HUB_SERVICE_URL: hubServiceUrl,
     GATEWAY_PORT: String(env.GATEWAY_PORT),
     SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
