@@ -1,10 +1,12 @@
 import type http from "node:http";
+import { createMetricsEndpoint, createMetricsRegistry } from "@hub/observability";
 import { closeServer, createServiceTokenSource, listen } from "@hub/shared";
 import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/index.ts";
 import { type GatewayEnv, splitPemKeys } from "./env.ts";
 import { createGatewayServer } from "./http-server.ts";
 import { createHubApi, type HubApi } from "./hub-api.ts";
+import { createGatewayMetrics } from "./metrics.ts";
 import { loadPersistedOperations } from "./persisted-operations.ts";
 import { createRateLimiters, withRateLimit } from "./rate-limit.ts";
 import { createGatewayYoga } from "./yoga.ts";
@@ -18,6 +20,13 @@ export type GatewayApp = {
 
 /** Wires the gateway from its parsed environment; used by server.ts and in-process by tests. */
 export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
+  const metrics = createGatewayMetrics(createMetricsRegistry());
+  const metricsEndpoint = createMetricsEndpoint(metrics.registry, {
+    port: env.METRICS_PORT,
+    host: env.METRICS_HOST,
+    token: env.METRICS_TOKEN,
+    production: env.NODE_ENV === "production",
+  });
   const hubApi = createHubApi({
     url: env.HUB_SERVICE_URL,
     serviceToken: createServiceTokenSource(env.SERVICE_JWT_SECRET, env.SERVICE_ID),
@@ -49,6 +58,7 @@ export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
     hubApi,
     authenticate: limited,
     logger,
+    metrics,
     production: env.NODE_ENV === "production",
     ...(env.GRAPHQL_PERSISTED_OPERATIONS_FILE
       ? {
@@ -66,17 +76,29 @@ export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
     logger,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
-    isReady: async () => {
+    hubServiceTimeoutMs: env.HUB_SERVICE_TIMEOUT_MS,
+    metrics,
+    metricsEndpoint,
+    async readiness() {
+      // The gateway is ready when hub-service is; its answer says why not.
       const response = await fetch(`${env.HUB_SERVICE_URL}/readyz`, { signal: AbortSignal.timeout(2000) });
-      return response.ok;
+      const body = (await response.json().catch(() => ({}))) as { checks?: Record<string, unknown> };
+      return {
+        ready: response.ok,
+        checks: { hubService: body.checks ?? (response.ok ? "ready" : "unavailable") },
+      };
     },
   });
   return {
     server,
     hubApi,
-    listen: () => listen(server, env.GATEWAY_PORT, env.GATEWAY_HOST),
+    async listen() {
+      await metricsEndpoint.listen();
+      return listen(server, env.GATEWAY_PORT, env.GATEWAY_HOST);
+    },
     async close() {
       await closeServer(server);
+      await metricsEndpoint.close();
       await rateLimiters.close();
     },
   };

@@ -44,6 +44,13 @@ const schema = z
       .enum(["true", "false"])
       .default("true")
       .transform((value) => value === "true"),
+    /** `/metrics` on its own internal listener (unset: on the public port, see METRICS_TOKEN). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().default("127.0.0.1"),
+    /** `/metrics` on the public port only with `Authorization: Bearer <token>`; production needs it or a port. */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Traces are exported (OTLP) only when set; unset, the OpenTelemetry SDK is not even loaded. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
     HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),

@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { inSpan, type MetricsEndpoint, SpanKind } from "@hub/observability";
 import { isAppError, UnavailableError } from "@hub/shared";
 import type { Logger } from "pino";
 import type { HubApi } from "./hub-api.ts";
+import type { GatewayMetrics } from "./metrics.ts";
 import type { withRateLimit } from "./rate-limit.ts";
+import { withDeadline } from "./request-scope.ts";
 import {
   BodyTooLargeError,
   closeAfterEarlyAnswer,
@@ -23,7 +26,12 @@ export type GatewayServerOptions = {
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
-  readonly isReady: () => Promise<boolean>;
+  /** What each request may spend on hub-service calls (forwarded to hub-service as its deadline). */
+  readonly hubServiceTimeoutMs: number;
+  readonly metrics: GatewayMetrics;
+  readonly metricsEndpoint: MetricsEndpoint;
+  /** Readiness, with why not (hub-service's own checks included). */
+  readonly readiness: () => Promise<{ ready: boolean; checks: Record<string, unknown> }>;
 };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -76,8 +84,17 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
   const { logger } = options;
   const matchRoute = createRestRouter();
 
+  /** The route pattern of each request, for its metric (bounded labels, never the raw path). */
+  const routes = new WeakMap<IncomingMessage, string>();
+
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://gateway");
+    routes.set(
+      req,
+      ["/graphql", "/healthz", "/readyz", "/openapi.json", "/metrics"].includes(url.pathname)
+        ? url.pathname
+        : "unmatched",
+    );
     if (url.pathname === "/graphql") {
       await readGraphqlBody(req, options.bodyLimitBytes);
       // The request listener adds `req` and `res` to the server context and writes the response.
@@ -86,9 +103,12 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
     }
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url.pathname === "/readyz") {
-      const ready = await options.isReady().catch(() => false);
-      return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" });
+      const { ready, checks } = await options
+        .readiness()
+        .catch(() => ({ ready: false, checks: { hubService: "unavailable" } }));
+      return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", checks });
     }
+    if (url.pathname === "/metrics" && options.metricsEndpoint.handle(req, res)) return;
     if (url.pathname === "/openapi.json" && req.method === "GET") return sendJson(res, 200, openApiDocument);
     const match = matchRoute(req.method ?? "GET", url.pathname);
     if (match.kind === "wrong-method") {
@@ -108,7 +128,12 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
         authenticate: (credentials: Parameters<GatewayServerOptions["authenticate"]>[0]) =>
           options.authenticate(credentials, clientIp(req)),
       };
-      return match.handle(deps, req, res, match.id, requestId);
+      routes.set(req, match.route);
+      return inSpan(
+        `REST ${req.method} ${match.route}`,
+        { kind: SpanKind.INTERNAL, attributes: { "http.route": match.route, "hub.request_id": requestId } },
+        () => match.handle(deps, req, res, match.id, requestId),
+      );
     }
     sendError(res, 404, "Not Found", "No such route");
   }
@@ -119,6 +144,12 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
     const started = performance.now();
     res.setHeader("x-request-id", requestId);
     res.on("finish", () => {
+      options.metrics.request(
+        req.method ?? "GET",
+        routes.get(req) ?? "unmatched",
+        res.statusCode,
+        (performance.now() - started) / 1000,
+      );
       logger.info(
         {
           requestId,
@@ -130,29 +161,31 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
         "request",
       );
     });
-    route(req, res, requestId).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof BodyTooLargeError) {
-        // Stop reading a huge body: answer, then close the connection without losing the answer.
-        res.setHeader("connection", "close");
-        closeAfterEarlyAnswer(req);
-        return sendError(res, 413, "Payload Too Large", error.message);
-      }
-      if (error instanceof UnsupportedMediaTypeError)
-        return sendError(res, 415, "Unsupported Media Type", error.message);
-      if (error instanceof URIError)
-        return sendError(res, 400, "Bad Request", "The request path is malformed");
-      if (isAppError(error)) {
-        if (error instanceof UnavailableError)
-          logger.warn({ requestId, reason: error.message }, "dependency unavailable");
-        return sendAppError(res, error);
-      }
-      logger.error({ requestId, err: error }, "unexpected error");
-      sendInternalError(res);
-    });
+    withDeadline(Date.now() + options.hubServiceTimeoutMs, () => route(req, res, requestId)).catch(
+      (error: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (error instanceof BodyTooLargeError) {
+          // Stop reading a huge body: answer, then close the connection without losing the answer.
+          res.setHeader("connection", "close");
+          closeAfterEarlyAnswer(req);
+          return sendError(res, 413, "Payload Too Large", error.message);
+        }
+        if (error instanceof UnsupportedMediaTypeError)
+          return sendError(res, 415, "Unsupported Media Type", error.message);
+        if (error instanceof URIError)
+          return sendError(res, 400, "Bad Request", "The request path is malformed");
+        if (isAppError(error)) {
+          if (error instanceof UnavailableError)
+            logger.warn({ requestId, reason: error.message }, "dependency unavailable");
+          return sendAppError(res, error);
+        }
+        logger.error({ requestId, err: error }, "unexpected error");
+        sendInternalError(res);
+      },
+    );
   });
   server.on("clientError", answerClientError);
   server.requestTimeout = options.requestTimeoutMs;

@@ -4,6 +4,7 @@ import {
   type HubServiceClient,
   TRPCClientError,
 } from "@hub/hub-client";
+import { currentTraceparent } from "@hub/observability";
 import {
   type AppError,
   type EventConnection,
@@ -25,6 +26,8 @@ import {
   type RequestContext,
   UnavailableError,
 } from "@hub/shared";
+
+import { remainingBudgetMs } from "./request-scope.ts";
 
 export type CallContext = {
   readonly principal: Principal;
@@ -64,12 +67,17 @@ export type HubApi = {
   readonly client: HubServiceClient;
 };
 
+/** The caller as hub-service receives it, with the request's remaining time and its trace. */
 export function toRequestContext(call: CallContext): RequestContext {
+  const budgetMs = remainingBudgetMs();
+  const traceparent = currentTraceparent();
   return {
     principal: call.principal,
     requestId: call.requestId,
     correlationId: call.requestId,
     source: call.source,
+    ...(budgetMs !== undefined ? { budgetMs } : {}),
+    ...(traceparent !== undefined ? { traceparent } : {}),
   };
 }
 

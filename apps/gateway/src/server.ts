@@ -1,11 +1,12 @@
-import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/shared";
-import { createGatewayApp } from "./app.ts";
+/**
+ * The gateway's entry point. Tracing, when configured, starts before anything it instruments is
+ * imported (its module hooks must see them load), so the server itself is a dynamic import.
+ */
 import { loadEnv } from "./env.ts";
 
 const env = loadEnv();
-limitHeapGrowth(env.HEAP_GROWING_PERCENT);
-const logger = createLogger("gateway", env.LOG_LEVEL);
-const app = createGatewayApp(env, logger);
-const url = await app.listen();
-logger.info({ url, graphql: `${url}/graphql` }, "gateway listening");
-exitOnSignals("gateway", logger, () => app.close());
+const tracing = env.OTEL_EXPORTER_OTLP_ENDPOINT
+  ? await (await import("@hub/observability/tracing-sdk")).startTracing({ serviceName: "gateway" })
+  : undefined;
+const { serve } = await import("./serve.ts");
+await serve(env, tracing?.shutdown);

@@ -5,7 +5,9 @@ import type { Principal } from "@hub/shared";
 import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GraphQLContext } from "./context.ts";
+import { graphqlObservability } from "./graphql-observability.ts";
 import type { HubApi } from "./hub-api.ts";
+import type { GatewayMetrics } from "./metrics.ts";
 import { persistedOperationsPlugin } from "./persisted-operations.ts";
 import { schema } from "./schema/index.ts";
 
@@ -16,6 +18,7 @@ export type YogaOptions = {
   /** Authenticates and applies the rate limit; the second argument is the client IP. */
   readonly authenticate: (credentials: Parameters<Authenticate>[0], ip: string) => Promise<Principal>;
   readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
   readonly production: boolean;
   /** Allow-listed operations by sha256 (see persisted-operations.ts); exclusive unless `allowArbitraryOperations`. */
   readonly persistedOperations?: {
@@ -42,6 +45,7 @@ export function createGatewayYoga(options: YogaOptions) {
       costLimit: { maxCost: 5000 },
       blockFieldSuggestion: { enabled: options.production },
     }),
+    graphqlObservability(options.metrics) as Plugin,
   ];
   if (options.production) plugins.push(useDisableIntrospection());
   if (options.persistedOperations) {

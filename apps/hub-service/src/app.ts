@@ -1,11 +1,13 @@
-import { closeServer, listen } from "@hub/shared";
+import { createMetricsEndpoint, createMetricsRegistry, type MetricsEndpoint } from "@hub/observability";
+import { closeServer, isAppError, listen } from "@hub/shared";
 import type { Logger } from "pino";
 import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createBulkhead } from "./bulkhead.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import type { HubServiceEnv } from "./env.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
-import { createHubServiceServer } from "./server.ts";
+import { createHubServiceMetrics, type HubServiceMetrics } from "./metrics.ts";
+import { createHubServiceServer, type Readiness } from "./server.ts";
 import { createHubService, type HubService } from "./service.ts";
 
 export type HubServiceApp = {
@@ -13,6 +15,8 @@ export type HubServiceApp = {
   readonly registry: IotRegistry;
   readonly hubs: HubService;
   readonly server: ReturnType<typeof createHubServiceServer>;
+  readonly metrics: HubServiceMetrics;
+  readonly metricsEndpoint: MetricsEndpoint;
   listen(): Promise<string>;
   close(): Promise<void>;
 };
@@ -32,12 +36,21 @@ export async function createHubServiceApp(
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
     }));
+  const metrics = createHubServiceMetrics(createMetricsRegistry());
   const registry = createIotRegistry({
     region: env.AWS_REGION,
     ...(env.AWS_ENDPOINT_URL_IOT ? { endpoint: env.AWS_ENDPOINT_URL_IOT } : {}),
     deadlineMs: env.IOT_DEADLINE_MS,
     attemptTimeoutMs: env.IOT_ATTEMPT_TIMEOUT_MS,
     maxAttempts: env.IOT_MAX_ATTEMPTS,
+    breakerThreshold: env.IOT_BREAKER_THRESHOLD,
+    breakerCooldownMs: env.IOT_BREAKER_COOLDOWN_MS,
+    observe: metrics.registryCall,
+    onBreakerState(state) {
+      metrics.breaker(state);
+      const level = state === "open" ? "warn" : "info";
+      logger[level]({ breaker: state }, `IoT registry circuit breaker ${state}`);
+    },
   });
   const service = createHubService({ db, registry });
   const admission = createBulkhead({
@@ -45,21 +58,48 @@ export async function createHubServiceApp(
     queueTimeoutMs: env.PROVISION_QUEUE_TIMEOUT_MS,
     maxQueue: env.PROVISION_MAX_QUEUE,
   });
-  // Every command waits its turn in the same bulkhead; reads do not.
+  metrics.watch({ db, admission });
+  // Every command waits its turn in the same bulkhead (reads do not), and is counted by outcome.
+  const counted = <R extends { event: unknown }>(name: string, command: () => Promise<R>): Promise<R> =>
+    admission.run(command).then(
+      (result) => {
+        metrics.command(name, result.event ? "created" : "unchanged");
+        return result;
+      },
+      (error: unknown) => {
+        metrics.command(name, isAppError(error) ? error.kind : "INTERNAL");
+        throw error;
+      },
+    );
   const hubs: HubService = {
     ...service,
-    provision: (body, context) => admission.run(() => service.provision(body, context)),
-    execute: (name, body, context) => admission.run(() => service.execute(name, body, context)),
+    provision: (body, context) => counted("ProvisionHub", () => service.provision(body, context)),
+    execute: (name, body, context) => counted(name, () => service.execute(name, body, context)),
   };
+  const metricsEndpoint = createMetricsEndpoint(metrics.registry, {
+    port: env.METRICS_PORT,
+    host: env.METRICS_HOST,
+    token: env.METRICS_TOKEN,
+    production: env.NODE_ENV === "production",
+  });
   const server = createHubServiceServer({
     hubs,
     apiKeys: createApiKeyVerifier(db.prisma),
     logger,
+    metrics,
+    metricsEndpoint,
     serviceSecret: env.SERVICE_JWT_SECRET,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
-    isReady: async () => {
-      await db.prisma.$queryRaw`SELECT 1`;
-      return true;
+    async readiness(): Promise<Readiness> {
+      const database = await db.prisma.$queryRaw`SELECT 1`.then(
+        () => "ok" as const,
+        () => "unavailable" as const,
+      );
+      const breaker = registry.breakerState();
+      return {
+        ready: database === "ok" && breaker !== "open",
+        checks: { database, iotRegistryBreaker: breaker },
+      };
     },
   });
   return {
@@ -67,10 +107,16 @@ export async function createHubServiceApp(
     registry,
     hubs,
     server,
-    listen: () => listen(server, env.HUB_SERVICE_PORT, env.HUB_SERVICE_HOST),
+    metrics,
+    metricsEndpoint,
+    async listen() {
+      await metricsEndpoint.listen();
+      return listen(server, env.HUB_SERVICE_PORT, env.HUB_SERVICE_HOST);
+    },
     async close() {
       // Stop accepting, let in-flight requests finish, then release the database.
       await closeServer(server);
+      await metricsEndpoint.close();
       registry.close();
       if (!shared) await db.close();
     },

@@ -20,12 +20,24 @@ const schema = z.object({
   IOT_DEADLINE_MS: positive(3000),
   IOT_ATTEMPT_TIMEOUT_MS: positive(1000),
   IOT_MAX_ATTEMPTS: positive(3),
+  /** Consecutive lookups the registry could not answer before the breaker opens (fail fast, 503). */
+  IOT_BREAKER_THRESHOLD: positive(5),
+  /** How long the open breaker fails fast before one probe may try the registry again. */
+  IOT_BREAKER_COOLDOWN_MS: positive(10_000),
   REQUEST_TIMEOUT_MS: positive(10_000),
   /** Provisionings running at once per instance; more wait in line (see bulkhead.ts). */
   PROVISION_CONCURRENCY: positive(32),
   /** Longest wait in that line before a 503; below the gateway's HUB_SERVICE_TIMEOUT_MS. */
   PROVISION_QUEUE_TIMEOUT_MS: positive(5_000),
   PROVISION_MAX_QUEUE: positive(5_000),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** `/metrics` on its own internal listener (unset: on the service port, see METRICS_TOKEN). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  /** `/metrics` on the service port only with `Authorization: Bearer <token>`; production needs it or a port. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Traces are exported (OTLP) only when set; unset, the OpenTelemetry SDK is not even loaded. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
   HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),

@@ -1,11 +1,12 @@
-import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/shared";
-import { createHubServiceApp } from "./app.ts";
+/**
+ * hub-service's entry point. Tracing, when configured, starts before anything it instruments is
+ * imported (its module hooks must see them load), so the service itself is a dynamic import.
+ */
 import { loadEnv } from "./env.ts";
 
 const env = loadEnv();
-limitHeapGrowth(env.HEAP_GROWING_PERCENT);
-const logger = createLogger("hub-service", env.LOG_LEVEL);
-const app = await createHubServiceApp(env, logger);
-const url = await app.listen();
-logger.info({ url, database: app.db.engine }, "hub-service listening");
-exitOnSignals("hub-service", logger, () => app.close());
+const tracing = env.OTEL_EXPORTER_OTLP_ENDPOINT
+  ? await (await import("@hub/observability/tracing-sdk")).startTracing({ serviceName: "hub-service" })
+  : undefined;
+const { serve } = await import("./serve.ts");
+await serve(env, tracing?.shutdown);

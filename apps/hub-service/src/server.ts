@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import type { MetricsEndpoint } from "@hub/observability";
 import { createServiceTokenVerifier } from "@hub/shared";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import type { ApiKeyVerifier } from "./api-keys/api-keys.ts";
+import type { HubServiceMetrics } from "./metrics.ts";
 import type { HubService } from "./service.ts";
 import { appRouter } from "./trpc/router.ts";
 
@@ -11,10 +13,17 @@ export type HubServiceServerOptions = {
   readonly hubs: HubService;
   readonly apiKeys: ApiKeyVerifier;
   readonly logger: Logger;
+  readonly metrics: HubServiceMetrics;
+  readonly metricsEndpoint: MetricsEndpoint;
   readonly serviceSecret: string;
-  /** Readiness: the database answers. */
-  readonly isReady: () => Promise<boolean>;
+  /** Readiness, with why not: the database answers and the registry breaker is not open. */
+  readonly readiness: () => Promise<Readiness>;
   readonly requestTimeoutMs?: number;
+};
+
+export type Readiness = {
+  readonly ready: boolean;
+  readonly checks: Record<string, string>;
 };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -32,6 +41,7 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
         hubs: options.hubs,
         apiKeys: options.apiKeys,
         logger: options.logger,
+        metrics: options.metrics,
         requestId,
       };
     },
@@ -41,12 +51,14 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
   const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     if (req.url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (req.url === "/readyz") {
-      options.isReady().then(
-        (ready) => sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" }),
-        () => sendJson(res, 503, { status: "unavailable" }),
+      options.readiness().then(
+        ({ ready, checks }) =>
+          sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", checks }),
+        () => sendJson(res, 503, { status: "unavailable", checks: {} }),
       );
       return;
     }
+    if (req.url?.split("?")[0] === "/metrics" && options.metricsEndpoint.handle(req, res)) return;
     if (req.url?.startsWith("/trpc/")) return trpc(req, res);
     sendJson(res, 404, { error: "Not Found" });
   });

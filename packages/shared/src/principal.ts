@@ -23,5 +23,12 @@ export const requestContextSchema = z.object({
   correlationId: z.string().min(1).max(128),
   causationId: z.string().max(128).optional(),
   source: z.enum(["rest", "graphql", "trpc", "cli"]),
+  /** The caller's remaining time when it sent the call (ms); hub-service starts and appends nothing after it. */
+  budgetMs: z.number().int().positive().max(600_000).optional(),
+  /** W3C trace context of the call (each call of a batch carries its own). */
+  traceparent: z
+    .string()
+    .regex(/^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/)
+    .optional(),
 });
 export type RequestContext = z.infer<typeof requestContextSchema>;

@@ -59,11 +59,17 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, options.entry)], {
-    cwd: repoRoot,
-    env: childEnv({ LOG_LEVEL: "info", ...options.env }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // A built entry (dist/*.js) runs under plain node, as in production; sources run under tsx.
+  const entry = path.join(repoRoot, options.entry);
+  const child = spawn(
+    process.execPath,
+    options.entry.endsWith(".js") ? [entry] : ["--import", "tsx", entry],
+    {
+      cwd: repoRoot,
+      env: childEnv({ LOG_LEVEL: "info", ...options.env }),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -116,13 +122,17 @@ export const TEST_SECRETS = {
 export async function startSystem(options: {
   databaseUrl: string;
   env?: Record<string, string>;
+  /** Run the compiled `dist/` entries (`npm run build`) instead of the sources. */
+  built?: boolean;
 }): Promise<System> {
+  const entry = (app: string, source: string) =>
+    options.built ? `apps/${app}/dist/${source.replace(/\.ts$/, ".js")}` : `apps/${app}/src/${source}`;
   const logDir = await mkdtemp(path.join(os.tmpdir(), "hub-e2e-logs-"));
   const [emulatorPort, hubPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const specs: Record<ServiceName, ServiceOptions> = {
     emulator: {
       name: "iot-registry-emulator",
-      entry: "apps/iot-registry-emulator/src/main.ts",
+      entry: entry("iot-registry-emulator", "main.ts"),
       env: {
         IOT_EMULATOR_PORT: String(emulatorPort),
         IOT_EMULATOR_DATA_DIR: path.join(logDir, "iot-registry"),
@@ -133,7 +143,7 @@ export async function startSystem(options: {
     },
     hubService: {
       name: "hub-service",
-      entry: "apps/hub-service/src/main.ts",
+      entry: entry("hub-service", "main.ts"),
       env: {
         DATABASE_URL: options.databaseUrl,
         HUB_SERVICE_PORT: String(hubPort),
@@ -151,7 +161,7 @@ export async function startSystem(options: {
     },
     gateway: {
       name: "gateway",
-      entry: "apps/gateway/src/server.ts",
+      entry: entry("gateway", "server.ts"),
       env: {
         HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
         GATEWAY_PORT: String(gatewayPort),

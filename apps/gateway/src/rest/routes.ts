@@ -28,20 +28,21 @@ export const restRoutes: readonly RestRoute[] = [
 ];
 
 export type RouteMatch =
-  | { readonly kind: "found"; readonly handle: Handle; readonly id: string }
+  | { readonly kind: "found"; readonly handle: Handle; readonly id: string; readonly route: string }
   | { readonly kind: "wrong-method"; readonly allow: string }
   | { readonly kind: "none" };
 
 /** A find-my-way router over the table: the route for a method and path, or why there is none. */
 export function createRestRouter(routes: readonly RestRoute[] = restRoutes) {
   const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
-  for (const route of routes) router.on(route.method, route.path, () => undefined, { handle: route.handle });
+  for (const route of routes)
+    router.on(route.method, route.path, () => undefined, { handle: route.handle, route: route.path });
   const methods = [...new Set(routes.map((route) => route.method))];
   return (method: string, path: string): RouteMatch => {
     const found = router.find(method as "GET", path);
     if (found) {
-      const { handle } = found.store as { handle: Handle };
-      return { kind: "found", handle, id: found.params.id ?? "" };
+      const { handle, route } = found.store as { handle: Handle; route: string };
+      return { kind: "found", handle, id: found.params.id ?? "", route };
     }
     const allowed = methods.filter((other) => other !== method && router.find(other, path));
     return allowed.length > 0 ? { kind: "wrong-method", allow: allowed.join(", ") } : { kind: "none" };

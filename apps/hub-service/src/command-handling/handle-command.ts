@@ -26,7 +26,19 @@ export type HandleOptions = {
    * version guard writes nothing and the pipeline reads and decides as usual.
    */
   readonly appendFirst?: boolean;
+  /** The caller's deadline (epoch ms): past it nothing is appended (the caller has stopped waiting). */
+  readonly deadline?: number | undefined;
 };
+
+/** Refuses work the caller no longer waits for: nothing has been written when this throws. */
+export function checkDeadline(deadline: number | undefined, now = Date.now()): void {
+  if (deadline !== undefined && now >= deadline) {
+    throw new UnavailableError(
+      "The caller's deadline passed before the command could complete; nothing was written",
+      1,
+    );
+  }
+}
 
 export type HandleResult<State> = {
   /** The stream's version after the command. */
@@ -57,6 +69,7 @@ export async function handleCommand<State>(
     const state = options.initialState();
     const events = await decide(state);
     if (events.length > 0) {
+      checkDeadline(handle.deadline);
       try {
         const appended = await store.appendToStream(streamId, 0, toNew(events));
         return { version: appended.nextVersion, events: appended.events, state };
@@ -72,6 +85,7 @@ export async function handleCommand<State>(
     const state = options.fold(stream.events);
     const events = await decide(state);
     if (events.length === 0) return { version: stream.version, events: [], state };
+    checkDeadline(handle.deadline);
     try {
       const appended = await store.appendToStream(streamId, stream.version, toNew(events));
       return { version: appended.nextVersion, events: appended.events, state };

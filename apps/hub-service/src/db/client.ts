@@ -2,13 +2,18 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from "@prisma/driver-adapter-utils";
+import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
 export type Database = {
   readonly prisma: PrismaClient;
   readonly engine: "postgresql" | "pglite";
+  /** PostgreSQL: the connection pool now (metrics); PGlite has no pool. */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
 };
+
+export type PoolStats = { readonly inUse: number; readonly idle: number; readonly waiting: number };
 
 export type DatabaseOptions = {
   /** `postgresql://…` for a PostgreSQL server; `pglite:<dir>` (or `pglite:memory`) for embedded PGlite. */
@@ -56,6 +61,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     return {
       prisma,
       engine: "pglite",
+      poolStats: () => undefined,
       async close() {
         await prisma.$disconnect();
         // The adapter's dispose leaves PGlite open; an open instance makes the process exit non-zero.
@@ -63,21 +69,25 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       },
     };
   }
-  const adapter = new PrismaPg(
-    {
-      connectionString: options.url,
-      max: options.poolSize ?? 16,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-      statement_timeout: options.queryTimeoutMs ?? 5_000,
-      query_timeout: options.queryTimeoutMs ?? 5_000,
-      keepAlive: true,
-    },
-    { statementNameGenerator: preparedStatementNames() },
-  );
+  // Our own pool (the adapter ends it on disconnect), so its counts can be reported.
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 16,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: options.queryTimeoutMs ?? 5_000,
+    query_timeout: options.queryTimeoutMs ?? 5_000,
+    keepAlive: true,
+  });
+  const adapter = new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() });
   const prisma = new PrismaClient({ adapter: observed(adapter, options.onStatement) });
   return {
     prisma,
     engine: "postgresql",
+    poolStats: () => ({
+      inUse: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     async close() {
       await prisma.$disconnect();
     },

@@ -11,9 +11,9 @@ import {
   UnavailableError,
   ValidationError,
 } from "@hub/shared";
-import { type HandleResult, handleCommand } from "../command-handling/handle-command.ts";
+import { checkDeadline, type HandleResult, handleCommand } from "../command-handling/handle-command.ts";
 import type { EventStore } from "../event-store/event-store.ts";
-import type { IotRegistry } from "../iot/iot-registry.ts";
+import type { IotRegistry, Unavailable } from "../iot/iot-registry.ts";
 import { decide, type HubCommand, needsConnectivity, type ProvisionHub } from "./decide.ts";
 import { foldHub, type Hub, initialState } from "./hub.ts";
 
@@ -26,17 +26,23 @@ export type HubCommandsDeps = {
   readonly maxConcurrencyRetries?: number;
 };
 
+/**
+ * Who asks, and until when: past `deadline` (epoch ms, this process' clock) the caller has given
+ * up, so a command is not started, and not appended, after it.
+ */
+export type CommandContext = RequestContext & { readonly deadline?: number | undefined };
+
 /** A lifecycle command's body as the handler takes it: ClaimHub's `orgId` already resolved. */
 export type ResolvedBody<N extends LifecycleCommandName> = N extends "ClaimHub"
   ? LifecycleCommandBody<N> & { readonly orgId: string }
   : LifecycleCommandBody<N>;
 
 export type HubCommands = {
-  provision(body: ProvisionHubBody, context: RequestContext): Promise<ProvisionHubResult>;
+  provision(body: ProvisionHubBody, context: CommandContext): Promise<ProvisionHubResult>;
   execute<N extends LifecycleCommandName>(
     name: N,
     body: ResolvedBody<N>,
-    context: RequestContext,
+    context: CommandContext,
   ): Promise<LifecycleCommandResult<N>>;
 };
 
@@ -52,8 +58,11 @@ export function eventMetadataFrom(context: RequestContext): EventMetadata {
   };
 }
 
-const unavailable = () =>
-  new UnavailableError("The AWS IoT registry is temporarily unavailable. Please retry later", 2);
+const unavailable = (lookup: Unavailable) =>
+  new UnavailableError(
+    "The AWS IoT registry is temporarily unavailable. Please retry later",
+    lookup.retryAfterSeconds ?? 2,
+  );
 
 function toResult<R>(hubId: string, handled: HandleResult<Hub>): R {
   const [event] = handled.events;
@@ -100,10 +109,11 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
      * an empty stream and is one statement; a repeat falls back to read-and-decide.
      */
     async provision(body, context) {
+      checkDeadline(context.deadline);
       const thingName = body.thingName ?? body.hubId;
-      const lookup = await deps.registry.describeThing(thingName);
+      const lookup = await deps.registry.describeThing(thingName, { deadline: context.deadline });
       if (lookup.outcome === "missing") throw new ThingNotFoundError(thingName);
-      if (lookup.outcome === "unavailable") throw unavailable();
+      if (lookup.outcome === "unavailable") throw unavailable(lookup);
       const command = (): ProvisionHub => ({
         type: "ProvisionHub",
         data: {
@@ -118,6 +128,7 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
       const handled = await handleCommand(pipeline, body.hubId, (state) => decide(command(), state), {
         metadata: eventMetadataFrom(context),
         appendFirst: true,
+        deadline: context.deadline,
       });
       return toResult(body.hubId, handled);
     },
@@ -128,6 +139,7 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
      * (GetThingConnectivityData), then decides again with the answer as data.
      */
     async execute(name, body, context) {
+      checkDeadline(context.deadline);
       const command = (online: boolean) =>
         ({ type: name, data: body, metadata: { now: deps.now(), online } }) as HubCommand;
       let decidedOn: Hub = initialState();
@@ -141,11 +153,13 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
             if (wouldChange.length === 0) return wouldChange;
             await requireOrganization(name, body);
             if (!needsConnectivity[name] || state.status === "Unprovisioned") return wouldChange;
-            const connectivity = await deps.registry.connectivity(state.provisioning.thingName);
-            if (connectivity.outcome === "unavailable") throw unavailable();
+            const connectivity = await deps.registry.connectivity(state.provisioning.thingName, {
+              deadline: context.deadline,
+            });
+            if (connectivity.outcome === "unavailable") throw unavailable(connectivity);
             return decide(command(connectivity.outcome === "connected"), state);
           },
-          { metadata: eventMetadataFrom(context) },
+          { metadata: eventMetadataFrom(context), deadline: context.deadline },
         );
         return toResult(body.hubId, handled);
       } catch (error) {

@@ -6,24 +6,46 @@ import {
   IoTClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-iot";
+import { inSpan, SpanKind } from "@hub/observability";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType } from "cockatiel";
 
 export type ThingLookup =
   | { readonly outcome: "exists"; readonly thingName: string; readonly thingArn?: string }
   | { readonly outcome: "missing"; readonly thingName: string }
-  | { readonly outcome: "unavailable"; readonly thingName: string; readonly reason: string };
+  | Unavailable;
 
 export type ConnectivityLookup =
   | { readonly outcome: "connected" | "disconnected"; readonly thingName: string }
   | { readonly outcome: "missing"; readonly thingName: string }
-  | { readonly outcome: "unavailable"; readonly thingName: string; readonly reason: string };
+  | Unavailable;
+
+/** The registry could not answer; `retryAfterSeconds` is the breaker's remaining cool-down when open. */
+export type Unavailable = {
+  readonly outcome: "unavailable";
+  readonly thingName: string;
+  readonly reason: string;
+  readonly retryAfterSeconds?: number;
+};
+
+export type BreakerState = "closed" | "open" | "half-open";
+
+export type LookupOptions = {
+  /** The caller's deadline (epoch ms): the lookup gives up then, even before its own deadline. */
+  readonly deadline?: number | undefined;
+};
 
 export type IotRegistry = {
-  describeThing(thingName: string): Promise<ThingLookup>;
+  describeThing(thingName: string, options?: LookupOptions): Promise<ThingLookup>;
   /** GetThingConnectivityData: whether the hub's Thing is connected now (ClaimHub, ReClaimHub, SetHubRole). */
-  connectivity(thingName: string): Promise<ConnectivityLookup>;
+  connectivity(thingName: string, options?: LookupOptions): Promise<ConnectivityLookup>;
+  breakerState(): BreakerState;
   close(): void;
 };
+
+/** What the port reports per call (metrics); `outcome` is the lookup's, or "rejected" by the open breaker. */
+export type RegistryObserver = (operation: RegistryOperation, outcome: string, seconds: number) => void;
+export type RegistryOperation = "DescribeThing" | "GetThingConnectivityData";
 
 export type IotRegistryOptions = {
   readonly region: string;
@@ -35,6 +57,13 @@ export type IotRegistryOptions = {
   /** Deadline for one HTTP attempt; a slower attempt is abandoned and, if time remains, retried. */
   readonly attemptTimeoutMs: number;
   readonly maxAttempts: number;
+  /** Consecutive unavailable lookups (failures, timeouts) that open the breaker. */
+  readonly breakerThreshold: number;
+  /** How long the open breaker fails lookups fast before one probe may try the registry again. */
+  readonly breakerCooldownMs: number;
+  readonly observe?: RegistryObserver;
+  /** The breaker changed state (logged by the app). */
+  readonly onBreakerState?: (state: BreakerState) => void;
 };
 
 /**
@@ -49,6 +78,12 @@ export type IotRegistryOptions = {
  * than an abortSignal: the caller gets "unavailable" at the deadline, and an attempt still in flight
  * then ends by its own attempt timeout (at most `maxAttempts` attempts in all). DescribeThing and
  * GetThingConnectivityData share this discipline.
+ *
+ * A circuit breaker (cockatiel) stands before both: after `breakerThreshold` lookups in a row that
+ * the registry could not answer, lookups fail at once as unavailable, with the remaining cool-down
+ * as Retry-After, instead of each waiting out its deadline and retries; after the cool-down one
+ * probe goes through and closes it again on an answer. "Thing not found" and "not connected" are
+ * answers: they never count toward opening it.
  */
 export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
   const client = new IoTClient({
@@ -66,13 +101,35 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
     }),
   });
 
+  const breaker = circuitBreaker(handleType(RegistryUnavailable), {
+    halfOpenAfter: options.breakerCooldownMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold),
+  });
+  let openedAt = 0;
+  breaker.onBreak(() => {
+    openedAt = Date.now();
+    options.onBreakerState?.("open");
+  });
+  breaker.onHalfOpen(() => options.onBreakerState?.("half-open"));
+  breaker.onReset(() => options.onBreakerState?.("closed"));
+  const breakerState = (): BreakerState =>
+    breaker.state === CircuitState.Closed
+      ? "closed"
+      : breaker.state === CircuitState.HalfOpen
+        ? "half-open"
+        : "open";
+
   /**
    * Every outcome is a value, so a call that ends after the deadline has nothing to report; not
    * found is an answer, anything else that fails is "unavailable".
    */
   type Missing = { readonly outcome: "missing"; readonly thingName: string };
-  type Unavailable = { readonly outcome: "unavailable"; readonly thingName: string; readonly reason: string };
-  function lookup<T, R>(thingName: string, call: () => Promise<T>, found: (result: T) => R) {
+  function attempt<T, R>(
+    thingName: string,
+    call: () => Promise<T>,
+    found: (result: T) => R,
+    deadlineMs: number,
+  ) {
     const answered = call().then(found, (error: unknown): Missing | Unavailable =>
       error instanceof ResourceNotFoundException
         ? { outcome: "missing", thingName }
@@ -81,17 +138,73 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<Unavailable>((resolve) => {
       timer = setTimeout(
-        () =>
-          resolve({ outcome: "unavailable", thingName, reason: `no answer within ${options.deadlineMs} ms` }),
-        options.deadlineMs,
+        () => resolve({ outcome: "unavailable", thingName, reason: `no answer within ${deadlineMs} ms` }),
+        deadlineMs,
       );
     });
     return Promise.race([answered, deadline]).finally(() => clearTimeout(timer));
   }
 
+  async function lookup<T, R extends { readonly outcome: string }>(
+    operation: RegistryOperation,
+    thingName: string,
+    call: () => Promise<T>,
+    found: (result: T) => R,
+    lookupOptions: LookupOptions | undefined,
+  ): Promise<R | Missing | Unavailable> {
+    const started = performance.now();
+    const deadlineMs = Math.max(
+      1,
+      Math.min(options.deadlineMs, (lookupOptions?.deadline ?? Number.POSITIVE_INFINITY) - Date.now()),
+    );
+    let label = "";
+    const result = await inSpan(
+      `IoT.${operation}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          "rpc.system": "aws-api",
+          "rpc.service": "IoT",
+          "rpc.method": operation,
+          "aws.iot.thing_name": thingName,
+        },
+      },
+      async (span) => {
+        let outcome: R | Missing | Unavailable;
+        try {
+          outcome = await breaker.execute(async () => {
+            const answer = await attempt(thingName, call, found, deadlineMs);
+            // Only "could not answer" counts toward opening the breaker; it is thrown to count.
+            if (answer.outcome === "unavailable") throw new RegistryUnavailable(answer as Unavailable);
+            return answer;
+          });
+        } catch (error) {
+          if (error instanceof RegistryUnavailable) outcome = error.lookup;
+          else if (error instanceof BrokenCircuitError) {
+            label = "rejected";
+            const remainingMs = Math.max(0, openedAt + options.breakerCooldownMs - Date.now());
+            outcome = {
+              outcome: "unavailable",
+              thingName,
+              reason: "circuit open",
+              retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)),
+            };
+          } else throw error;
+        }
+        label ||= outcome.outcome;
+        span.setAttribute("hub.registry.outcome", label);
+        return outcome;
+      },
+    );
+    options.observe?.(operation, label, (performance.now() - started) / 1000);
+    return result;
+  }
+
   return {
-    describeThing: (thingName) =>
+    breakerState,
+    describeThing: (thingName, lookupOptions) =>
       lookup(
+        "DescribeThing",
         thingName,
         () => client.send(new DescribeThingCommand({ thingName })),
         (result): ThingLookup => ({
@@ -99,20 +212,30 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
           thingName,
           ...(result.thingArn ? { thingArn: result.thingArn } : {}),
         }),
+        lookupOptions,
       ),
-    connectivity: (thingName) =>
+    connectivity: (thingName, lookupOptions) =>
       lookup(
+        "GetThingConnectivityData",
         thingName,
         () => client.send(new GetThingConnectivityDataCommand({ thingName })),
         (result): ConnectivityLookup => ({
           outcome: result.connected ? "connected" : "disconnected",
           thingName,
         }),
+        lookupOptions,
       ),
     close() {
       client.destroy();
     },
   };
+}
+
+/** Carries an "unavailable" lookup through the breaker, which counts what is thrown. */
+class RegistryUnavailable extends Error {
+  constructor(readonly lookup: Unavailable) {
+    super(lookup.reason);
+  }
 }
 
 function describeFailure(error: unknown): string {

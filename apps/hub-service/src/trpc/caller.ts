@@ -1,4 +1,5 @@
 import { type RequestContext, requestContextSchema } from "@hub/shared";
+import type { CommandContext } from "../hub/commands.ts";
 import type { Context } from "./trpc.ts";
 
 /**
@@ -8,12 +9,19 @@ import type { Context } from "./trpc.ts";
  */
 export const callerInput = requestContextSchema.optional();
 
+/**
+ * The caller as commands take it: with the caller's remaining time (`budgetMs`, sent relative so
+ * clocks need not agree) turned into a deadline on this process' clock when the call arrived.
+ */
+export type CallerContext = CommandContext;
+
 export function resolveCaller(
   ctx: Context,
   serviceId: string,
   caller: RequestContext | undefined,
-): RequestContext {
-  if (caller) return caller;
+): CallerContext {
+  if (caller)
+    return caller.budgetMs === undefined ? caller : { ...caller, deadline: Date.now() + caller.budgetMs };
   return {
     principal: { kind: "service", id: serviceId, permissions: [] },
     requestId: ctx.requestId,

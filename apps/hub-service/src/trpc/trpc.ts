@@ -1,3 +1,4 @@
+import { contextFromTraceparent, inSpan, SpanKind } from "@hub/observability";
 import type { HubView, RequestContext, ServiceIdentity } from "@hub/shared";
 import { errorKinds, toAppErrorData, toFieldIssues, ValidationError } from "@hub/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -5,6 +6,7 @@ import type { Logger } from "pino";
 import { ZodError, type z } from "zod";
 import type { ApiKeyVerifier } from "../api-keys/api-keys.ts";
 import { toAppError } from "../errors.ts";
+import type { HubServiceMetrics } from "../metrics.ts";
 import { type Action, authorize, needsHub } from "../policy/policy.ts";
 import type { HubService } from "../service.ts";
 import { resolveCaller } from "./caller.ts";
@@ -14,6 +16,7 @@ export type Context = {
   readonly hubs: HubService;
   readonly apiKeys: ApiKeyVerifier;
   readonly logger: Logger;
+  readonly metrics: HubServiceMetrics;
   readonly requestId: string;
 };
 
@@ -54,6 +57,40 @@ const mapErrors = t.middleware(async ({ next, ctx, path }) => {
   return result;
 });
 
+/**
+ * One span and one latency observation per procedure call. The span's parent is the call's own
+ * `caller.traceparent` (a batch can carry calls of several traces), else the HTTP request's.
+ */
+const observe = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
+  const started = performance.now();
+  // The call's own caller (its request id and trace), read before the input is validated.
+  const raw = (await getRawInput().catch(() => undefined)) as
+    | { caller?: { traceparent?: unknown; requestId?: unknown } }
+    | undefined;
+  const traceparent = typeof raw?.caller?.traceparent === "string" ? raw.caller.traceparent : undefined;
+  const requestId = typeof raw?.caller?.requestId === "string" ? raw.caller.requestId : ctx.requestId;
+  const result = await inSpan(
+    `trpc ${path}`,
+    {
+      kind: SpanKind.SERVER,
+      parent: contextFromTraceparent(traceparent),
+      attributes: {
+        "rpc.system": "trpc",
+        "rpc.method": path,
+        "trpc.type": type,
+        "hub.request_id": requestId,
+      },
+    },
+    async (span) => {
+      const outcome = await next();
+      if (!outcome.ok) span.setAttribute("trpc.code", outcome.error.code);
+      return outcome;
+    },
+  );
+  ctx.metrics.procedure(path, result.ok ? "OK" : result.error.code, (performance.now() - started) / 1000);
+  return result;
+});
+
 const requireService = t.middleware(({ ctx, next }) => {
   if (!ctx.service) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "A valid service credential is required" });
@@ -63,7 +100,7 @@ const requireService = t.middleware(({ ctx, next }) => {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(observe).use(mapErrors);
 export const serviceProcedure = publicProcedure.use(requireService);
 
 /**

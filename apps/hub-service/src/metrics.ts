@@ -1,0 +1,87 @@
+import { Counter, Gauge, Histogram, latencyBuckets, type Registry } from "@hub/observability";
+import type { Bulkhead } from "./bulkhead.ts";
+import type { Database } from "./db/client.ts";
+import type { BreakerState, RegistryObserver } from "./iot/iot-registry.ts";
+
+export type HubServiceMetrics = {
+  readonly registry: Registry;
+  /** One tRPC call ended: its procedure, tRPC code (OK for success) and duration. */
+  procedure(path: string, code: string, seconds: number): void;
+  /** One command ended: created (a new event), unchanged (an idempotent repeat) or the error kind. */
+  command(name: string, result: string): void;
+  readonly registryCall: RegistryObserver;
+  breaker(state: BreakerState): void;
+  /** Gauges read at scrape time from the live objects. */
+  watch(sources: { db: Database; admission: Bulkhead }): void;
+};
+
+/** hub-service's metrics, all in the process' one registry (prefix `hub_`). */
+export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
+  const registers = [registry];
+  const calls = new Histogram({
+    name: "hub_trpc_call_duration_seconds",
+    help: "tRPC calls by procedure and result code",
+    labelNames: ["procedure", "code"],
+    buckets: latencyBuckets,
+    registers,
+  });
+  const commands = new Counter({
+    name: "hub_commands_total",
+    help: "Hub commands by command and result (created, unchanged, or the error kind)",
+    labelNames: ["command", "result"],
+    registers,
+  });
+  const registryCalls = new Histogram({
+    name: "hub_iot_registry_call_duration_seconds",
+    help: "AWS IoT registry lookups by operation and outcome (rejected: failed fast by the open breaker)",
+    labelNames: ["operation", "outcome"],
+    buckets: latencyBuckets,
+    registers,
+  });
+  const breakerStates: BreakerState[] = ["closed", "open", "half-open"];
+  const breaker = new Gauge({
+    name: "hub_iot_registry_breaker_state",
+    help: "The registry circuit breaker: 1 for its current state",
+    labelNames: ["state"],
+    registers,
+  });
+  const setBreaker = (state: BreakerState) => {
+    for (const each of breakerStates) breaker.set({ state: each }, each === state ? 1 : 0);
+  };
+  setBreaker("closed");
+  let sources: { db: Database; admission: Bulkhead } | undefined;
+  new Gauge({
+    name: "hub_db_pool_connections",
+    help: "PostgreSQL pool connections by state (in_use, idle) and callers waiting for one",
+    labelNames: ["state"],
+    registers,
+    collect() {
+      const stats = sources?.db.poolStats();
+      if (!stats) return;
+      this.set({ state: "in_use" }, stats.inUse);
+      this.set({ state: "idle" }, stats.idle);
+      this.set({ state: "waiting" }, stats.waiting);
+    },
+  });
+  new Gauge({
+    name: "hub_bulkhead_commands",
+    help: "Commands running (active) and waiting their turn (queued) in the bulkhead",
+    labelNames: ["state"],
+    registers,
+    collect() {
+      if (!sources) return;
+      this.set({ state: "active" }, sources.admission.active());
+      this.set({ state: "queued" }, sources.admission.queued());
+    },
+  });
+  return {
+    registry,
+    procedure: (path, code, seconds) => calls.observe({ procedure: path, code }, seconds),
+    command: (name, result) => commands.inc({ command: name, result }),
+    registryCall: (operation, outcome, seconds) => registryCalls.observe({ operation, outcome }, seconds),
+    breaker: setBreaker,
+    watch(given) {
+      sources = given;
+    },
+  };
+}
