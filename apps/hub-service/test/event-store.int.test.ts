@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { ConflictError } from "@hub/shared";
+import { ConflictError, UnavailableError } from "@hub/shared";
 import { testEngine } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
+import { handleCommand } from "../src/command-handling/handle-command.ts";
 import { ConcurrencyError, EventStore, type NewEvent, Prisma } from "../src/event-store/event-store.ts";
 import { hubProjection, hubUniqueConflicts } from "../src/hub/projection.ts";
 import { readHubById } from "../src/hub/read-model.ts";
@@ -227,4 +228,26 @@ describe(`event store, one event: one statement (${testEngine()})`, () => {
     await expect(appendOne(hubId, 0, provisioned(hubId), failing)).rejects.toThrow();
     expect(await counts(hubId)).toEqual({ events: 0, hubs: 0 });
   });
+});
+
+describe(`the command pipeline and the caller's deadline (${testEngine()})`, () => {
+  // The caller gave up while the decision waited (a slow registry): nothing may be appended then.
+  for (const appendFirst of [true, false]) {
+    it(`appends nothing once the deadline passed during the decision (${appendFirst ? "first write" : "read, decide"})`, async () => {
+      const hubId = randomUUID();
+      const deadline = Date.now() + 30;
+      const slowDecision = async () => {
+        while (Date.now() <= deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        return [{ type: "HubProvisioned", data: provisioned(hubId).data }];
+      };
+      const pipeline = { store: store(), initialState: () => ({}), fold: () => ({}) };
+      await expect(
+        handleCommand(pipeline, hubId, slowDecision, { metadata: meta, appendFirst, deadline }),
+      ).rejects.toBeInstanceOf(UnavailableError);
+      expect(await counts(hubId)).toEqual({ events: 0, hubs: 0 });
+      // Without a deadline the same decision is appended.
+      await handleCommand(pipeline, hubId, slowDecision, { metadata: meta, appendFirst });
+      expect(await counts(hubId)).toEqual({ events: 1, hubs: 1 });
+    });
+  }
 });

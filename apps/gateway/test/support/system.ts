@@ -99,7 +99,10 @@ export const CREDENTIAL_SHAPES: [string, RegExp][] = [
 ];
 
 /** The real processes (emulator, hub-service, gateway) on a fresh database, for one test file. */
-export function useSystem(env: SystemEnv = {}): { readonly current: E2E } {
+export function useSystem(
+  env: SystemEnv = {},
+  options: { /** The compiled dist/ entries under plain node. */ built?: boolean } = {},
+): { readonly current: E2E } {
   let e2e: E2E | undefined;
   let database: TestDatabase | undefined;
   let iot: IoTClient | undefined;
@@ -136,7 +139,11 @@ export function useSystem(env: SystemEnv = {}): { readonly current: E2E } {
     const otherOrg = { id: other.id, apiKey: remember(await issue("e2e-other", everything, other.id)) };
 
     const systemEnv = typeof env === "function" ? await env({ url }) : env;
-    const system = await startSystem({ databaseUrl: database.url, env: systemEnv });
+    const system = await startSystem({
+      databaseUrl: database.url,
+      env: systemEnv,
+      built: options.built ?? false,
+    });
     for (const secret of Object.values(system.secrets)) remember(secret);
     const sdk = new IoTClient({
       endpoint: system.emulator.url,

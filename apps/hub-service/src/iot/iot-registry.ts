@@ -112,12 +112,15 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
   });
   breaker.onHalfOpen(() => options.onBreakerState?.("half-open"));
   breaker.onReset(() => options.onBreakerState?.("closed"));
-  const breakerState = (): BreakerState =>
-    breaker.state === CircuitState.Closed
-      ? "closed"
-      : breaker.state === CircuitState.HalfOpen
-        ? "half-open"
-        : "open";
+  /**
+   * cockatiel moves to half-open only when a call arrives after the cool-down; reported as
+   * half-open from then on, so a readiness probe does not keep an idle instance out of rotation.
+   */
+  const breakerState = (): BreakerState => {
+    if (breaker.state === CircuitState.Closed) return "closed";
+    if (breaker.state === CircuitState.HalfOpen) return "half-open";
+    return Date.now() >= openedAt + options.breakerCooldownMs ? "half-open" : "open";
+  };
 
   /**
    * Every outcome is a value, so a call that ends after the deadline has nothing to report; not
