@@ -3,7 +3,7 @@ import { waitUntil } from "@hub/test-support/wait";
 import { afterEach, describe, expect, it } from "vitest";
 import { scrape, valueOf } from "../support/prometheus.ts";
 import { useSystem } from "../support/system.ts";
-import { expectAcknowledgedStored, hubHistory, newHubs, provisionRest } from "./support.ts";
+import { expectAcknowledgedStored, type Hub, hubHistory, newHubs, provisionRest } from "./support.ts";
 
 // The registry's circuit breaker and the caller's deadline, through the real processes: the
 // emulator fails or stalls on command, hub-service's breaker opens after 3 unanswered lookups and
@@ -26,7 +26,7 @@ describe("circuit breaker", () => {
   it("opens after consecutive failures, then fails fast with 503 + Retry-After and writes nothing; closes after the cool-down", async () => {
     const hubs = await newHubs(e2e.current, 6);
     await e2e.current.setFault({ mode: "unavailable" });
-    const [a, b, c, d, e, f] = hubs as [(typeof hubs)[0], ...typeof hubs];
+    const [a, b, c, d, e, f] = hubs as [Hub, Hub, Hub, Hub, Hub, Hub];
     // Three lookups the registry cannot answer (each after its retries): 503, and the breaker opens.
     for (const hub of [a, b, c]) expect((await provisionRest(e2e.current, hub)).status).toBe(503);
     expect(await breakerOf()).toBe("open");
