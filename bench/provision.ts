@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { mintServiceToken } from "@hub/shared";
@@ -44,7 +45,10 @@ const HELP = `npm run bench:provision -- [flags]
   --node-arg <flag>     extra node flag for hub-service and gateway, e.g. --heap-prof (repeatable)
   --database-url <url>  PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres)
   --keep-db             do not drop the bench database at the end
-  --hold                start everything, print URLs and credentials, wait for Ctrl-C (no load)`;
+  --hold                start everything, print URLs and credentials, wait for Ctrl-C (no load)
+  --runtime <r>         built (default: node dist/…, run npm run build first) or tsx (the sources)
+  --compare-runtimes    the services built and under tsx in one run: start-to-ready, then 60 s at
+                        c=64 (REST and GraphQL taking turns) each, RSS and CPU per request (runtime.ts)`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -63,6 +67,8 @@ const { values: flags } = parseArgs({
     "database-url": { type: "string" },
     "keep-db": { type: "boolean", default: false },
     hold: { type: "boolean", default: false },
+    runtime: { type: "string", default: "built" },
+    "compare-runtimes": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -77,7 +83,7 @@ const list = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 const config = {
-  duration: Number(flags.duration ?? (flags.long ? 60 : 10)),
+  duration: Number(flags.duration ?? (flags.long || flags["compare-runtimes"] ? 60 : 10)),
   warmup: Number(flags.warmup ?? 3),
   slice: Number(flags.slice ?? (flags.long ? 5 : 2)),
   concurrency: list(flags.concurrency ?? (flags.long ? "64" : "1,16,64")).map(Number),
@@ -102,6 +108,11 @@ for (const surface of config.surfaces) {
   if (!surfaces.includes(surface) || surface === "baseline") throw new Error(`unknown surface ${surface}`);
 }
 const cellSurfaces: Surface[] = config.long ? config.surfaces : ["baseline", ...config.surfaces];
+
+/** The app's entry as the chosen runtime runs it: dist/*.js (built) or src/*.ts (tsx). */
+const entryOf = (app: string, name: string, runtime = flags.runtime): string =>
+  runtime === "tsx" ? `apps/${app}/src/${name}.ts` : `apps/${app}/dist/${name}.js`;
+if (flags.runtime !== "built" && flags.runtime !== "tsx") throw new Error("--runtime is built or tsx");
 
 const SECRETS = {
   service: `bench-service-secret-${randomBytes(16).toString("hex")}`,
@@ -232,7 +243,7 @@ async function main(): Promise<void> {
     log("starting registry emulator, hub-service, gateway and baseline");
     const emulator = await startProcess({
       name: "iot-registry-emulator",
-      entry: "apps/iot-registry-emulator/src/main.ts",
+      entry: entryOf("iot-registry-emulator", "main"),
       env: { ...production, IOT_EMULATOR_PORT: String(emulatorPort), IOT_EMULATOR_DATA_DIR: emulatorDir },
       port: emulatorPort,
       readyPath: "/__emulator/health",
@@ -246,7 +257,7 @@ async function main(): Promise<void> {
     };
     const hubService = await startProcess({
       name: "hub-service",
-      entry: "apps/hub-service/src/main.ts",
+      entry: entryOf("hub-service", "main"),
       env: {
         ...production,
         ...aws,
@@ -263,7 +274,7 @@ async function main(): Promise<void> {
     processes.push(hubService);
     const gateway = await startProcess({
       name: "gateway",
-      entry: "apps/gateway/src/server.ts",
+      entry: entryOf("gateway", "server"),
       env: {
         ...production,
         HUB_SERVICE_URL: hubService.url,
@@ -660,7 +671,231 @@ function buildReport(cells: Cell[]) {
   };
 }
 
-main().catch((error: unknown) => {
+/**
+ * The services built (node dist/…), under tsx, and built with the production V8 flag, in one run
+ * on one database and emulator. Every variant's hub-service and gateway run side by side and take
+ * turns in 2 s slices (REST and GraphQL alternating, c=64), so a host that gets busier during the
+ * run weighs on all of them alike. Reported per variant: start to ready, RSS of each service after
+ * its 60 s of load, CPU per successful request of each process over its own slices.
+ */
+const METRICS_TOKEN = `bench-metrics-${randomBytes(12).toString("hex")}`;
+
+async function compareRuntimes(): Promise<void> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const runDir = path.join(repoRoot, "bench/results", `${stamp}-runtimes`);
+  await mkdir(runDir, { recursive: true });
+  const dbName = `hub_bench_rt_${randomBytes(5).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE ${dbName}`);
+  const url = databaseUrl(dbName);
+  const processes: BenchProcess[] = [];
+  const admin = new pg.Client({ connectionString: url });
+  try {
+    await migrateDeploy(url);
+    const setup = await createDatabase({ url });
+    const org = await createOrganization(setup.prisma, `Bench org ${randomUUID()}`);
+    const { key: apiKey } = await issueApiKey(setup.prisma, {
+      organizationId: org.id,
+      name: "bench",
+      permissions: ["hubs:provision"],
+      now: new Date(),
+    });
+    await setup.close();
+    await admin.connect();
+    const seconds = config.duration;
+    // Hub tables are truncated whenever the pool would run out (between slices).
+    const poolSize = 100_000;
+    log(`writing ${poolSize} Things for the registry emulator`);
+    const emulatorDir = path.join(runDir, "iot-registry");
+    await writeThingPool(emulatorDir, poolSize);
+    const production = { NODE_ENV: "production", LOG_LEVEL: "info", METRICS_TOKEN };
+    const emulatorPort = await freePort();
+    const emulator = await startProcess({
+      name: "iot-registry-emulator",
+      entry: entryOf("iot-registry-emulator", "main", "built"),
+      env: { ...production, IOT_EMULATOR_PORT: String(emulatorPort), IOT_EMULATOR_DATA_DIR: emulatorDir },
+      port: emulatorPort,
+      readyPath: "/__emulator/health",
+      logDir: runDir,
+    });
+    processes.push(emulator);
+    const token = jwt.sign({ role: "service" }, SECRETS.gatewayJwt, {
+      algorithm: "HS256",
+      issuer: "hub-platform-dev",
+      audience: "hub-api",
+      subject: "bench-line",
+      expiresIn: "12h",
+    });
+    const headers = { authorization: `Bearer ${token}`, "x-api-key": apiKey };
+    const variants: readonly {
+      name: string;
+      runtime: "tsx" | "built";
+      nodeArgs: readonly string[];
+      env: Record<string, string>;
+    }[] = [
+      { name: "tsx", runtime: "tsx", nodeArgs: [], env: {} },
+      { name: "built", runtime: "built", nodeArgs: [], env: {} },
+      { name: "built, MALLOC_ARENA_MAX=2", runtime: "built", nodeArgs: [], env: { MALLOC_ARENA_MAX: "2" } },
+      {
+        name: "built, MALLOC_ARENA_MAX=2 HEAP_GROWING_PERCENT=30",
+        runtime: "built",
+        nodeArgs: [],
+        env: { MALLOC_ARENA_MAX: "2", HEAP_GROWING_PERCENT: "30" },
+      },
+    ];
+    type Stack = {
+      variant: (typeof variants)[number];
+      hubService: BenchProcess;
+      gateway: BenchProcess;
+      loadSeconds: number;
+      cpu: { hub: number; gateway: number };
+      done: { rest: number; graphql: number; failed: number; restSeconds: number; graphqlSeconds: number };
+    };
+    const stacks: Stack[] = [];
+    for (const variant of variants) {
+      const label = variant.name.replace(/\W+/g, "-");
+      const [hubPort, gatewayPort] = [await freePort(), await freePort()];
+      const hubService = await startProcess({
+        name: `hub-service-${label}`,
+        entry: entryOf("hub-service", "main", variant.runtime),
+        env: {
+          ...production,
+          AWS_ENDPOINT_URL_IOT: emulator.url,
+          AWS_ACCESS_KEY_ID: "bench",
+          AWS_SECRET_ACCESS_KEY: "bench",
+          DATABASE_URL: url,
+          HUB_SERVICE_PORT: String(hubPort),
+          SERVICE_JWT_SECRET: SECRETS.service,
+          ...config.env,
+          ...variant.env,
+        },
+        port: hubPort,
+        readyPath: "/readyz",
+        logDir: runDir,
+        nodeArgs: variant.nodeArgs,
+      });
+      processes.push(hubService);
+      const gateway = await startProcess({
+        name: `gateway-${label}`,
+        entry: entryOf("gateway", "server", variant.runtime),
+        env: {
+          ...production,
+          HUB_SERVICE_URL: hubService.url,
+          GATEWAY_PORT: String(gatewayPort),
+          SERVICE_JWT_SECRET: SECRETS.service,
+          GATEWAY_JWT_SECRET: SECRETS.gatewayJwt,
+          RATE_LIMIT_POINTS: "1000000000",
+          ...config.env,
+          ...variant.env,
+        },
+        port: gatewayPort,
+        readyPath: "/readyz",
+        logDir: runDir,
+        nodeArgs: variant.nodeArgs,
+      });
+      processes.push(gateway);
+      log(
+        `${variant.name}: ready in ${hubService.readyMs.toFixed(0)} ms (hub-service), ${gateway.readyMs.toFixed(0)} ms (gateway)`,
+      );
+      stacks.push({
+        variant,
+        hubService,
+        gateway,
+        loadSeconds: 0,
+        cpu: { hub: 0, gateway: 0 },
+        done: { rest: 0, graphql: 0, failed: 0, restSeconds: 0, graphqlSeconds: 0 },
+      });
+    }
+
+    let next = 0;
+    let created = 0;
+    let stored = 0;
+    const nextHub = (): HubSpec => {
+      const hubId = randomUUID();
+      return {
+        hubId,
+        serial: `SN-${hubId}`,
+        model: "HUB-2",
+        thingName: thingName(next++),
+        vendorName: "Acme",
+      };
+    };
+    const slice = async (stack: Stack, surface: "rest" | "graphql", amount: number) => {
+      if (next + amount > poolSize) {
+        stored += Number(
+          (await admin.query<{ n: string }>("SELECT count(*) AS n FROM hub_events")).rows[0]?.n,
+        );
+        await admin.query("TRUNCATE hub_events, hubs");
+        next = 0;
+      }
+      const target: Target = { surface, url: stack.gateway.url, headers };
+      return runLoad({ target, connections: 64, amount, nextHub });
+    };
+    log(`warming up, then ${seconds} s of load per variant in turns`);
+    for (const stack of stacks) {
+      for (const surface of ["rest", "graphql"] as const)
+        created += (await slice(stack, surface, 1500)).created;
+    }
+    for (let turn = 0; stacks.some((stack) => stack.loadSeconds < seconds); turn++) {
+      const surface = turn % 2 === 0 ? "rest" : "graphql";
+      // The order rotates every turn: no variant always follows another's writes.
+      for (const stack of [...stacks.slice(turn % stacks.length), ...stacks.slice(0, turn % stacks.length)]) {
+        if (stack.loadSeconds >= seconds) continue;
+        const before = { hub: await stack.hubService.cpuMs(), gateway: await stack.gateway.cpuMs() };
+        const result = await slice(stack, surface, surface === "rest" ? 1600 : 1200);
+        stack.cpu.hub += (await stack.hubService.cpuMs()) - before.hub;
+        stack.cpu.gateway += (await stack.gateway.cpuMs()) - before.gateway;
+        stack.loadSeconds += result.seconds;
+        stack.done[surface] += result.created;
+        stack.done[`${surface}Seconds`] += result.seconds;
+        stack.done.failed += result.failed + result.socketErrors;
+        created += result.created;
+      }
+    }
+    stored += Number((await admin.query<{ n: string }>("SELECT count(*) AS n FROM hub_events")).rows[0]?.n);
+    const rows: string[] = [];
+    for (const stack of stacks) {
+      const requests = stack.done.rest + stack.done.graphql;
+      const rss = { hub: await stack.hubService.rssMb(), gateway: await stack.gateway.rssMb() };
+      for (const proc of [stack.hubService, stack.gateway]) {
+        const text = await (
+          await fetch(`${proc.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+        ).text();
+        const mb = (name: string) =>
+          (Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]) / 2 ** 20).toFixed(0);
+        log(
+          `${stack.variant.name} ${proc.name}: RSS ${mb("process_resident_memory_bytes")} MB = V8 heap ` +
+            `${mb("nodejs_heap_size_total_bytes")} MB (used ${mb("nodejs_heap_size_used_bytes")}) + external ${mb("nodejs_external_memory_bytes")} MB + the rest; ` +
+            [...text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)$/gm)]
+              .map(([, space, bytes]) => `${space} ${(Number(bytes) / 2 ** 20).toFixed(0)}`)
+              .join(", "),
+        );
+      }
+      rows.push(
+        `| ${stack.variant.name} | ${stack.hubService.readyMs.toFixed(0)} / ${stack.gateway.readyMs.toFixed(0)} | ` +
+          `${rss.hub} / ${rss.gateway} | ${(stack.cpu.hub / requests).toFixed(3)} / ${(stack.cpu.gateway / requests).toFixed(3)} | ` +
+          `${(stack.done.rest / stack.done.restSeconds).toFixed(0)} / ${(stack.done.graphql / stack.done.graphqlSeconds).toFixed(0)} | ${stack.done.failed} |`,
+      );
+    }
+    const table = [
+      `runtimes: ${seconds} s of load at c=64 per variant (REST and GraphQL in 2 s turns, variants interleaved); ` +
+        `201s ${created}, stored events ${stored}; load average ${os
+          .loadavg()
+          .map((n) => n.toFixed(2))
+          .join(" ")}`,
+      "| variant | start to ready ms (hub-service / gateway) | RSS MB after the load (hub-service / gateway) | CPU ms per request (hub-service / gateway) | hubs/s REST / GraphQL | errors |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...rows,
+    ].join("\n");
+    process.stdout.write(`${table}\n`);
+    await writeFile(path.join(runDir, "runtimes.md"), `${table}\n`);
+  } finally {
+    await admin.end().catch(() => undefined);
+    for (const proc of [...processes].reverse()) await proc.stop();
+    await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  }
+}
+
+(flags["compare-runtimes"] ? compareRuntimes() : main()).catch((error: unknown) => {
   log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 });

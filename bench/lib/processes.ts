@@ -20,6 +20,8 @@ export type BenchProcess = {
   readonly url: string;
   readonly child: ChildProcess;
   readonly logFile: string;
+  /** From spawning the process to its first successful readiness answer (polled every 25 ms). */
+  readonly readyMs: number;
   /** Resident set size now, in MB (Linux /proc). */
   rssMb(): Promise<number | undefined>;
   /** CPU time used so far (user + system, all threads), in ms (Linux /proc, 10 ms ticks). */
@@ -41,10 +43,13 @@ export async function startProcess(options: {
   nodeArgs?: readonly string[];
 }): Promise<BenchProcess> {
   const logFile = path.join(options.logDir, `${options.name}.log`);
+  const spawnedAt = performance.now();
   const log = createWriteStream(logFile, { flags: "a" });
+  // A built entry (dist/*.js) runs under plain node, as production runs it; sources under tsx.
+  const loader = options.entry.endsWith(".js") ? [] : ["--import", "tsx"];
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), "--import", "tsx", path.join(repoRoot, options.entry)],
+    [...(options.nodeArgs ?? []), ...loader, path.join(repoRoot, options.entry)],
     { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout?.pipe(log);
@@ -59,9 +64,11 @@ export async function startProcess(options: {
     );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`${options.name} did not become ready; see ${logFile}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
+  const readyMs = performance.now() - spawnedAt;
   return {
+    readyMs,
     name: options.name,
     url,
     child,

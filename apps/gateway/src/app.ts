@@ -19,7 +19,7 @@ export type GatewayApp = {
 };
 
 /** Wires the gateway from its parsed environment; used by server.ts and in-process by tests. */
-export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
+export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise<GatewayApp> {
   const metrics = createGatewayMetrics(createMetricsRegistry());
   const metricsEndpoint = createMetricsEndpoint(metrics.registry, {
     port: env.METRICS_PORT,
@@ -44,7 +44,7 @@ export function createGatewayApp(env: GatewayEnv, logger: Logger): GatewayApp {
     verifyApiKey: (key) => hubApi.verifyApiKey(key),
     apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
   });
-  const rateLimiters = createRateLimiters({
+  const rateLimiters = await createRateLimiters({
     points: env.RATE_LIMIT_POINTS,
     ipPoints: env.RATE_LIMIT_IP_POINTS,
     windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,

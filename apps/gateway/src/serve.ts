@@ -6,7 +6,7 @@ import type { GatewayEnv } from "./env.ts";
 export async function serve(env: GatewayEnv, flush?: () => Promise<void>): Promise<void> {
   limitHeapGrowth(env.HEAP_GROWING_PERCENT);
   const logger = createLogger("gateway", env.LOG_LEVEL);
-  const app = createGatewayApp(env, logger);
+  const app = await createGatewayApp(env, logger);
   const url = await app.listen();
   logger.info({ url, graphql: `${url}/graphql`, tracing: flush !== undefined }, "gateway listening");
   exitOnSignals("gateway", logger, async () => {

@@ -1,10 +1,21 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { repoRoot } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { graphql, newHubs, provisionRest } from "./reliability/support.ts";
 import { useSystem } from "./support/system.ts";
 
 // The compiled services (`npm run build`: dist/, plain node, no TypeScript loader) as production
 // runs them: the same contract answers, and on Node 22 not a single warning at start.
+for (const entry of [
+  "apps/gateway/dist/server.js",
+  "apps/hub-service/dist/main.js",
+  "apps/iot-registry-emulator/dist/main.js",
+]) {
+  if (!existsSync(path.join(repoRoot, entry)))
+    throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+}
 const e2e = useSystem({}, { built: true });
 const nodeMajor = Number(process.versions.node.split(".")[0]);
 
