@@ -1,3 +1,4 @@
+import { waitUntil } from "@hub/test-support/wait";
 import { afterEach, describe, expect, it } from "vitest";
 import { useSystem } from "../support/system.ts";
 import {
@@ -22,6 +23,7 @@ const e2e = useSystem({
   IOT_DEADLINE_MS: String(IOT_DEADLINE_MS),
   IOT_ATTEMPT_TIMEOUT_MS: "400",
   RATE_LIMIT_POINTS: "100000",
+  IOT_BREAKER_COOLDOWN_MS: "1000",
 });
 
 const refused: Hub[] = [];
@@ -75,7 +77,12 @@ describe("IoT registry faults: 503 with Retry-After within the deadline, nothing
     } finally {
       await e2e.current.system.startService("emulator");
     }
-    // The same requests succeed once the registry is back: nothing was half-done.
+    // The outage opened the registry breaker: a client retries after its Retry-After, i.e. once
+    // hub-service is ready again (the cool-down passed); then the same requests succeed.
+    await waitUntil(
+      async () => (await fetch(`${e2e.current.system.hubService.url}/readyz`)).ok,
+      "hub-service ready",
+    );
     const retried = await Promise.all(hubs.map((hub) => provisionRest(e2e.current, hub)));
     expect(statusCounts(retried)).toEqual({ 201: CONCURRENT });
     acknowledged.push(...hubs);

@@ -69,7 +69,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       },
     };
   }
-  // Our own pool (the adapter ends it on disconnect), so its counts can be reported.
+  // Our own pool, so its counts can be reported; the adapter ends it on disconnect
+  // (`disposeExternalPool`; without it an external pool outlives the client, its idle
+  // connections unwatched).
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 16,
@@ -78,7 +80,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     query_timeout: options.queryTimeoutMs ?? 5_000,
     keepAlive: true,
   });
-  const adapter = new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() });
+  const adapter = new PrismaPg(pool, {
+    statementNameGenerator: preparedStatementNames(),
+    disposeExternalPool: true,
+  });
   const prisma = new PrismaClient({ adapter: observed(adapter, options.onStatement) });
   return {
     prisma,

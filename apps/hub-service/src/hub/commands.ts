@@ -113,7 +113,10 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
       const thingName = body.thingName ?? body.hubId;
       const lookup = await deps.registry.describeThing(thingName, { deadline: context.deadline });
       if (lookup.outcome === "missing") throw new ThingNotFoundError(thingName);
-      if (lookup.outcome === "unavailable") throw unavailable(lookup);
+      if (lookup.outcome === "unavailable") {
+        checkDeadline(context.deadline); // cut short by the caller's deadline: say so
+        throw unavailable(lookup);
+      }
       const command = (): ProvisionHub => ({
         type: "ProvisionHub",
         data: {
@@ -156,7 +159,10 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
             const connectivity = await deps.registry.connectivity(state.provisioning.thingName, {
               deadline: context.deadline,
             });
-            if (connectivity.outcome === "unavailable") throw unavailable(connectivity);
+            if (connectivity.outcome === "unavailable") {
+              checkDeadline(context.deadline);
+              throw unavailable(connectivity);
+            }
             return decide(command(connectivity.outcome === "connected"), state);
           },
           { metadata: eventMetadataFrom(context), deadline: context.deadline },

@@ -3,11 +3,11 @@ import { waitUntil } from "@hub/test-support/wait";
 import { afterEach, describe, expect, it } from "vitest";
 import { scrape, valueOf } from "../support/prometheus.ts";
 import { useSystem } from "../support/system.ts";
-import { expectAcknowledgedStored, type Hub, hubHistory, newHubs, provisionRest } from "./support.ts";
+import { expectAcknowledgedStored, type Hub, newHubs, provisionRest } from "./support.ts";
 
-// The registry's circuit breaker and the caller's deadline, through the real processes: the
-// emulator fails or stalls on command, hub-service's breaker opens after 3 unanswered lookups and
-// half-opens after 2 s (short settings for the test; defaults 5 and 10 s).
+// The registry's circuit breaker through the real processes: the emulator fails on command,
+// hub-service's breaker opens after 3 unanswered lookups and half-opens after 2 s (short settings
+// for the test; defaults 5 and 10 s). The caller's deadline: limits.e2e.test.ts ("request timeouts").
 const COOLDOWN_MS = 2_000;
 const e2e = useSystem({ IOT_BREAKER_THRESHOLD: "3", IOT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS) });
 afterEach(() => e2e.current.setFault({ mode: "none" }));
@@ -96,31 +96,5 @@ describe("circuit breaker", () => {
     expect(await breakerOf()).toBe("closed");
     const metrics = await scrape(e2e.current.system.hubService.url);
     expect(valueOf(metrics, "hub_iot_registry_breaker_state", { state: "closed" })).toBe(1);
-  });
-});
-
-describe("caller deadline", () => {
-  it("a caller that gives up before the registry answers gets 503 and nothing is appended, then, or later; a repeat is correct", async () => {
-    // A gateway that gives each request 300 ms of hub-service time; the registry answers in 350 ms
-    // (inside its own 400 ms attempt timeout, so only the caller's deadline can cut it short).
-    const impatient = await e2e.current.startGateway({ HUB_SERVICE_TIMEOUT_MS: "300" });
-    const [hub] = await newHubs(e2e.current, 1);
-    if (!hub) throw new Error("no hub");
-    await e2e.current.setFault({ mode: "slow", delayMs: 350, times: 1 });
-    const outcome = await provisionRest(e2e.current, hub, { gatewayUrl: impatient.url });
-    expect(outcome.status).toBe(503);
-    // Wait until the slow lookup has been answered (and hub-service had every chance to append).
-    await waitUntil(
-      async () => (await e2e.current.registryRequests()).inFlight === 0,
-      "the slow lookup to end",
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200)); // past any append it could have started
-    expect(await hubHistory(e2e.current, hub.hubId)).toBeNull();
-
-    // The partner retries through the normal gateway: the hub is provisioned once.
-    expect((await provisionRest(e2e.current, hub)).status).toBe(201);
-    expect((await provisionRest(e2e.current, hub)).status).toBe(200);
-    expect((await hubHistory(e2e.current, hub.hubId))?.events.map((event) => event.version)).toEqual([1]);
-    await impatient.stop();
   });
 });
