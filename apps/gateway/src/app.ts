@@ -80,13 +80,13 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
     metrics,
     metricsEndpoint,
     async readiness() {
-      // The gateway is ready when hub-service is; its answer says why not.
+      // Ready while hub-service answers and has its database: reads work even while the registry
+      // breaker keeps it from provisioning (then "degraded"). Details stay on hub-service's port.
       const response = await fetch(`${env.HUB_SERVICE_URL}/readyz`, { signal: AbortSignal.timeout(2000) });
-      const body = (await response.json().catch(() => ({}))) as { checks?: Record<string, unknown> };
-      return {
-        ready: response.ok,
-        checks: { hubService: body.checks ?? (response.ok ? "ready" : "unavailable") },
-      };
+      const body = (await response.json().catch(() => ({}))) as { checks?: { database?: string } };
+      const database = body.checks?.database === "ok";
+      const hubService = response.ok ? "ready" : database ? "degraded" : "unavailable";
+      return { ready: database, checks: { hubService } };
     },
   });
   return {

@@ -14,7 +14,8 @@ const schema = z
     GATEWAY_HOST: z.string().default("127.0.0.1"),
     GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
     HUB_SERVICE_URL: z.url().default("http://127.0.0.1:4001"),
-    HUB_SERVICE_TIMEOUT_MS: positive(10_000),
+    /** Each request's budget for hub-service (forwarded as its deadline; at most 10 minutes). */
+    HUB_SERVICE_TIMEOUT_MS: z.coerce.number().int().positive().max(600_000).default(10_000),
     SERVICE_JWT_SECRET: z.string().min(32, "must be at least 32 characters (a random secret)"),
     SERVICE_ID: z.string().default("gateway"),
     JWT_ALGORITHMS: list.pipe(z.array(z.enum(["HS256", "RS256", "ES256"])).min(1)).default(["HS256"]),

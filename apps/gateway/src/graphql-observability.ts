@@ -1,5 +1,5 @@
 import { inSpan, SpanKind } from "@hub/observability";
-import { getOperationAST } from "graphql";
+import { getOperationAST, Kind, type OperationDefinitionNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GatewayMetrics } from "./metrics.ts";
 
@@ -12,7 +12,12 @@ export function graphqlObservability(metrics: GatewayMetrics): Plugin<{ requestI
     onExecute({ args, executeFn, setExecuteFn }) {
       const operation = getOperationAST(args.document, args.operationName);
       const type = operation?.operation ?? "unknown";
-      const name = args.operationName ?? operation?.name?.value ?? "anonymous";
+      // The client's operation name names the span (bounded); the metric is labelled by the root
+      // fields, which the schema bounds (execution only starts for a validated document).
+      const name = (args.operationName ?? operation?.name?.value ?? "anonymous")
+        .replace(/\W/g, "")
+        .slice(0, 64);
+      const fields = rootFields(operation);
       const requestId = (args.contextValue as { requestId?: string }).requestId ?? "";
       setExecuteFn(async (executeArgs) => {
         const started = performance.now();
@@ -37,9 +42,18 @@ export function graphqlObservability(metrics: GatewayMetrics): Plugin<{ requestI
             },
           );
         } finally {
-          metrics.operation(type, name, outcome, (performance.now() - started) / 1000);
+          metrics.operation(type, fields, outcome, (performance.now() - started) / 1000);
         }
       });
     },
   };
+}
+
+/** The operation's root fields, sorted ("hub", "hubs+provisionHub"); more than 3: "multiple". */
+function rootFields(operation: OperationDefinitionNode | null | undefined): string {
+  const names = new Set<string>();
+  for (const selection of operation?.selectionSet.selections ?? []) {
+    names.add(selection.kind === Kind.FIELD ? selection.name.value : "fragment");
+  }
+  return names.size === 0 ? "none" : names.size > 3 ? "multiple" : [...names].sort().join("+");
 }

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { HubApi } from "./hub-api.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { withRateLimit } from "./rate-limit.ts";
-import { withDeadline } from "./request-scope.ts";
+import { withBudget } from "./request-scope.ts";
 import {
   BodyTooLargeError,
   closeAfterEarlyAnswer,
@@ -143,13 +143,16 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
     const requestId = requestIdOf(req);
     const started = performance.now();
     res.setHeader("x-request-id", requestId);
-    res.on("finish", () => {
+    // On close, not finish: a request the client abandoned or that timed out is measured too (499).
+    res.on("close", () => {
       options.metrics.request(
         req.method ?? "GET",
         routes.get(req) ?? "unmatched",
-        res.statusCode,
+        res.writableFinished ? res.statusCode : 499,
         (performance.now() - started) / 1000,
       );
+    });
+    res.on("finish", () => {
       logger.info(
         {
           requestId,
@@ -161,31 +164,29 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
         "request",
       );
     });
-    withDeadline(Date.now() + options.hubServiceTimeoutMs, () => route(req, res, requestId)).catch(
-      (error: unknown) => {
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (error instanceof BodyTooLargeError) {
-          // Stop reading a huge body: answer, then close the connection without losing the answer.
-          res.setHeader("connection", "close");
-          closeAfterEarlyAnswer(req);
-          return sendError(res, 413, "Payload Too Large", error.message);
-        }
-        if (error instanceof UnsupportedMediaTypeError)
-          return sendError(res, 415, "Unsupported Media Type", error.message);
-        if (error instanceof URIError)
-          return sendError(res, 400, "Bad Request", "The request path is malformed");
-        if (isAppError(error)) {
-          if (error instanceof UnavailableError)
-            logger.warn({ requestId, reason: error.message }, "dependency unavailable");
-          return sendAppError(res, error);
-        }
-        logger.error({ requestId, err: error }, "unexpected error");
-        sendInternalError(res);
-      },
-    );
+    withBudget(options.hubServiceTimeoutMs, () => route(req, res, requestId)).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof BodyTooLargeError) {
+        // Stop reading a huge body: answer, then close the connection without losing the answer.
+        res.setHeader("connection", "close");
+        closeAfterEarlyAnswer(req);
+        return sendError(res, 413, "Payload Too Large", error.message);
+      }
+      if (error instanceof UnsupportedMediaTypeError)
+        return sendError(res, 415, "Unsupported Media Type", error.message);
+      if (error instanceof URIError)
+        return sendError(res, 400, "Bad Request", "The request path is malformed");
+      if (isAppError(error)) {
+        if (error instanceof UnavailableError)
+          logger.warn({ requestId, reason: error.message }, "dependency unavailable");
+        return sendAppError(res, error);
+      }
+      logger.error({ requestId, err: error }, "unexpected error");
+      sendInternalError(res);
+    });
   });
   server.on("clientError", answerClientError);
   server.requestTimeout = options.requestTimeoutMs;

@@ -103,6 +103,8 @@ describe("traces", () => {
         /INSERT INTO "?hub_events/i.test(String(span.attributes["db.query.text"])),
     );
     expect(append).toHaveLength(1);
+    // Traces only: no metrics or log records are exported over OTLP (they have /metrics and stdout).
+    expect(receiver.otherExports).toEqual([]);
   });
 
   it("one GraphQL operation has its own span, parent of the hub-service procedure it calls", async () => {
@@ -167,7 +169,7 @@ describe("metrics", () => {
     expect(
       moved(gatewayBefore, gatewayAfter, requests, { method: "POST", route: "/graphql", status: "200" }),
     ).toBe(1);
-    const operation = { type: "mutation", operation: "ProvisionForMetrics", outcome: "ok" };
+    const operation = { type: "mutation", fields: "provisionHub", outcome: "ok" };
     expect(
       moved(gatewayBefore, gatewayAfter, "gateway_graphql_operation_duration_seconds_count", operation),
     ).toBe(1);
@@ -194,7 +196,9 @@ describe("metrics", () => {
       moved(hubBefore, hubAfter, lookups, { operation: "GetThingConnectivityData", outcome: "connected" }),
     ).toBe(0);
 
-    expect(valueOf(hubAfter, "hub_iot_registry_breaker_state", { state: "closed" })).toBe(1);
+    for (const operation of ["DescribeThing", "GetThingConnectivityData"]) {
+      expect(valueOf(hubAfter, "hub_iot_registry_breaker_state", { operation, state: "closed" })).toBe(1);
+    }
     expect(valueOf(hubAfter, "hub_bulkhead_commands", { state: "queued" })).toBe(0);
     if (valueOf(hubAfter, "hub_db_pool_connections", { state: "idle" }) === 0) {
       // PGlite has no pool; on PostgreSQL the pool has connections (idle between requests).

@@ -46,10 +46,10 @@ export async function createHubServiceApp(
     breakerThreshold: env.IOT_BREAKER_THRESHOLD,
     breakerCooldownMs: env.IOT_BREAKER_COOLDOWN_MS,
     observe: metrics.registryCall,
-    onBreakerState(state) {
-      metrics.breaker(state);
+    onBreakerState(operation, state) {
+      metrics.breaker(operation, state);
       const level = state === "open" ? "warn" : "info";
-      logger[level]({ breaker: state }, `IoT registry circuit breaker ${state}`);
+      logger[level]({ operation, breaker: state }, `IoT registry circuit breaker (${operation}) ${state}`);
     },
   });
   const service = createHubService({ db, registry });
@@ -95,10 +95,16 @@ export async function createHubServiceApp(
         () => "ok" as const,
         () => "unavailable" as const,
       );
-      const breaker = registry.breakerState();
+      // Provisioning needs DescribeThing: its breaker open, this instance cannot provision (for
+      // at most the cool-down); the connectivity breaker only concerns three lifecycle commands.
+      const breaker = registry.breakerState("DescribeThing");
       return {
         ready: database === "ok" && breaker !== "open",
-        checks: { database, iotRegistryBreaker: breaker },
+        checks: {
+          database,
+          iotRegistryBreaker: breaker,
+          connectivityBreaker: registry.breakerState("GetThingConnectivityData"),
+        },
       };
     },
   });

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, latencyBuckets, type Registry } from "@hub/observability";
 import type { Bulkhead } from "./bulkhead.ts";
 import type { Database } from "./db/client.ts";
-import type { BreakerState, RegistryObserver } from "./iot/iot-registry.ts";
+import type { BreakerState, RegistryObserver, RegistryOperation } from "./iot/iot-registry.ts";
 
 export type HubServiceMetrics = {
   readonly registry: Registry;
@@ -10,7 +10,7 @@ export type HubServiceMetrics = {
   /** One command ended: created (a new event), unchanged (an idempotent repeat) or the error kind. */
   command(name: string, result: string): void;
   readonly registryCall: RegistryObserver;
-  breaker(state: BreakerState): void;
+  breaker(operation: RegistryOperation, state: BreakerState): void;
   /** Gauges read at scrape time from the live objects. */
   watch(sources: { db: Database; admission: Bulkhead }): void;
 };
@@ -33,7 +33,7 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
   });
   const registryCalls = new Histogram({
     name: "hub_iot_registry_call_duration_seconds",
-    help: "AWS IoT registry lookups by operation and outcome (rejected: failed fast by the open breaker)",
+    help: "AWS IoT registry lookups by operation and outcome (rejected: failed fast by the open breaker; deadline: cut short by the caller's)",
     labelNames: ["operation", "outcome"],
     buckets: latencyBuckets,
     registers,
@@ -41,14 +41,15 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
   const breakerStates: BreakerState[] = ["closed", "open", "half-open"];
   const breaker = new Gauge({
     name: "hub_iot_registry_breaker_state",
-    help: "The registry circuit breaker: 1 for its current state",
-    labelNames: ["state"],
+    help: "The registry circuit breaker of each operation: 1 for its current state",
+    labelNames: ["operation", "state"],
     registers,
   });
-  const setBreaker = (state: BreakerState) => {
-    for (const each of breakerStates) breaker.set({ state: each }, each === state ? 1 : 0);
+  const setBreaker = (operation: RegistryOperation, state: BreakerState) => {
+    for (const each of breakerStates) breaker.set({ operation, state: each }, each === state ? 1 : 0);
   };
-  setBreaker("closed");
+  setBreaker("DescribeThing", "closed");
+  setBreaker("GetThingConnectivityData", "closed");
   let sources: { db: Database; admission: Bulkhead } | undefined;
   new Gauge({
     name: "hub_db_pool_connections",

@@ -23,6 +23,10 @@ export async function startTracing(options: TracingOptions): Promise<{ shutdown(
   // ESM packages are patched through import-in-the-middle's loader hook.
   register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
   process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= DEFAULT_INSTRUMENTATIONS;
+  // Traces only: metrics are scraped from /metrics, logs go to stdout (the SDK would otherwise
+  // also export both over OTLP).
+  process.env.OTEL_METRICS_EXPORTER ??= "none";
+  process.env.OTEL_LOGS_EXPORTER ??= "none";
   const [{ NodeSDK }, { getNodeAutoInstrumentations }, { PrismaInstrumentation }] = await Promise.all([
     import("@opentelemetry/sdk-node"),
     import("@opentelemetry/auto-instrumentations-node"),
@@ -36,6 +40,8 @@ export async function startTracing(options: TracingOptions): Promise<{ shutdown(
         "@opentelemetry/instrumentation-http": {
           ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url ?? ""),
         },
+        // Trace and span ids into each log line; the lines themselves stay on stdout.
+        "@opentelemetry/instrumentation-pino": { disableLogSending: true },
       }),
       new PrismaInstrumentation(),
     ],

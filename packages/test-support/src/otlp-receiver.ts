@@ -47,14 +47,18 @@ const attributesOf = (list: KeyValue[] | undefined) =>
 export async function startOtlpReceiver(): Promise<{
   readonly url: string;
   readonly spans: ReceivedSpan[];
+  /** Anything else exported to it (metrics, logs): the paths. */
+  readonly otherExports: string[];
   close(): Promise<void>;
 }> {
   const spans: ReceivedSpan[] = [];
+  const otherExports: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       if (req.method !== "POST" || req.url !== "/v1/traces") {
+        otherExports.push(`${req.method} ${req.url}`);
         res.writeHead(404).end();
         return;
       }
@@ -84,6 +88,7 @@ export async function startOtlpReceiver(): Promise<{
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
+    otherExports,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

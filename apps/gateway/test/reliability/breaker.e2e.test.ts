@@ -47,13 +47,26 @@ describe("circuit breaker", () => {
     const notReady = await readiness(e2e.current.system.hubService.url);
     expect(notReady).toEqual({
       status: 503,
-      body: { status: "unavailable", checks: { database: "ok", iotRegistryBreaker: "open" } },
+      body: {
+        status: "unavailable",
+        checks: { database: "ok", iotRegistryBreaker: "open", connectivityBreaker: "closed" },
+      },
     });
-    const gatewayReadiness = await readiness(e2e.current.gatewayUrl);
-    expect(gatewayReadiness.status).toBe(503);
-    expect(gatewayReadiness.body.checks.hubService).toMatchObject({ iotRegistryBreaker: "open" });
+    // The gateway stays in rotation (reads still work), saying hub-service is degraded.
+    expect(await readiness(e2e.current.gatewayUrl)).toEqual({
+      status: 200,
+      body: { status: "ready", checks: { hubService: "degraded" } },
+    });
     const metrics = await scrape(e2e.current.system.hubService.url);
-    expect(valueOf(metrics, "hub_iot_registry_breaker_state", { state: "open" })).toBe(1);
+    expect(
+      valueOf(metrics, "hub_iot_registry_breaker_state", { operation: "DescribeThing", state: "open" }),
+    ).toBe(1);
+    expect(
+      valueOf(metrics, "hub_iot_registry_breaker_state", {
+        operation: "GetThingConnectivityData",
+        state: "closed",
+      }),
+    ).toBe(1);
     expect(
       valueOf(metrics, "hub_iot_registry_call_duration_seconds_count", {
         operation: "DescribeThing",
@@ -95,6 +108,8 @@ describe("circuit breaker", () => {
     }
     expect(await breakerOf()).toBe("closed");
     const metrics = await scrape(e2e.current.system.hubService.url);
-    expect(valueOf(metrics, "hub_iot_registry_breaker_state", { state: "closed" })).toBe(1);
+    for (const operation of ["DescribeThing", "GetThingConnectivityData"]) {
+      expect(valueOf(metrics, "hub_iot_registry_breaker_state", { operation, state: "closed" })).toBe(1);
+    }
   });
 });

@@ -39,11 +39,15 @@ export type IotRegistry = {
   describeThing(thingName: string, options?: LookupOptions): Promise<ThingLookup>;
   /** GetThingConnectivityData: whether the hub's Thing is connected now (ClaimHub, ReClaimHub, SetHubRole). */
   connectivity(thingName: string, options?: LookupOptions): Promise<ConnectivityLookup>;
-  breakerState(): BreakerState;
+  /** The circuit breaker of one operation (each has its own). */
+  breakerState(operation: RegistryOperation): BreakerState;
   close(): void;
 };
 
-/** What the port reports per call (metrics); `outcome` is the lookup's, or "rejected" by the open breaker. */
+/**
+ * What the port reports per call (metrics): `outcome` is the lookup's, "rejected" (failed fast by
+ * the open breaker) or "deadline" (the caller's deadline cut it short or had passed).
+ */
 export type RegistryObserver = (operation: RegistryOperation, outcome: string, seconds: number) => void;
 export type RegistryOperation = "DescribeThing" | "GetThingConnectivityData";
 
@@ -62,8 +66,8 @@ export type IotRegistryOptions = {
   /** How long the open breaker fails lookups fast before one probe may try the registry again. */
   readonly breakerCooldownMs: number;
   readonly observe?: RegistryObserver;
-  /** The breaker changed state (logged by the app). */
-  readonly onBreakerState?: (state: BreakerState) => void;
+  /** A breaker changed state (logged and measured by the app). */
+  readonly onBreakerState?: (operation: RegistryOperation, state: BreakerState) => void;
 };
 
 /**
@@ -101,47 +105,76 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
     }),
   });
 
-  const breaker = circuitBreaker(handleType(RegistryUnavailable), {
-    halfOpenAfter: options.breakerCooldownMs,
-    breaker: new ConsecutiveBreaker(options.breakerThreshold),
-  });
-  let openedAt = 0;
-  breaker.onBreak(() => {
-    openedAt = Date.now();
-    options.onBreakerState?.("open");
-  });
-  breaker.onHalfOpen(() => options.onBreakerState?.("half-open"));
-  breaker.onReset(() => options.onBreakerState?.("closed"));
   /**
-   * cockatiel moves to half-open only when a call arrives after the cool-down; reported as
-   * half-open from then on, so a readiness probe does not keep an idle instance out of rotation.
+   * One breaker per operation: GetThingConnectivityData can fail on its own (fleet indexing off,
+   * its own throttling) and must not stop provisioning, which only needs DescribeThing.
    */
-  const breakerState = (): BreakerState => {
-    if (breaker.state === CircuitState.Closed) return "closed";
-    if (breaker.state === CircuitState.HalfOpen) return "half-open";
-    return Date.now() >= openedAt + options.breakerCooldownMs ? "half-open" : "open";
+  const breakers = {
+    DescribeThing: createBreaker("DescribeThing"),
+    GetThingConnectivityData: createBreaker("GetThingConnectivityData"),
   };
+  function createBreaker(operation: RegistryOperation) {
+    const policy = circuitBreaker(handleType(RegistryUnavailable), {
+      halfOpenAfter: options.breakerCooldownMs,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    });
+    let openedAt = 0;
+    policy.onBreak(() => {
+      openedAt = Date.now();
+      options.onBreakerState?.(operation, "open");
+    });
+    policy.onHalfOpen(() => options.onBreakerState?.(operation, "half-open"));
+    policy.onReset(() => options.onBreakerState?.(operation, "closed"));
+    return {
+      policy,
+      /** Seconds until a probe may go through (at least 1: Retry-After). */
+      retryAfterSeconds: () =>
+        Math.max(1, Math.ceil((openedAt + options.breakerCooldownMs - Date.now()) / 1000)),
+      /**
+       * cockatiel moves to half-open only when a call arrives after the cool-down; reported as
+       * half-open from then on, so a readiness probe does not keep an idle instance out of rotation.
+       */
+      state(): BreakerState {
+        if (policy.state === CircuitState.Closed) return "closed";
+        if (policy.state === CircuitState.HalfOpen) return "half-open";
+        return Date.now() >= openedAt + options.breakerCooldownMs ? "half-open" : "open";
+      },
+    };
+  }
 
   /**
    * Every outcome is a value, so a call that ends after the deadline has nothing to report; not
-   * found is an answer, anything else that fails is "unavailable".
+   * found is an answer, anything else that fails is "unavailable". `byCaller`: the caller's own
+   * deadline (shorter than the registry's) cut the call short, which says nothing of the registry.
    */
   type Missing = { readonly outcome: "missing"; readonly thingName: string };
   function attempt<T, R>(
     thingName: string,
     call: () => Promise<T>,
     found: (result: T) => R,
-    deadlineMs: number,
+    callerDeadline: number,
   ) {
-    const answered = call().then(found, (error: unknown): Missing | Unavailable =>
-      error instanceof ResourceNotFoundException
-        ? { outcome: "missing", thingName }
-        : { outcome: "unavailable", thingName, reason: describeFailure(error) },
+    const callerMs = callerDeadline - Date.now();
+    const byCaller = callerMs < options.deadlineMs;
+    const deadlineMs = Math.max(1, Math.min(options.deadlineMs, callerMs));
+    const answered = call().then(
+      (result) => ({ answer: found(result), byCaller: false }),
+      (error: unknown) => ({
+        answer:
+          error instanceof ResourceNotFoundException
+            ? ({ outcome: "missing", thingName } as Missing)
+            : ({ outcome: "unavailable", thingName, reason: describeFailure(error) } as Unavailable),
+        byCaller: false,
+      }),
     );
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<Unavailable>((resolve) => {
+    const deadline = new Promise<{ answer: Unavailable; byCaller: boolean }>((resolve) => {
       timer = setTimeout(
-        () => resolve({ outcome: "unavailable", thingName, reason: `no answer within ${deadlineMs} ms` }),
+        () =>
+          resolve({
+            answer: { outcome: "unavailable", thingName, reason: `no answer within ${deadlineMs} ms` },
+            byCaller,
+          }),
         deadlineMs,
       );
     });
@@ -156,10 +189,8 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
     lookupOptions: LookupOptions | undefined,
   ): Promise<R | Missing | Unavailable> {
     const started = performance.now();
-    const deadlineMs = Math.max(
-      1,
-      Math.min(options.deadlineMs, (lookupOptions?.deadline ?? Number.POSITIVE_INFINITY) - Date.now()),
-    );
+    const callerDeadline = lookupOptions?.deadline ?? Number.POSITIVE_INFINITY;
+    const breaker = breakers[operation];
     let label = "";
     const result = await inSpan(
       `IoT.${operation}`,
@@ -174,25 +205,32 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
       },
       async (span) => {
         let outcome: R | Missing | Unavailable;
-        try {
-          outcome = await breaker.execute(async () => {
-            const answer = await attempt(thingName, call, found, deadlineMs);
-            // Only "could not answer" counts toward opening the breaker; it is thrown to count.
-            if (answer.outcome === "unavailable") throw new RegistryUnavailable(answer as Unavailable);
-            return answer;
-          });
-        } catch (error) {
-          if (error instanceof RegistryUnavailable) outcome = error.lookup;
-          else if (error instanceof BrokenCircuitError) {
-            label = "rejected";
-            const remainingMs = Math.max(0, openedAt + options.breakerCooldownMs - Date.now());
-            outcome = {
-              outcome: "unavailable",
-              thingName,
-              reason: "circuit open",
-              retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)),
-            };
-          } else throw error;
+        if (Date.now() >= callerDeadline) {
+          // The caller has stopped waiting: no request to AWS, nothing for the breaker to count.
+          label = "deadline";
+          outcome = { outcome: "unavailable", thingName, reason: "the caller's deadline passed" };
+        } else {
+          try {
+            // The timer starts inside: a call that waited for a half-open probe keeps its deadline.
+            outcome = await breaker.policy.execute(async () => {
+              const { answer, byCaller } = await attempt(thingName, call, found, callerDeadline);
+              if (byCaller) label = "deadline";
+              // Only "could not answer" counts toward opening the breaker; it is thrown to count.
+              else if (answer.outcome === "unavailable") throw new RegistryUnavailable(answer as Unavailable);
+              return answer;
+            });
+          } catch (error) {
+            if (error instanceof RegistryUnavailable) outcome = error.lookup;
+            else if (error instanceof BrokenCircuitError) {
+              label = "rejected";
+              outcome = {
+                outcome: "unavailable",
+                thingName,
+                reason: "circuit open",
+                retryAfterSeconds: breaker.retryAfterSeconds(),
+              };
+            } else throw error;
+          }
         }
         label ||= outcome.outcome;
         span.setAttribute("hub.registry.outcome", label);
@@ -204,7 +242,7 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
   }
 
   return {
-    breakerState,
+    breakerState: (operation) => breakers[operation].state(),
     describeThing: (thingName, lookupOptions) =>
       lookup(
         "DescribeThing",

@@ -1,6 +1,14 @@
 import { contextFromTraceparent, inSpan, SpanKind } from "@hub/observability";
-import type { HubView, RequestContext, ServiceIdentity } from "@hub/shared";
-import { errorKinds, toAppErrorData, toFieldIssues, ValidationError } from "@hub/shared";
+import {
+  errorKinds,
+  type HubView,
+  type RequestContext,
+  requestContextSchema,
+  type ServiceIdentity,
+  toAppErrorData,
+  toFieldIssues,
+  ValidationError,
+} from "@hub/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Logger } from "pino";
 import { ZodError, type z } from "zod";
@@ -63,12 +71,14 @@ const mapErrors = t.middleware(async ({ next, ctx, path }) => {
  */
 const observe = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
   const started = performance.now();
-  // The call's own caller (its request id and trace), read before the input is validated.
+  // The call's own caller (its request id and trace), read before the input is validated and
+  // the caller authenticated: taken only when well-formed.
   const raw = (await getRawInput().catch(() => undefined)) as
-    | { caller?: { traceparent?: unknown; requestId?: unknown } }
+    | { caller?: Record<string, unknown> }
     | undefined;
-  const traceparent = typeof raw?.caller?.traceparent === "string" ? raw.caller.traceparent : undefined;
-  const requestId = typeof raw?.caller?.requestId === "string" ? raw.caller.requestId : ctx.requestId;
+  const traceparent = requestContextSchema.shape.traceparent.safeParse(raw?.caller?.traceparent).data;
+  const requestId =
+    requestContextSchema.shape.requestId.safeParse(raw?.caller?.requestId).data ?? ctx.requestId;
   const result = await inSpan(
     `trpc ${path}`,
     {
