@@ -179,6 +179,57 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
+/** Migrates a fresh bench database and issues the organization key the edge requests send. */
+async function prepareBenchDatabase(url: string): Promise<string> {
+  await migrateDeploy(url);
+  const setup = await createDatabase({ url });
+  const org = await createOrganization(setup.prisma, `Bench org ${randomUUID()}`);
+  const { key } = await issueApiKey(setup.prisma, {
+    organizationId: org.id,
+    name: "bench",
+    permissions: ["hubs:provision"],
+    now: new Date(),
+  });
+  await setup.close();
+  return key;
+}
+
+/** The seed's samples send both a JWT and an API key: so does the bench. */
+function edgeHeadersFor(apiKey: string): Record<string, string> {
+  const token = jwt.sign({ role: "service" }, SECRETS.gatewayJwt, {
+    algorithm: "HS256",
+    issuer: "hub-platform-dev",
+    audience: "hub-api",
+    subject: "bench-line",
+    expiresIn: "12h",
+  });
+  return { authorization: `Bearer ${token}`, "x-api-key": apiKey };
+}
+
+function hubServiceEnv(emulatorUrl: string, databaseUrl: string, port: number): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_IOT: emulatorUrl,
+    AWS_ACCESS_KEY_ID: "bench",
+    AWS_SECRET_ACCESS_KEY: "bench",
+    DATABASE_URL: databaseUrl,
+    HUB_SERVICE_PORT: String(port),
+    SERVICE_JWT_SECRET: SECRETS.service,
+    ...config.env,
+  };
+}
+
+function gatewayEnv(hubServiceUrl: string, port: number): Record<string, string> {
+  return {
+    HUB_SERVICE_URL: hubServiceUrl,
+    GATEWAY_PORT: String(port),
+    SERVICE_JWT_SECRET: SECRETS.service,
+    GATEWAY_JWT_SECRET: SECRETS.gatewayJwt,
+    // The limiter still runs on every request; the bench just must not be throttled.
+    RATE_LIMIT_POINTS: "1000000000",
+    ...config.env,
+  };
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
@@ -209,18 +260,7 @@ async function main(): Promise<void> {
     dbCreated = true;
     const url = databaseUrl(dbName);
     log(`database ${dbName}: migrating`);
-    await migrateDeploy(url);
-
-    // The seed's samples send both a JWT and an API key: so does the bench.
-    const setup = await createDatabase({ url });
-    const org = await createOrganization(setup.prisma, `Bench org ${randomUUID()}`);
-    const { key: apiKey } = await issueApiKey(setup.prisma, {
-      organizationId: org.id,
-      name: "bench",
-      permissions: ["hubs:provision"],
-      now: new Date(),
-    });
-    await setup.close();
+    const apiKey = await prepareBenchDatabase(url);
 
     // Tables are truncated before every run, so the pool covers the longest single run.
     const poolSize = Math.ceil((Math.max(config.warmup, config.slice) + 1) * config.maxRate);
@@ -250,22 +290,10 @@ async function main(): Promise<void> {
       logDir: runDir,
     });
     processes.push(emulator);
-    const aws = {
-      AWS_ENDPOINT_URL_IOT: emulator.url,
-      AWS_ACCESS_KEY_ID: "bench",
-      AWS_SECRET_ACCESS_KEY: "bench",
-    };
     const hubService = await startProcess({
       name: "hub-service",
       entry: entryOf("hub-service", "main"),
-      env: {
-        ...production,
-        ...aws,
-        DATABASE_URL: url,
-        HUB_SERVICE_PORT: String(hubPort),
-        SERVICE_JWT_SECRET: SECRETS.service,
-        ...config.env,
-      },
+      env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort) },
       port: hubPort,
       readyPath: "/readyz",
       logDir: runDir,
@@ -275,16 +303,7 @@ async function main(): Promise<void> {
     const gateway = await startProcess({
       name: "gateway",
       entry: entryOf("gateway", "server"),
-      env: {
-        ...production,
-        HUB_SERVICE_URL: hubService.url,
-        GATEWAY_PORT: String(gatewayPort),
-        SERVICE_JWT_SECRET: SECRETS.service,
-        GATEWAY_JWT_SECRET: SECRETS.gatewayJwt,
-        // The limiter still runs on every request; the bench just must not be throttled.
-        RATE_LIMIT_POINTS: "1000000000",
-        ...config.env,
-      },
+      env: { ...production, ...gatewayEnv(hubService.url, gatewayPort) },
       port: gatewayPort,
       readyPath: "/readyz",
       logDir: runDir,
@@ -307,14 +326,7 @@ async function main(): Promise<void> {
     });
     processes.push(baseline);
 
-    const token = jwt.sign({ role: "service" }, SECRETS.gatewayJwt, {
-      algorithm: "HS256",
-      issuer: "hub-platform-dev",
-      audience: "hub-api",
-      subject: "bench-line",
-      expiresIn: "12h",
-    });
-    const edgeHeaders = { authorization: `Bearer ${token}`, "x-api-key": apiKey };
+    const edgeHeaders = edgeHeadersFor(apiKey);
     const targets: Record<Surface, Target> = {
       baseline: { surface: "baseline", url: baseline.url, headers: {} },
       rest: { surface: "rest", url: gateway.url, headers: edgeHeaders },
@@ -691,16 +703,7 @@ async function compareRuntimes(): Promise<void> {
   const processes: BenchProcess[] = [];
   const admin = new pg.Client({ connectionString: url });
   try {
-    await migrateDeploy(url);
-    const setup = await createDatabase({ url });
-    const org = await createOrganization(setup.prisma, `Bench org ${randomUUID()}`);
-    const { key: apiKey } = await issueApiKey(setup.prisma, {
-      organizationId: org.id,
-      name: "bench",
-      permissions: ["hubs:provision"],
-      now: new Date(),
-    });
-    await setup.close();
+    const apiKey = await prepareBenchDatabase(url);
     await admin.connect();
     const seconds = config.duration;
     // Hub tables are truncated whenever the pool would run out (between slices).
@@ -719,14 +722,7 @@ async function compareRuntimes(): Promise<void> {
       logDir: runDir,
     });
     processes.push(emulator);
-    const token = jwt.sign({ role: "service" }, SECRETS.gatewayJwt, {
-      algorithm: "HS256",
-      issuer: "hub-platform-dev",
-      audience: "hub-api",
-      subject: "bench-line",
-      expiresIn: "12h",
-    });
-    const headers = { authorization: `Bearer ${token}`, "x-api-key": apiKey };
+    const headers = edgeHeadersFor(apiKey);
     const variants: readonly {
       name: string;
       runtime: "tsx" | "built";
@@ -758,17 +754,7 @@ async function compareRuntimes(): Promise<void> {
       const hubService = await startProcess({
         name: `hub-service-${label}`,
         entry: entryOf("hub-service", "main", variant.runtime),
-        env: {
-          ...production,
-          AWS_ENDPOINT_URL_IOT: emulator.url,
-          AWS_ACCESS_KEY_ID: "bench",
-          AWS_SECRET_ACCESS_KEY: "bench",
-          DATABASE_URL: url,
-          HUB_SERVICE_PORT: String(hubPort),
-          SERVICE_JWT_SECRET: SECRETS.service,
-          ...config.env,
-          ...variant.env,
-        },
+        env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort), ...variant.env },
         port: hubPort,
         readyPath: "/readyz",
         logDir: runDir,
@@ -778,16 +764,7 @@ async function compareRuntimes(): Promise<void> {
       const gateway = await startProcess({
         name: `gateway-${label}`,
         entry: entryOf("gateway", "server", variant.runtime),
-        env: {
-          ...production,
-          HUB_SERVICE_URL: hubService.url,
-          GATEWAY_PORT: String(gatewayPort),
-          SERVICE_JWT_SECRET: SECRETS.service,
-          GATEWAY_JWT_SECRET: SECRETS.gatewayJwt,
-          RATE_LIMIT_POINTS: "1000000000",
-          ...config.env,
-          ...variant.env,
-        },
+        env: { ...production, ...gatewayEnv(hubService.url, gatewayPort), ...variant.env },
         port: gatewayPort,
         readyPath: "/readyz",
         logDir: runDir,

@@ -1,4 +1,4 @@
-import { Histogram, latencyBuckets, type Registry } from "@hub/observability";
+import { latencyHistogram, type Registry } from "@hub/observability";
 
 export type GatewayMetrics = {
   readonly registry: Registry;
@@ -9,21 +9,18 @@ export type GatewayMetrics = {
 };
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
-  const registers = [registry];
-  const requests = new Histogram({
-    name: "gateway_http_request_duration_seconds",
-    help: "HTTP requests by method, route pattern and status",
-    labelNames: ["method", "route", "status"],
-    buckets: latencyBuckets,
-    registers,
-  });
-  const operations = new Histogram({
-    name: "gateway_graphql_operation_duration_seconds",
-    help: "GraphQL operations by type, root fields and outcome (error: the result has errors)",
-    labelNames: ["type", "fields", "outcome"],
-    buckets: latencyBuckets,
-    registers,
-  });
+  const requests = latencyHistogram(
+    registry,
+    "gateway_http_request_duration_seconds",
+    "HTTP requests by method, route pattern and status",
+    ["method", "route", "status"],
+  );
+  const operations = latencyHistogram(
+    registry,
+    "gateway_graphql_operation_duration_seconds",
+    "GraphQL operations by type, root fields and outcome (error: the result has errors)",
+    ["type", "fields", "outcome"],
+  );
   return {
     registry,
     request: (method, route, status, seconds) =>

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, latencyBuckets, type Registry } from "@hub/observability";
+import { Counter, Gauge, latencyHistogram, type Registry } from "@hub/observability";
 import type { Bulkhead } from "./bulkhead.ts";
 import type { Database } from "./db/client.ts";
 import type { BreakerState, RegistryObserver, RegistryOperation } from "./iot/iot-registry.ts";
@@ -18,26 +18,24 @@ export type HubServiceMetrics = {
 /** hub-service's metrics, all in the process' one registry (prefix `hub_`). */
 export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
   const registers = [registry];
-  const calls = new Histogram({
-    name: "hub_trpc_call_duration_seconds",
-    help: "tRPC calls by procedure and result code",
-    labelNames: ["procedure", "code"],
-    buckets: latencyBuckets,
-    registers,
-  });
+  const calls = latencyHistogram(
+    registry,
+    "hub_trpc_call_duration_seconds",
+    "tRPC calls by procedure and result code",
+    ["procedure", "code"],
+  );
   const commands = new Counter({
     name: "hub_commands_total",
     help: "Hub commands by command and result (created, unchanged, or the error kind)",
     labelNames: ["command", "result"],
     registers,
   });
-  const registryCalls = new Histogram({
-    name: "hub_iot_registry_call_duration_seconds",
-    help: "AWS IoT registry lookups by operation and outcome (rejected: failed fast by the open breaker; deadline: cut short by the caller's)",
-    labelNames: ["operation", "outcome"],
-    buckets: latencyBuckets,
-    registers,
-  });
+  const registryCalls = latencyHistogram(
+    registry,
+    "hub_iot_registry_call_duration_seconds",
+    "AWS IoT registry lookups by operation and outcome (rejected: failed fast by the open breaker; deadline: cut short by the caller's)",
+    ["operation", "outcome"],
+  );
   const breakerStates: BreakerState[] = ["closed", "open", "half-open"];
   const breaker = new Gauge({
     name: "hub_iot_registry_breaker_state",

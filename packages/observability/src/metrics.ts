@@ -7,6 +7,16 @@ export { Counter, Gauge, Histogram, Registry };
 /** Seconds; from a cached read (~1 ms) to the longest deadlines (10 s). */
 export const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** A latency histogram (seconds, `latencyBuckets`) whose counts also count the calls by label. */
+export function latencyHistogram<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+) {
+  return new Histogram<L>({ name, help, labelNames, buckets: latencyBuckets, registers: [registry] });
+}
+
 /** One registry per process: the process' default metrics (CPU, memory, event loop, GC) plus the app's. */
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
