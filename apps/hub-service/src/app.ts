@@ -28,6 +28,7 @@ export async function createHubServiceApp(
   /** An already open database (tests share theirs: one PGlite directory admits one instance). */
   shared?: { db: Database },
 ): Promise<HubServiceApp> {
+  const metrics = createHubServiceMetrics(createMetricsRegistry());
   const db =
     shared?.db ??
     (await createDatabase({
@@ -35,8 +36,8 @@ export async function createHubServiceApp(
       poolSize: env.DATABASE_POOL_SIZE,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+      onStatement: metrics.statement,
     }));
-  const metrics = createHubServiceMetrics(createMetricsRegistry());
   const registry = createIotRegistry({
     region: env.AWS_REGION,
     ...(env.AWS_ENDPOINT_URL_IOT ? { endpoint: env.AWS_ENDPOINT_URL_IOT } : {}),
@@ -45,6 +46,7 @@ export async function createHubServiceApp(
     maxAttempts: env.IOT_MAX_ATTEMPTS,
     breakerThreshold: env.IOT_BREAKER_THRESHOLD,
     breakerCooldownMs: env.IOT_BREAKER_COOLDOWN_MS,
+    requestsPerSecond: env.IOT_REGISTRY_RPS,
     observe: metrics.registryCall,
     onBreakerState(operation, state) {
       metrics.breaker(operation, state);
@@ -52,14 +54,22 @@ export async function createHubServiceApp(
       logger[level]({ operation, breaker: state }, `IoT registry circuit breaker (${operation}) ${state}`);
     },
   });
-  const service = createHubService({ db, registry });
+  const service = createHubService({
+    db,
+    registry,
+    groupCommit: { maxRows: env.GROUP_COMMIT_MAX_ROWS, maxInFlight: env.GROUP_COMMIT_MAX_IN_FLIGHT },
+    onGroup: metrics.groupCommit,
+    bulkConcurrency: env.BULK_CONCURRENCY,
+    onUnexpected: (err, hubId) => logger.error({ err, hubId }, "unexpected error in a bulk item"),
+  });
   const admission = createBulkhead({
     concurrency: env.PROVISION_CONCURRENCY,
     queueTimeoutMs: env.PROVISION_QUEUE_TIMEOUT_MS,
     maxQueue: env.PROVISION_MAX_QUEUE,
   });
   metrics.watch({ db, admission });
-  // Every command waits its turn in the same bulkhead (reads do not), and is counted by outcome.
+  // Every command waits its turn in the same bulkhead (reads do not), and is counted by outcome;
+  // a bulk call takes one turn (its items have their own bound) and counts each item.
   const counted = <R extends { event: unknown }>(name: string, command: () => Promise<R>): Promise<R> =>
     admission.run(command).then(
       (result) => {
@@ -74,6 +84,18 @@ export async function createHubServiceApp(
   const hubs: HubService = {
     ...service,
     provision: (body, context) => counted("ProvisionHub", () => service.provision(body, context)),
+    provisionMany: async (items, context) => {
+      const results = await admission.run(() => service.provisionMany(items, context));
+      for (const item of results) {
+        const result = item.ok
+          ? item.result.event
+            ? "created"
+            : "unchanged"
+          : (item.error?.kind ?? "INTERNAL");
+        metrics.command("ProvisionHub", result);
+      }
+      return results;
+    },
     execute: (name, body, context) => counted(name, () => service.execute(name, body, context)),
   };
   const metricsEndpoint = createMetricsEndpoint(metrics.registry, {

@@ -24,6 +24,18 @@ const schema = z.object({
   IOT_BREAKER_THRESHOLD: positive(5),
   /** How long the open breaker fails fast before one probe may try the registry again. */
   IOT_BREAKER_COOLDOWN_MS: positive(10_000),
+  /**
+   * Registry calls per second from this process (all requests share it), under DescribeThing's
+   * default AWS quota of 350/s per account and region; replicas share that quota, so set it to
+   * the account's quota divided by the number of hub-service processes.
+   */
+  IOT_REGISTRY_RPS: positive(300),
+  /** Items of one bulk call in progress at once (lookups, then the group commit). */
+  BULK_CONCURRENCY: positive(64),
+  /** Most new hubs written by one group-commit statement. */
+  GROUP_COMMIT_MAX_ROWS: positive(500),
+  /** Group-commit statements in flight at once; the next group forms while they run. */
+  GROUP_COMMIT_MAX_IN_FLIGHT: positive(1),
   REQUEST_TIMEOUT_MS: positive(10_000),
   /** Provisionings running at once per instance; more wait in line (see bulkhead.ts). */
   PROVISION_CONCURRENCY: positive(32),

@@ -1,4 +1,4 @@
-import { Counter, Gauge, latencyHistogram, type Registry } from "@hub/observability";
+import { Counter, Gauge, Histogram, latencyHistogram, type Registry } from "@hub/observability";
 import type { Bulkhead } from "./bulkhead.ts";
 import type { Database } from "./db/client.ts";
 import type { BreakerState, RegistryObserver, RegistryOperation } from "./iot/iot-registry.ts";
@@ -11,6 +11,10 @@ export type HubServiceMetrics = {
   command(name: string, result: string): void;
   readonly registryCall: RegistryObserver;
   breaker(operation: RegistryOperation, state: BreakerState): void;
+  /** One SQL statement sent to the database. */
+  statement(sql: string): void;
+  /** One group-commit statement and the new hubs it carried. */
+  groupCommit(rows: number): void;
   /** Gauges read at scrape time from the live objects. */
   watch(sources: { db: Database; admission: Bulkhead }): void;
 };
@@ -48,6 +52,17 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
   };
   setBreaker("DescribeThing", "closed");
   setBreaker("GetThingConnectivityData", "closed");
+  const statements = new Counter({
+    name: "hub_db_statements_total",
+    help: "SQL statements sent to the database (divide by hub_commands_total for statements per command)",
+    registers,
+  });
+  const groupRows = new Histogram({
+    name: "hub_group_commit_rows",
+    help: "New hubs written per group-commit statement",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers,
+  });
   let sources: { db: Database; admission: Bulkhead } | undefined;
   new Gauge({
     name: "hub_db_pool_connections",
@@ -79,6 +94,8 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
     command: (name, result) => commands.inc({ command: name, result }),
     registryCall: (operation, outcome, seconds) => registryCalls.observe({ operation, outcome }, seconds),
     breaker: setBreaker,
+    statement: () => statements.inc(),
+    groupCommit: (rows) => groupRows.observe(rows),
     watch(given) {
       sources = given;
     },

@@ -1,3 +1,4 @@
+export * from "./bulk.ts";
 export * from "./errors.ts";
 export * from "./heap.ts";
 export * from "./hub-commands.ts";

@@ -21,3 +21,16 @@ export function parseOrThrow<S extends z.ZodType>(
   if (!result.success) throw new ValidationError(message, toFieldIssues(result.error));
   return result.data;
 }
+
+/**
+ * A command's body as the API receives it: a JSON object (anything else is refused as such), its
+ * fields as `schema` says. The single REST call and each item of a bulk call answer alike.
+ */
+export function parseCommandBody<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ValidationError("The request body must be a JSON object", [
+      { field: "body", message: "must be an object" },
+    ]);
+  }
+  return parseOrThrow(schema, raw);
+}

@@ -1,8 +1,10 @@
 import { UnavailableError } from "@hub/shared";
 import {
+  type AppendResult,
   ConcurrencyError,
   type EventStore,
   type JsonObject,
+  type NewEvent,
   type RecordedEvent,
 } from "../event-store/event-store.ts";
 
@@ -23,12 +25,17 @@ export type HandleOptions = {
   /**
    * Decide on the empty state and append at version 0 before reading anything (one statement
    * for the common first write, e.g. a hub provisioned once); when the stream is not empty the
-   * version guard writes nothing and the pipeline reads and decides as usual.
+   * version guard writes nothing and the pipeline reads and decides as usual. `true`: the store's
+   * own guarded append; a function: another writer of first events (a group commit), answering
+   * null when it wrote nothing.
    */
-  readonly appendFirst?: boolean;
+  readonly appendFirst?: boolean | FirstWriter;
   /** The caller's deadline (epoch ms): past it nothing is appended (the caller has stopped waiting). */
   readonly deadline?: number | undefined;
 };
+
+/** Writes a new stream's first events, or answers null (the stream is not new, or a constraint objected). */
+export type FirstWriter = (streamId: string, events: readonly NewEvent[]) => Promise<AppendResult | null>;
 
 /** Refuses work the caller no longer waits for: nothing has been written when this throws. */
 export function checkDeadline(deadline: number | undefined, now = Date.now()): void {
@@ -70,11 +77,16 @@ export async function handleCommand<State>(
     const events = await decide(state);
     if (events.length > 0) {
       checkDeadline(handle.deadline);
-      try {
-        const appended = await store.appendToStream(streamId, 0, toNew(events));
-        return { version: appended.nextVersion, events: appended.events, state };
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
+      if (typeof handle.appendFirst === "function") {
+        const appended = await handle.appendFirst(streamId, toNew(events));
+        if (appended) return { version: appended.nextVersion, events: appended.events, state };
+      } else {
+        try {
+          const appended = await store.appendToStream(streamId, 0, toNew(events));
+          return { version: appended.nextVersion, events: appended.events, state };
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError)) throw error;
+        }
       }
     }
   }

@@ -11,6 +11,29 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/** A group append lost a race as a whole (nothing was written): decide its streams one by one. */
+export class GroupConflictError extends Error {
+  constructor() {
+    super("the group append lost a race; nothing was written");
+    this.name = "GroupConflictError";
+  }
+}
+
+/**
+ * Whether a statement failed only because it raced another writer: a deadlock (40P01), a
+ * serialization failure (40001) or a unique violation. Nothing it did was kept.
+ */
+export function isLostRace(error: unknown): boolean {
+  if (violatedUniqueConstraint(error) !== undefined) return true;
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  const meta = (error.meta ?? {}) as Record<string, unknown>;
+  const cause = (meta.driverAdapterError as { cause?: Record<string, unknown> } | undefined)?.cause;
+  const code = String(cause?.originalCode ?? meta.code ?? "");
+  return (
+    error.code === "P2034" || code === "40P01" || code === "40001" || /deadlock detected/.test(error.message)
+  );
+}
+
 /**
  * Name of the unique constraint a failed statement violated, if that is why it failed.
  * Driver adapters put it in different places: adapter-pg and PGlite report it under

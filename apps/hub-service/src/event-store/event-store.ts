@@ -1,6 +1,6 @@
 import type { ConflictError } from "@hub/shared";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
-import { ConcurrencyError, violatedUniqueConstraint } from "./errors.ts";
+import { ConcurrencyError, GroupConflictError, isLostRace, violatedUniqueConstraint } from "./errors.ts";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -27,10 +27,22 @@ export type Projection = Readonly<Record<string, Prisma.Sql>>;
 /** A read-model unique constraint whose violation is a business conflict, by constraint name. */
 export type UniqueConflicts = Readonly<Record<string, () => ConflictError>>;
 
+/**
+ * For an event type that starts a stream and creates its read-model row (HubProvisioned): that
+ * row's insert over `appended`, skipping rows that would violate a unique constraint and returning
+ * the created rows' stream ids (`… ON CONFLICT DO NOTHING RETURNING id AS stream_id`). It gates a
+ * group append: only streams whose row it created get their event, in the same statement.
+ */
+export type StreamGates = Readonly<Record<string, Prisma.Sql>>;
+
 export type EventStoreOptions = {
   readonly projection?: Projection;
   readonly uniqueConflicts?: UniqueConflicts;
+  readonly streamGates?: StreamGates;
 };
+
+/** One new stream's first event, for `appendNewStreams`. */
+export type NewStream = { readonly streamId: string; readonly event: NewEvent };
 
 export type AppendResult = { readonly nextVersion: number; readonly events: readonly RecordedEvent[] };
 
@@ -67,6 +79,7 @@ function toRecorded(row: EventRow): RecordedEvent {
 export class EventStore {
   private readonly projection: Projection;
   private readonly uniqueConflicts: UniqueConflicts;
+  private readonly streamGates: StreamGates;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -74,6 +87,7 @@ export class EventStore {
   ) {
     this.projection = options.projection ?? {};
     this.uniqueConflicts = options.uniqueConflicts ?? {};
+    this.streamGates = options.streamGates ?? {};
   }
 
   async readStream(streamId: string): Promise<{ version: number; events: RecordedEvent[] }> {
@@ -117,6 +131,73 @@ export class EventStore {
     } catch (error) {
       throw this.translateAppendError(error, streamId, expectedVersion);
     }
+  }
+
+  /**
+   * Group commit: starts many streams in one statement, each with its first event (version 1) and
+   * its read-model row. Each row has its own version guard (its stream is empty) and its own
+   * unique constraints (the event type's gate): a stream that already has events, or whose row
+   * would violate a constraint (a serial taken, a concurrent writer of the same stream), is left
+   * out without failing the others. One round trip, one commit, nothing half-written: an event is
+   * stored only with its row. Returns the stored events by stream id; a stream missing from the
+   * map was not written (the caller reads and decides it on its own). Streams must be distinct;
+   * they are written in id order, so two groups that overlap wait on each other rather than
+   * deadlock. Throws GroupConflictError when the statement as a whole lost a race (a deadlock on
+   * rows of other unique constraints): nothing was written, and every stream is the caller's to
+   * decide again.
+   */
+  async appendNewStreams(streams: readonly NewStream[]): Promise<Map<string, RecordedEvent>> {
+    const stored = new Map<string, RecordedEvent>();
+    const byType = new Map<string, NewStream[]>();
+    for (const stream of streams) {
+      const group = byType.get(stream.event.type) ?? [];
+      group.push(stream);
+      byType.set(stream.event.type, group);
+    }
+    for (const [type, group] of byType) {
+      const gate = this.streamGates[type];
+      if (!gate) throw new Error(`no stream gate registered for ${type}`);
+      const ordered = [...group].sort((a, b) =>
+        a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0,
+      );
+      let rows: Pick<EventRow, "stream_id" | "position" | "version" | "recorded_at">[];
+      try {
+        rows = await this.prisma.$queryRaw`
+          WITH appended AS (
+            SELECT i.stream_id, 1 AS version, i.type, i.data::jsonb AS data, i.metadata::jsonb AS metadata
+            FROM unnest(${ordered.map((s) => s.streamId)}::uuid[], ${ordered.map((s) => s.event.type)}::text[],
+                        ${ordered.map((s) => JSON.stringify(s.event.data))}::text[],
+                        ${ordered.map((s) => JSON.stringify(s.event.metadata))}::text[])
+                 AS i(stream_id, type, data, metadata)
+            WHERE NOT EXISTS (SELECT 1 FROM hub_events e WHERE e.stream_id = i.stream_id)
+          ),
+          gate AS (${gate}),
+          stored AS (
+            INSERT INTO hub_events (stream_id, version, type, data, metadata)
+            SELECT a.stream_id, a.version, a.type, a.data, a.metadata
+            FROM appended a JOIN gate g ON g.stream_id = a.stream_id
+            ORDER BY a.stream_id
+            RETURNING stream_id, position, version, recorded_at
+          )
+          SELECT stream_id, position, version, recorded_at FROM stored`;
+      } catch (error) {
+        if (isLostRace(error)) throw new GroupConflictError();
+        throw error;
+      }
+      const events = new Map(group.map((s) => [s.streamId.toLowerCase(), s]));
+      for (const row of rows) {
+        const stream = events.get(String(row.stream_id).toLowerCase());
+        if (!stream) continue;
+        stored.set(stream.streamId, {
+          ...stream.event,
+          position: BigInt(row.position),
+          streamId: stream.streamId,
+          version: row.version,
+          recordedAt: new Date(row.recorded_at),
+        });
+      }
+    }
+    return stored;
   }
 
   private async appendOne(streamId: string, expectedVersion: number, event: NewEvent): Promise<AppendResult> {
@@ -174,5 +255,5 @@ function guardedInsert(streamId: string, expectedVersion: number, events: readon
     RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
 }
 
-export { ConcurrencyError } from "./errors.ts";
+export { ConcurrencyError, GroupConflictError } from "./errors.ts";
 export { Prisma };

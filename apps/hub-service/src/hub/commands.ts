@@ -6,12 +6,24 @@ import {
   type LifecycleCommandResult,
   type ProvisionHubBody,
   type ProvisionHubResult,
+  type ProvisionManyItem,
+  parseCommandBody,
+  provisionHubBodySchema,
   type RequestContext,
   ThingNotFoundError,
+  toAppErrorData,
   UnavailableError,
   ValidationError,
 } from "@hub/shared";
-import { checkDeadline, type HandleResult, handleCommand } from "../command-handling/handle-command.ts";
+import pMap from "p-map";
+import type { GroupCommit } from "../command-handling/group-commit.ts";
+import {
+  checkDeadline,
+  type FirstWriter,
+  type HandleResult,
+  handleCommand,
+} from "../command-handling/handle-command.ts";
+import { toAppError } from "../errors.ts";
 import type { EventStore } from "../event-store/event-store.ts";
 import type { IotRegistry, Unavailable } from "../iot/iot-registry.ts";
 import { decide, type HubCommand, needsConnectivity, type ProvisionHub } from "./decide.ts";
@@ -24,6 +36,12 @@ export type HubCommandsDeps = {
   /** Whether an organization exists (a claim into an unknown one is refused, not stored). */
   readonly organizationExists: (orgId: string) => Promise<boolean>;
   readonly maxConcurrencyRetries?: number;
+  /** First writes of new hubs, many per statement; unset: each provisioning its own statement. */
+  readonly groupCommit?: GroupCommit;
+  /** Items of one bulk call in progress at once (registry lookups, then the group commit). */
+  readonly bulkConcurrency?: number;
+  /** An item failed unexpectedly (its answer says only "internal error"). */
+  readonly onUnexpected?: (error: unknown, hubId: string | null) => void;
 };
 
 /**
@@ -39,6 +57,11 @@ export type ResolvedBody<N extends LifecycleCommandName> = N extends "ClaimHub"
 
 export type HubCommands = {
   provision(body: ProvisionHubBody, context: CommandContext): Promise<ProvisionHubResult>;
+  /**
+   * Bulk provisioning: each item validated and provisioned as the single call would (its answer
+   * as a value, in order); items naming a hub, serial or thing name of an earlier item run after it.
+   */
+  provisionMany(items: readonly unknown[], context: CommandContext): Promise<ProvisionManyItem[]>;
   execute<N extends LifecycleCommandName>(
     name: N,
     body: ResolvedBody<N>,
@@ -90,6 +113,27 @@ function organizationCheck(deps: HubCommandsDeps) {
   };
 }
 
+/** A group commit as the pipeline's first writer: each hub's one event, keyed by its unique fields. */
+function groupWriter(groupCommit: GroupCommit, deadline: number | undefined): FirstWriter {
+  return async (streamId, events) => {
+    const [event] = events;
+    if (!event || events.length !== 1) return null;
+    const data = event.data as { serial?: string; thingName?: string };
+    const stored = await groupCommit.append({
+      streamId,
+      event,
+      keys: [`id:${streamId.toLowerCase()}`, `serial:${data.serial}`, `thing:${data.thingName}`],
+      deadline,
+    });
+    return stored ? { nextVersion: stored.version, events: [stored] } : null;
+  };
+}
+
+/** The keys that order a batch's items: one naming an earlier item's hub, serial or Thing waits for it. */
+function batchKeys(body: ProvisionHubBody): string[] {
+  return [`id:${body.hubId.toLowerCase()}`, `serial:${body.serial}`, `thing:${body.thingName ?? body.hubId}`];
+}
+
 /** Thin glue between the surfaces and the pipeline: every command of the hub goes through here. */
 export function createHubCommands(deps: HubCommandsDeps): HubCommands {
   const requireOrganization = organizationCheck(deps);
@@ -102,7 +146,7 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
       : {}),
   };
 
-  return {
+  const commands: HubCommands = {
     /**
      * Registry first (nothing is written when the Thing is missing or the registry cannot answer),
      * then the pipeline with `appendFirst`: a hub is provisioned once, so almost every call meets
@@ -130,10 +174,42 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
       });
       const handled = await handleCommand(pipeline, body.hubId, (state) => decide(command(), state), {
         metadata: eventMetadataFrom(context),
-        appendFirst: true,
+        appendFirst: deps.groupCommit ? groupWriter(deps.groupCommit, context.deadline) : true,
         deadline: context.deadline,
       });
       return toResult(body.hubId, handled);
+    },
+
+    async provisionMany(items, context) {
+      const previous = new Map<string, Promise<unknown>>();
+      const started = items.map((raw, index) => {
+        let body: ProvisionHubBody;
+        try {
+          body = parseCommandBody(provisionHubBodySchema, raw);
+        } catch (error) {
+          return () => Promise.resolve(failed(index, rawHubId(raw), error));
+        }
+        const keys = batchKeys(body);
+        const before = [...new Set(keys.map((key) => previous.get(key)).filter((p) => p !== undefined))];
+        let done: () => void = () => {};
+        const finished = new Promise<void>((resolve) => {
+          done = resolve;
+        });
+        for (const key of keys) previous.set(key, finished);
+        return async (): Promise<ProvisionManyItem> => {
+          try {
+            await Promise.all(before);
+            const result = await commands.provision(body, context);
+            return { ok: true, index, hubId: body.hubId, result };
+          } catch (error) {
+            return failed(index, body.hubId, error);
+          } finally {
+            done();
+          }
+        };
+      });
+      // In order, so an item that waits for an earlier one never holds a slot that one needs.
+      return pMap(started, (run) => run(), { concurrency: deps.bulkConcurrency ?? 64 });
     },
 
     /**
@@ -186,4 +262,17 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
       }
     },
   };
+
+  function failed(index: number, hubId: string | null, error: unknown): ProvisionManyItem {
+    const appError = toAppError(error);
+    if (!appError) deps.onUnexpected?.(error, hubId);
+    return { ok: false, index, hubId, error: appError ? toAppErrorData(appError) : null };
+  }
+  return commands;
+}
+
+/** An invalid item's hub id, when it has a string one (its answer names it). */
+function rawHubId(raw: unknown): string | null {
+  const hubId = (raw as { hubId?: unknown } | null)?.hubId;
+  return typeof hubId === "string" ? hubId : null;
 }

@@ -50,6 +50,15 @@ export const hubProjection = {
   ),
 } as const satisfies Record<HubEventType, Prisma.Sql>;
 
+/**
+ * The group append's gate for new hubs (see EventStore.appendNewStreams): HubProvisioned's own
+ * insert, each row kept only when no unique constraint (id, serial, thing name) objects; the
+ * others are decided one by one, where the same constraints name the conflicting field.
+ */
+export const hubStreamGates = {
+  HubProvisioned: Prisma.sql`${hubProjection.HubProvisioned} ON CONFLICT DO NOTHING RETURNING id AS stream_id`,
+};
+
 /** The read model's unique constraints that are business conflicts, with what they mean. */
 export const hubUniqueConflicts: UniqueConflicts = {
   hubs_serial_key: () => new ConflictError("serial is already used by another hub", "serial", "FIELD_TAKEN"),

@@ -9,6 +9,7 @@ import {
 import { inSpan, SpanKind } from "@hub/observability";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType } from "cockatiel";
+import { createRateLimiter } from "./rate-limit.ts";
 
 export type ThingLookup =
   | { readonly outcome: "exists"; readonly thingName: string; readonly thingArn?: string }
@@ -20,12 +21,17 @@ export type ConnectivityLookup =
   | { readonly outcome: "missing"; readonly thingName: string }
   | Unavailable;
 
-/** The registry could not answer; `retryAfterSeconds` is the breaker's remaining cool-down when open. */
+/**
+ * The registry could not answer; `retryAfterSeconds` is the breaker's remaining cool-down when
+ * open, or the rate limit's wait. `throttled`: AWS answered ThrottlingException (after the SDK's
+ * retries) or our own rate limit had no slot before the caller's deadline.
+ */
 export type Unavailable = {
   readonly outcome: "unavailable";
   readonly thingName: string;
   readonly reason: string;
   readonly retryAfterSeconds?: number;
+  readonly throttled?: boolean;
 };
 
 export type BreakerState = "closed" | "open" | "half-open";
@@ -65,6 +71,8 @@ export type IotRegistryOptions = {
   readonly breakerThreshold: number;
   /** How long the open breaker fails lookups fast before one probe may try the registry again. */
   readonly breakerCooldownMs: number;
+  /** Registry calls per second this process makes at most (all operations, all requests). */
+  readonly requestsPerSecond?: number;
   readonly observe?: RegistryObserver;
   /** A breaker changed state (logged and measured by the app). */
   readonly onBreakerState?: (operation: RegistryOperation, state: BreakerState) => void;
@@ -87,7 +95,12 @@ export type IotRegistryOptions = {
  * the registry could not answer, lookups fail at once as unavailable, with the remaining cool-down
  * as Retry-After, instead of each waiting out its deadline and retries; after the cool-down one
  * probe goes through and closes it again on an answer. "Thing not found" and "not connected" are
- * answers: they never count toward opening it.
+ * answers: they never count toward opening it; nor does throttling, which says the registry is up
+ * and wants fewer calls, not none (the items concerned are unavailable, with Retry-After).
+ *
+ * Before both, a client-side rate limit (`requestsPerSecond`, see rate-limit.ts) keeps the
+ * process under the account's quota; a call it cannot fit in before the caller's deadline is
+ * unavailable at once, without a request.
  */
 export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
   const client = new IoTClient({
@@ -109,6 +122,7 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
    * One breaker per operation: GetThingConnectivityData can fail on its own (fleet indexing off,
    * its own throttling) and must not stop provisioning, which only needs DescribeThing.
    */
+  const limiter = options.requestsPerSecond ? createRateLimiter(options.requestsPerSecond) : undefined;
   const breakers = {
     DescribeThing: createBreaker("DescribeThing"),
     GetThingConnectivityData: createBreaker("GetThingConnectivityData"),
@@ -163,7 +177,15 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
         answer:
           error instanceof ResourceNotFoundException
             ? ({ outcome: "missing", thingName } as Missing)
-            : ({ outcome: "unavailable", thingName, reason: describeFailure(error) } as Unavailable),
+            : isThrottling(error)
+              ? ({
+                  outcome: "unavailable",
+                  thingName,
+                  reason: "throttled by AWS",
+                  throttled: true,
+                  retryAfterSeconds: 1,
+                } as Unavailable)
+              : ({ outcome: "unavailable", thingName, reason: describeFailure(error) } as Unavailable),
         byCaller: false,
       }),
     );
@@ -205,7 +227,19 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
       },
       async (span) => {
         let outcome: R | Missing | Unavailable;
-        if (Date.now() >= callerDeadline) {
+        const slot = limiter?.reserve(callerDeadline) ?? { waitMs: 0 };
+        if ("waitMs" in slot && slot.waitMs > 0) await sleep(slot.waitMs);
+        if ("retryAfterSeconds" in slot) {
+          // No slot under the rate limit before the caller gives up: refused without a request.
+          label = "throttled";
+          outcome = {
+            outcome: "unavailable",
+            thingName,
+            reason: "client-side rate limit",
+            throttled: true,
+            retryAfterSeconds: slot.retryAfterSeconds,
+          };
+        } else if (Date.now() >= callerDeadline) {
           // The caller has stopped waiting: no request to AWS, nothing for the breaker to count.
           label = "deadline";
           outcome = { outcome: "unavailable", thingName, reason: "the caller's deadline passed" };
@@ -215,6 +249,8 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
             outcome = await breaker.policy.execute(async () => {
               const { answer, byCaller } = await attempt(thingName, call, found, callerDeadline);
               if (byCaller) label = "deadline";
+              else if (answer.outcome === "unavailable" && (answer as Unavailable).throttled)
+                label = "throttled";
               // Only "could not answer" counts toward opening the breaker; it is thrown to count.
               else if (answer.outcome === "unavailable") throw new RegistryUnavailable(answer as Unavailable);
               return answer;
@@ -277,6 +313,15 @@ class RegistryUnavailable extends Error {
   constructor(readonly lookup: Unavailable) {
     super(lookup.reason);
   }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** AWS asked for fewer calls (the account's quota): ThrottlingException, or HTTP 429. */
+function isThrottling(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return error.name === "ThrottlingException" || error.name === "TooManyRequestsException" || status === 429;
 }
 
 function describeFailure(error: unknown): string {

@@ -8,6 +8,7 @@ import { hubEventsProcedure } from "./procedures/hub-events.ts";
 import { hubLastEventsProcedure } from "./procedures/hub-last-events.ts";
 import { hubListProcedure } from "./procedures/hub-list.ts";
 import { provisionHubProcedure } from "./procedures/provision-hub.ts";
+import { provisionManyProcedure } from "./procedures/provision-many.ts";
 import { reClaimHubProcedure } from "./procedures/re-claim-hub.ts";
 import { resumeHubProcedure } from "./procedures/resume-hub.ts";
 import { setHubRoleProcedure } from "./procedures/set-hub-role.ts";
@@ -17,6 +18,7 @@ import { router } from "./trpc.ts";
 export const appRouter = router({
   hub: router({
     provision: provisionHubProcedure,
+    provisionMany: provisionManyProcedure,
     claim: claimHubProcedure,
     reClaim: reClaimHubProcedure,
     setRole: setHubRoleProcedure,
