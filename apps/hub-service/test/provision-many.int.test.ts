@@ -19,7 +19,7 @@ const db = useTestDatabase();
 const system = useHubService(db);
 
 const caller: RequestContext = {
-  principal: { kind: "service", id: "line-7" },
+  principal: { kind: "service", id: "line-7", permissions: [] },
   requestId: "req-bulk",
   correlationId: "corr-bulk",
   source: "trpc",
