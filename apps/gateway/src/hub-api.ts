@@ -22,6 +22,7 @@ import {
   type Principal,
   type ProvisionHubBody,
   type ProvisionHubResult,
+  type ProvisionManyItem,
   type RecordedEventView,
   type RequestContext,
   UnavailableError,
@@ -42,6 +43,8 @@ export type CallContext = {
  */
 export type HubApi = {
   provisionHub(call: CallContext, body: ProvisionHubBody): Promise<ProvisionHubResult>;
+  /** Bulk provisioning: hub-service validates and answers each item as the single call would. */
+  provisionMany(call: CallContext, items: readonly unknown[]): Promise<ProvisionManyItem[]>;
   /** A lifecycle command (ClaimHub, SuspendHub, …): the `hub.<procedure>` of hub-service. */
   execute<N extends LifecycleCommandName>(
     call: CallContext,
@@ -128,6 +131,11 @@ export function createHubApi(options: {
     provisionHub(callContext, body) {
       return call(() =>
         client.hub.provision.mutate({ caller: toRequestContext(callContext), command: body }),
+      );
+    },
+    provisionMany(callContext, items) {
+      return call(() =>
+        client.hub.provisionMany.mutate({ caller: toRequestContext(callContext), commands: [...items] }),
       );
     },
     execute(callContext, name, body) {

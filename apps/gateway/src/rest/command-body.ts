@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { hubIdSchema, parseOrThrow, ValidationError } from "@hub/shared";
+import { hubIdSchema, parseCommandBody, parseOrThrow, ValidationError } from "@hub/shared";
 import type { z } from "zod";
 import { readJsonBody } from "./body.ts";
 
@@ -13,13 +13,7 @@ export async function readCommandBody<Schema extends z.ZodType<{ hubId: string }
   schema: Schema,
   pathId: string,
 ): Promise<z.infer<Schema>> {
-  const raw = await readJsonBody(req, limit);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ValidationError("The request body must be a JSON object", [
-      { field: "body", message: "must be an object" },
-    ]);
-  }
-  const body = parseOrThrow(schema, raw);
+  const body = parseCommandBody(schema, await readJsonBody(req, limit));
   const id = parseOrThrow(hubIdSchema, pathId.trim(), "The path id must be a UUID");
   if (id.toLowerCase() !== body.hubId.toLowerCase()) {
     throw new ValidationError("hubId must equal the hub id in the path", [

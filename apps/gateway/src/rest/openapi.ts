@@ -7,6 +7,7 @@ import {
   provisionHubResultSchema,
 } from "@hub/shared";
 import { z } from "zod";
+import { provisionHubsBodySchema, provisionHubsResponseSchema } from "./provision-hubs.ts";
 import { errorBodySchema } from "./responses.ts";
 
 /*
@@ -143,6 +144,29 @@ export const openApiDocument = {
             "Conflict — provisioned with a different payload, or serial/thingName used by another hub",
           ),
           "422": error("The AWS IoT Thing does not exist"),
+        },
+      },
+    },
+    "/hubs/ProvisionHubs": {
+      post: {
+        operationId: "post_ProvisionHubsRoute",
+        summary: "Provision hubs in bulk",
+        "x-extension": true,
+        description:
+          "Registers 1 to 1,000 manufactured hubs (a manufacturing line's batch). Items are independent, not one " +
+          "transaction: the answer is 200 with one result per item, in order, each with the status and body " +
+          "POST /hubs/{id}/ProvisionHub would have answered for it (201, 200, 400, 409, 422, 503 with retryAfter), " +
+          "and a summary. Items naming the same hub or serial are applied in order. Re-sending a batch is safe. " +
+          "Registry calls stay under the AWS account's quota, so a large batch takes about its size ÷ 300 seconds.",
+        requestBody: { required: true, content: json(jsonSchema(provisionHubsBodySchema, "input")) },
+        responses: {
+          "200": {
+            description: "One result per item (whatever each item's outcome) and a summary",
+            content: json(jsonSchema(provisionHubsResponseSchema, "output")),
+          },
+          ...commonErrors,
+          "400": error("Not a list of 1 to 1,000 items (the items themselves are answered one by one)"),
+          "403": error("Authenticated but not allowed to provision hubs"),
         },
       },
     },

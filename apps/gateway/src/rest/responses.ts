@@ -56,7 +56,12 @@ export function sendError(
   );
 }
 
-export function sendAppError(res: ServerResponse, appError: AppError): void {
+/** An expected failure as REST answers it: status, error body and headers (Retry-After, …). */
+export function appErrorResponse(appError: AppError): {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
   const { httpStatus, title } = errorKinds[appError.kind];
   const headers: Record<string, string> = {};
   if (appError instanceof UnavailableError || appError instanceof RateLimitedError) {
@@ -69,9 +74,29 @@ export function sendAppError(res: ServerResponse, appError: AppError): void {
       : appError instanceof ConflictError && appError.reason
         ? { reason: appError.reason }
         : {};
-  sendError(res, httpStatus, title, appError.message, extra, headers);
+  const body = {
+    success: false,
+    error: title,
+    message: appError.message,
+    code: httpStatus,
+    ...extra,
+  } as const;
+  return { status: httpStatus, body, headers };
 }
 
+export function sendAppError(res: ServerResponse, appError: AppError): void {
+  const { status, body, headers } = appErrorResponse(appError);
+  sendJson(res, status, body, headers);
+}
+
+/** The body of an unexpected failure: nothing of its cause. */
+export const internalErrorBody: ErrorBody = {
+  success: false,
+  error: "Internal Server Error",
+  message: "An unexpected error occurred. Please retry later",
+  code: 500,
+};
+
 export function sendInternalError(res: ServerResponse): void {
-  sendError(res, 500, "Internal Server Error", "An unexpected error occurred. Please retry later");
+  sendJson(res, 500, internalErrorBody);
 }

@@ -4,6 +4,7 @@ import FindMyWay from "find-my-way";
 import { hubStatusRoute } from "./hub-status.ts";
 import { lifecycleCommandRoute } from "./lifecycle-command.ts";
 import { provisionHubRoute, type RestDeps } from "./provision-hub.ts";
+import { provisionHubsRoute } from "./provision-hubs.ts";
 
 type Handle = (
   deps: RestDeps,
@@ -17,6 +18,7 @@ export type RestRoute = { readonly method: "GET" | "POST"; readonly path: string
 /** The REST compatibility routes, one entry each; a lifecycle command's route comes with its entry in `lifecycleCommands`. */
 export const restRoutes: readonly RestRoute[] = [
   { method: "POST", path: "/hubs/:id/ProvisionHub", handle: provisionHubRoute },
+  { method: "POST", path: "/hubs/ProvisionHubs", handle: provisionHubsRoute },
   { method: "GET", path: "/hubs/:id/status", handle: hubStatusRoute },
   ...lifecycleCommandNames.map(
     (name): RestRoute => ({

@@ -1,8 +1,18 @@
 import {
+  type AppErrorData,
+  type BulkSummary,
+  ConflictError,
+  fromAppErrorData,
   type HubProvisionedData,
+  maxBulkItems,
   type ProvisionHubResult,
   parseOrThrow,
   provisionHubBodySchema,
+  summarize,
+  ThingNotFoundError,
+  toAppErrorData,
+  UnavailableError,
+  ValidationError,
 } from "@hub/shared";
 import { builder } from "../../builder.ts";
 import { guarded } from "../auth-errors.ts";
@@ -44,6 +54,28 @@ const ProvisionHubSuccess = builder.objectRef<ProvisionHubResult>("ProvisionHubS
   }),
 });
 
+type ResultError = ValidationError | ConflictError | ThingNotFoundError | UnavailableError;
+
+/**
+ * What one provisioning answers: the success or an expected failure, as data. Declared here (not
+ * by the errors plugin on `provisionHub`) so `provisionHubs` lists the very same union.
+ */
+const ProvisionHubResultRef = builder.unionType("ProvisionHubResult", {
+  types: [ConflictError, ProvisionHubSuccess, ThingNotFoundError, UnavailableError, ValidationError],
+  resolveType: (value) => ("success" in value ? "ProvisionHubSuccess" : value.name),
+});
+
+/**
+ * A failure the union carries is returned as data; anything else stays a GraphQL error. As a
+ * plain object with the error's fields: graphql-js takes any `Error` value, in a list too, for a
+ * field error (the errors plugin wraps them for the fields it manages; this union is our own).
+ */
+function asResult(error: unknown): ResultError {
+  if (!provisionErrorTypes.some((type) => error instanceof type)) throw error;
+  const appError = error as ResultError;
+  return { name: appError.name, ...toAppErrorData(appError) } as unknown as ResultError;
+}
+
 const ProvisionHubInput = builder.inputType("ProvisionHubInput", {
   fields: (t) => ({
     hubId: t.string({ required: true, description: "Hub ID (UUID)" }),
@@ -56,14 +88,66 @@ const ProvisionHubInput = builder.inputType("ProvisionHubInput", {
 
 builder.mutationField("provisionHub", (t) =>
   t.field({
-    type: ProvisionHubSuccess,
+    type: ProvisionHubResultRef,
     description: "Registers a manufactured hub. The AWS IoT Thing must already exist.",
     args: { input: t.arg({ type: ProvisionHubInput, required: true }) },
-    errors: { types: provisionErrorTypes, union: { name: "ProvisionHubResult" } },
     resolve: (_root, { input }, ctx) =>
       guarded(async () => {
         const body = parseOrThrow(provisionHubBodySchema, withoutNulls(input));
         return ctx.hubApi.provisionHub(await callOf(ctx), body);
-      }, provisionErrorTypes),
+      }, provisionErrorTypes).catch(asResult),
+  }),
+);
+
+const ProvisionHubsSummary = builder.objectRef<BulkSummary>("ProvisionHubsSummary").implement({
+  fields: (t) => ({
+    created: t.exposeInt("created", { description: "New hubs (the single call's 201)" }),
+    unchanged: t.exposeInt("unchanged", { description: "Identical repeats (200, event null)" }),
+    failed: t.exposeInt("failed", { description: "Items answered with an error" }),
+  }),
+});
+
+type ProvisionHubsPayloadShape = {
+  readonly results: readonly (ProvisionHubResult | ResultError | Promise<never>)[];
+  readonly summary: BulkSummary;
+};
+
+const ProvisionHubsPayload = builder.objectRef<ProvisionHubsPayloadShape>("ProvisionHubsPayload").implement({
+  fields: (t) => ({
+    results: t.field({
+      type: [ProvisionHubResultRef],
+      nullable: { list: false, items: true },
+      description:
+        "One result per input item, in order, each what provisionHub would answer for it; null (with an error at its path) only for an unexpected failure",
+      resolve: (payload) => [...payload.results],
+    }),
+    summary: t.field({ type: ProvisionHubsSummary, resolve: (payload) => payload.summary }),
+  }),
+});
+
+builder.mutationField("provisionHubs", (t) =>
+  t.field({
+    type: ProvisionHubsPayload,
+    description: `Registers up to ${maxBulkItems} manufactured hubs; each item independent (not one transaction). Send the list as a variable.`,
+    args: { input: t.arg({ type: [ProvisionHubInput], required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      guarded(async () => {
+        if (input.length === 0 || input.length > maxBulkItems) {
+          throw new ValidationError(`input must hold 1 to ${maxBulkItems} hubs`, [
+            { field: "input", message: `1 to ${maxBulkItems} items` },
+          ]);
+        }
+        const items = await ctx.hubApi.provisionMany(await callOf(ctx), input.map(withoutNulls));
+        return {
+          summary: summarize(items),
+          results: items.map((item) =>
+            item.ok
+              ? item.result
+              : item.error
+                ? asResult(fromAppErrorData(item.error as AppErrorData))
+                : Promise.reject(new Error("unexpected failure of a bulk item")),
+          ),
+        };
+      }),
   }),
 );
