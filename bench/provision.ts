@@ -47,6 +47,9 @@ const HELP = `npm run bench:provision -- [flags]
   --keep-db             do not drop the bench database at the end
   --hold                start everything, print URLs and credentials, wait for Ctrl-C (no load)
   --runtime <r>         built (default: node dist/…, run npm run build first) or tsx (the sources)
+  --batch-sizes <list>  bulk cells: hubs per bulk request (default 100,1000; 0 skips them)
+  --bulk-hubs <n>       hubs per bulk cell, each a new hub and Thing (default 20000)
+  --bulk-concurrency <n> bulk requests in flight (default 4)
   --compare-runtimes    the services built and under tsx in one run: start-to-ready, then 60 s at
                         c=64 (REST and GraphQL taking turns) each, RSS and CPU per request (runtime.ts)`;
 
@@ -69,6 +72,9 @@ const { values: flags } = parseArgs({
     hold: { type: "boolean", default: false },
     runtime: { type: "string", default: "built" },
     "compare-runtimes": { type: "boolean", default: false },
+    "batch-sizes": { type: "string", default: "100,1000" },
+    "bulk-hubs": { type: "string", default: "20000" },
+    "bulk-concurrency": { type: "string", default: "4" },
     help: { type: "boolean", default: false },
   },
 });
@@ -99,6 +105,11 @@ const config = {
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   ) as Record<string, string>,
+  batchSizes: list(flags["batch-sizes"])
+    .map(Number)
+    .filter((n) => n > 0),
+  bulkHubs: Number(flags["bulk-hubs"]),
+  bulkConcurrency: Number(flags["bulk-concurrency"]),
   serverUrl:
     flags["database-url"] ??
     process.env.BENCH_DATABASE_URL ??
@@ -153,6 +164,10 @@ function databaseUrl(name: string): string {
 type Cell = {
   round: number;
   surface: Surface;
+  /** Hubs per request of a bulk cell. */
+  batch?: number;
+  /** SQL statements hub-service sent per created hub (hub_db_statements_total). */
+  statementsPerHub?: number;
   connections: number;
   slices: number;
   created: number;
@@ -214,8 +229,21 @@ function hubServiceEnv(emulatorUrl: string, databaseUrl: string, port: number): 
     DATABASE_URL: databaseUrl,
     HUB_SERVICE_PORT: String(port),
     SERVICE_JWT_SECRET: SECRETS.service,
+    // The emulator has no quota: the client-side limit (300/s by default, under AWS's) would
+    // bound every cell instead of the system.
+    IOT_REGISTRY_RPS: "1000000",
+    METRICS_TOKEN,
     ...config.env,
   };
+}
+
+/** hub-service's SQL statements so far (its /metrics counter). */
+async function statementsSoFar(hubServiceUrl: string): Promise<number> {
+  const response = await fetch(`${hubServiceUrl}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  const text = await response.text();
+  return Number(/^hub_db_statements_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
 }
 
 function gatewayEnv(hubServiceUrl: string, port: number): Record<string, string> {
@@ -263,7 +291,10 @@ async function main(): Promise<void> {
     const apiKey = await prepareBenchDatabase(url);
 
     // Tables are truncated before every run, so the pool covers the longest single run.
-    const poolSize = Math.ceil((Math.max(config.warmup, config.slice) + 1) * config.maxRate);
+    const poolSize = Math.max(
+      Math.ceil((Math.max(config.warmup, config.slice) + 1) * config.maxRate),
+      config.batchSizes.length > 0 ? config.bulkHubs + Math.max(...config.batchSizes) : 0,
+    );
     log(`writing ${poolSize} Things for the registry emulator`);
     const emulatorDir = path.join(runDir, "iot-registry");
     await writeThingPool(emulatorDir, poolSize);
@@ -375,7 +406,7 @@ async function main(): Promise<void> {
     const cells: Cell[] = [];
     let runNumber = 0;
     /** One autocannon run from empty tables, then the stored rows counted against the 201s. */
-    const run = async (surface: Surface, connections: number, amount: number) => {
+    const run = async (surface: Surface, connections: number, amount: number, batch?: number) => {
       await admin!.query("TRUNCATE hub_events, hubs");
       let index = 0;
       const tag = `${++runNumber}-${randomBytes(3).toString("hex")}`;
@@ -390,22 +421,25 @@ async function main(): Promise<void> {
         };
       };
       let capped = amount;
-      if (capped > poolSize) {
+      if (capped * (batch ?? 1) > poolSize) {
         log(`  ${surface} c=${connections}: ${amount} requests wanted, ${poolSize} Things; raise --max-rate`);
-        capped = poolSize;
+        capped = Math.floor(poolSize / (batch ?? 1));
       }
+      const target = batch ? { ...targets[surface], batch } : targets[surface];
+      const statementsBefore = await statementsSoFar(hubService.url);
       const pgBefore = await postgresCpuMs();
       const before = await Promise.all(processes.map((proc) => proc.cpuMs()));
-      const result = await runLoad({ target: targets[surface], connections, amount: capped, nextHub });
+      const result = await runLoad({ target, connections, amount: capped, nextHub });
       const after = await Promise.all(processes.map((proc) => proc.cpuMs()));
       const pgAfter = await postgresCpuMs();
+      const statements = (await statementsSoFar(hubService.url)) - statementsBefore;
       const cpuMs = Object.fromEntries(
         processes.map((proc, i) => [proc.name, (after[i] ?? 0) - (before[i] ?? 0)]),
       );
       // Backends that existed before and after the run (pooled connections do).
       cpuMs.postgres = [...pgAfter].reduce((sum, [pid, ms]) => sum + (ms - (pgBefore.get(pid) ?? ms)), 0);
       const stored = await countRows();
-      return { result, stored, cpuMs };
+      return { result, stored, cpuMs, statements };
     };
 
     for (let round = 1; round <= config.rounds; round++) {
@@ -418,6 +452,7 @@ async function main(): Promise<void> {
           {
             results: LoadResult[];
             cpuMs: Record<string, number>;
+            statements: number;
             createdTotal: number;
             stored: number;
             hubs: number;
@@ -429,16 +464,19 @@ async function main(): Promise<void> {
           result: LoadResult,
           stored: { events: number; hubs: number },
           cpuMs: Record<string, number> | undefined,
+          statements = 0,
         ) => {
           const entry = acc.get(surface) ?? {
             results: [],
             cpuMs: {},
+            statements: 0,
             createdTotal: 0,
             stored: 0,
             hubs: 0,
             failedTotal: 0,
           };
           if (cpuMs) {
+            entry.statements += statements;
             entry.results.push(result);
             for (const [name, ms] of Object.entries(cpuMs)) entry.cpuMs[name] = (entry.cpuMs[name] ?? 0) + ms;
           }
@@ -470,8 +508,8 @@ async function main(): Promise<void> {
           for (const surface of order) {
             if (stopping) return;
             const amount = Math.max(connections * 2, Math.round((rate.get(surface) ?? 1) * config.slice));
-            const { result, stored, cpuMs } = await run(surface, connections, amount);
-            account(surface, result, stored, cpuMs);
+            const { result, stored, cpuMs, statements } = await run(surface, connections, amount);
+            account(surface, result, stored, cpuMs, statements);
             rate.set(surface, result.throughput);
           }
           if (config.long)
@@ -482,50 +520,39 @@ async function main(): Promise<void> {
         for (const surface of cellSurfaces) {
           const entry = acc.get(surface);
           if (!entry) continue;
-          const latencies = entry.results.flatMap((r) => r.latencies);
-          const seconds = entry.results.reduce((sum, r) => sum + r.seconds, 0);
-          const created = entry.results.reduce((sum, r) => sum + r.created, 0);
-          const statusCounts: Record<string, number> = {};
-          for (const r of entry.results) {
-            for (const [status, count] of Object.entries(r.statusCounts))
-              statusCounts[status] = (statusCounts[status] ?? 0) + count;
-          }
-          const sampleFailure = entry.results.find((r) => r.sampleFailure)?.sampleFailure;
-          const cell: Cell = {
-            round,
-            surface,
-            connections,
-            slices: entry.results.length,
-            created,
-            failed: entry.results.reduce((sum, r) => sum + r.failed, 0),
-            socketErrors: entry.results.reduce((sum, r) => sum + r.socketErrors, 0),
-            seconds,
-            throughput: created / seconds,
-            p50: percentile(latencies, 0.5),
-            p99: percentile(latencies, 0.99),
-            statusCounts,
-            ...(sampleFailure !== undefined ? { sampleFailure } : {}),
-            cpuPerRequest: Object.fromEntries(
-              Object.entries(entry.cpuMs).map(([name, ms]) => [
-                name,
-                Math.round((1000 * ms) / created) / 1000,
-              ]),
-            ),
-            createdTotal: entry.createdTotal,
-            storedEvents: entry.stored,
-            storedHubs: entry.hubs,
-            failedTotal: entry.failedTotal,
-          };
+          const cell = toCell(round, surface, connections, entry);
           cells.push(cell);
-          log(
-            `  ${label(surface).padEnd(22)} ${cell.throughput.toFixed(0).padStart(6)} req/s  p50 ${cell.p50.toFixed(1)} ms  ` +
-              `p99 ${cell.p99.toFixed(1)} ms  errors ${cell.failed + cell.socketErrors}  stored ${cell.storedEvents}/${cell.createdTotal}` +
-              (cell.sampleFailure ? `  first failure: ${cell.sampleFailure}` : ""),
-          );
+          logCell(label(surface), cell);
         }
       }
     }
 
+    // Bulk cells: each surface's bulk call at each batch size, `bulkHubs` new hubs per cell.
+    for (const batch of config.batchSizes) {
+      for (const surface of config.surfaces) {
+        if (stopping) return;
+        const requests = Math.ceil(config.bulkHubs / batch);
+        const connections = Math.min(config.bulkConcurrency, requests);
+        const warm = await run(surface, connections, Math.min(requests, 2 * connections), batch);
+        const measured = await run(surface, connections, requests, batch);
+        const entry = {
+          results: [measured.result],
+          cpuMs: measured.cpuMs,
+          statements: measured.statements,
+          createdTotal: warm.result.created + measured.result.created,
+          stored: warm.stored.events + measured.stored.events,
+          hubs: warm.stored.hubs + measured.stored.hubs,
+          failedTotal:
+            warm.result.failed +
+            warm.result.socketErrors +
+            measured.result.failed +
+            measured.result.socketErrors,
+        };
+        const cell = { ...toCell(1, surface, connections, entry), batch };
+        cells.push(cell);
+        logCell(`${surface}×${batch} c=${connections}`, cell);
+      }
+    }
     const rss = await sampleRss("end");
     for (const proc of [...processes].reverse()) await proc.stop();
     processes.length = 0;
@@ -579,6 +606,61 @@ async function main(): Promise<void> {
   }
 }
 
+/** A cell's accumulated runs: the measured results and what they cost. */
+type CellRuns = {
+  results: LoadResult[];
+  cpuMs: Record<string, number>;
+  statements: number;
+  createdTotal: number;
+  stored: number;
+  hubs: number;
+  failedTotal: number;
+};
+
+function toCell(round: number, surface: Surface, connections: number, entry: CellRuns): Cell {
+  const latencies = entry.results.flatMap((r) => r.latencies);
+  const seconds = entry.results.reduce((sum, r) => sum + r.seconds, 0);
+  const created = entry.results.reduce((sum, r) => sum + r.created, 0);
+  const statusCounts: Record<string, number> = {};
+  for (const r of entry.results) {
+    for (const [status, count] of Object.entries(r.statusCounts))
+      statusCounts[status] = (statusCounts[status] ?? 0) + count;
+  }
+  const sampleFailure = entry.results.find((r) => r.sampleFailure)?.sampleFailure;
+  return {
+    round,
+    surface,
+    connections,
+    slices: entry.results.length,
+    created,
+    failed: entry.results.reduce((sum, r) => sum + r.failed, 0),
+    socketErrors: entry.results.reduce((sum, r) => sum + r.socketErrors, 0),
+    seconds,
+    throughput: created / seconds,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    statusCounts,
+    ...(sampleFailure !== undefined ? { sampleFailure } : {}),
+    ...(surface !== "baseline" ? { statementsPerHub: entry.statements / created } : {}),
+    cpuPerRequest: Object.fromEntries(
+      Object.entries(entry.cpuMs).map(([name, ms]) => [name, Math.round((1000 * ms) / created) / 1000]),
+    ),
+    createdTotal: entry.createdTotal,
+    storedEvents: entry.stored,
+    storedHubs: entry.hubs,
+    failedTotal: entry.failedTotal,
+  };
+}
+
+function logCell(label: string, cell: Cell): void {
+  log(
+    `  ${label.padEnd(22)} ${cell.throughput.toFixed(0).padStart(6)} hubs/s  p50 ${cell.p50.toFixed(1)} ms  ` +
+      `p99 ${cell.p99.toFixed(1)} ms  errors ${cell.failed + cell.socketErrors}  stored ${cell.storedEvents}/${cell.createdTotal}` +
+      (cell.statementsPerHub !== undefined ? `  statements/hub ${cell.statementsPerHub.toFixed(3)}` : "") +
+      (cell.sampleFailure ? `  first failure: ${cell.sampleFailure}` : ""),
+  );
+}
+
 type Row = {
   surface: Surface;
   connections: number;
@@ -588,11 +670,14 @@ type Row = {
   errors: number;
   throughputRatio?: number;
   p99Ratio?: number;
+  /** SQL statements per created hub (hub-service). */
+  statements?: number;
   /** CPU ms per request of each process (median over rounds). */
   cpu: Record<string, number>;
 };
 
-function buildReport(cells: Cell[]) {
+function buildReport(allCells: Cell[]) {
+  const cells = allCells.filter((cell) => cell.batch === undefined);
   const rows: Row[] = [];
   const concurrencies = [...new Set(cells.map((cell) => cell.connections))];
   for (const connections of concurrencies) {
@@ -611,6 +696,7 @@ function buildReport(cells: Cell[]) {
         p50: median(mine.map((c) => c.p50)),
         p99,
         errors: mine.reduce((sum, c) => sum + c.failed + c.socketErrors, 0),
+        ...(surface !== "baseline" ? { statements: median(mine.map((c) => c.statementsPerHub ?? 0)) } : {}),
         cpu: Object.fromEntries(
           Object.keys(mine[0]?.cpuPerRequest ?? {}).map((name) => [
             name,
@@ -638,6 +724,7 @@ function buildReport(cells: Cell[]) {
     "errors",
     "req/s ÷ base",
     "p99 ÷ base",
+    "stmts/hub",
     ...cpuColumns.map(([, title]) => title),
   ];
   const body = rows.map((row) => [
@@ -649,26 +736,51 @@ function buildReport(cells: Cell[]) {
     String(row.errors),
     row.throughputRatio === undefined ? "-" : `${row.throughputRatio.toFixed(2)}×`,
     row.p99Ratio === undefined ? "-" : `${row.p99Ratio.toFixed(2)}×`,
+    row.statements === undefined ? "-" : row.statements.toFixed(2),
     // Under 0.02 ms/request the process was not in this request's path.
     ...cpuColumns.map(([name]) => ((row.cpu[name] ?? 0) < 0.02 ? "-" : (row.cpu[name] ?? 0).toFixed(2))),
   ]);
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...body.map((line) => line[i]?.length ?? 0)),
-  );
-  const format = (line: string[]) =>
-    `| ${line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  // Bulk cells: hubs/s against the baseline's best single-request req/s of this run.
+  const bestBaseline = Math.max(0, ...rows.filter((r) => r.surface === "baseline").map((r) => r.throughput));
+  const bulk = allCells.filter((cell) => cell.batch !== undefined);
+  const bulkHeader = [
+    "bulk surface",
+    "hubs/request",
+    "c",
+    "hubs/s",
+    "÷ best base",
+    "p50 ms",
+    "p99 ms",
+    "errors",
+    "stmts/hub",
+    ...cpuColumns.map(([, title]) => `${title}/hub`),
+  ];
+  const bulkBody = bulk.map((cell) => [
+    cell.surface,
+    String(cell.batch),
+    String(cell.connections),
+    cell.throughput.toFixed(0),
+    bestBaseline ? `${(cell.throughput / bestBaseline).toFixed(2)}×` : "-",
+    cell.p50.toFixed(1),
+    cell.p99.toFixed(1),
+    String(cell.failed + cell.socketErrors),
+    (cell.statementsPerHub ?? 0).toFixed(3),
+    ...cpuColumns.map(([name]) => {
+      const ms = cell.cpuPerRequest[name] ?? 0;
+      return ms < 0.005 ? "-" : ms.toFixed(3);
+    }),
+  ]);
   const table = [
-    format(header),
-    `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`,
-    ...body.map(format),
+    markdownTable(header, body),
+    ...(bulk.length ? ["", markdownTable(bulkHeader, bulkBody)] : []),
   ].join("\n");
 
-  const created = cells.reduce((sum, cell) => sum + cell.createdTotal, 0);
-  const events = cells.reduce((sum, cell) => sum + cell.storedEvents, 0);
-  const mismatched = cells.filter(
+  const created = allCells.reduce((sum, cell) => sum + cell.createdTotal, 0);
+  const events = allCells.reduce((sum, cell) => sum + cell.storedEvents, 0);
+  const mismatched = allCells.filter(
     (cell) => cell.storedEvents !== cell.createdTotal || cell.storedHubs !== cell.createdTotal,
   );
-  const failed = cells.reduce((sum, cell) => sum + cell.failedTotal, 0);
+  const failed = allCells.reduce((sum, cell) => sum + cell.failedTotal, 0);
   const ok = mismatched.length === 0 && failed === 0;
   const checkLine =
     `Stored events ${events} vs successful provisionings received ${created} ` +
@@ -681,6 +793,19 @@ function buildReport(cells: Cell[]) {
     checkLine,
     ok,
   };
+}
+
+function markdownTable(header: string[], body: string[][]): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...body.map((line) => line[i]?.length ?? 0)),
+  );
+  const format = (line: string[]) =>
+    `| ${line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  return [
+    format(header),
+    `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+    ...body.map(format),
+  ].join("\n");
 }
 
 /**

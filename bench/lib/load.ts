@@ -14,6 +14,8 @@ export type Target = {
   readonly surface: Surface;
   readonly url: string;
   readonly headers: Record<string, string>;
+  /** Hubs per request: unset, the single call; set, the surface's bulk call with that many. */
+  readonly batch?: number;
 };
 
 /** One hub per request: unique id, serial and Thing (the Thing exists in the emulator). */
@@ -23,6 +25,59 @@ export const PROVISION_MUTATION =
   "mutation Provision($input: ProvisionHubInput!) { provisionHub(input: $input) { __typename " +
   "... on ProvisionHubSuccess { success aggregateId version event { type data { hubId serial model thingName vendorName provisionedAt } } } " +
   "... on Error { message } } }";
+
+export const PROVISION_MANY_MUTATION =
+  "mutation ProvisionMany($input: [ProvisionHubInput!]!) { provisionHubs(input: $input) { " +
+  "summary { created unchanged failed } results { __typename ... on Error { message } } } }";
+
+const benchCaller = (requestId: string) => ({
+  principal: { kind: "service", id: "bench-line", permissions: [] },
+  requestId,
+  correlationId: requestId,
+  source: "trpc",
+});
+
+/** A bulk call of `hubs` on the target's surface. */
+function bulkRequest(target: Target, hubs: HubSpec[]): RequestParams {
+  switch (target.surface) {
+    case "baseline":
+      throw new Error("the baseline has no bulk call");
+    case "rest":
+      return { path: "/hubs/ProvisionHubs", body: JSON.stringify({ hubs }) };
+    case "graphql":
+      return {
+        path: "/graphql",
+        body: JSON.stringify({ query: PROVISION_MANY_MUTATION, variables: { input: hubs } }),
+      };
+    case "trpc":
+      return {
+        path: "/trpc/hub.provisionMany?batch=1",
+        body: JSON.stringify({ 0: { caller: benchCaller(hubs[0]?.hubId ?? "bulk"), commands: hubs } }),
+      };
+  }
+}
+
+/** How many hubs a bulk answer created (the rest count as failed). */
+function createdInBulk(surface: Surface, status: number, body: string): number {
+  if (status !== 200) return 0;
+  try {
+    const parsed = JSON.parse(body);
+    switch (surface) {
+      case "rest":
+        return parsed.summary?.created ?? 0;
+      case "graphql":
+        return parsed.data?.provisionHubs?.summary?.created ?? 0;
+      case "trpc":
+        return (parsed[0]?.result?.data ?? []).filter(
+          (item: { ok: boolean; result?: { event: unknown } }) => item.ok && item.result?.event,
+        ).length;
+      default:
+        return 0;
+    }
+  } catch {
+    return 0;
+  }
+}
 
 function request(target: Target, hub: HubSpec): RequestParams {
   switch (target.surface) {
@@ -38,17 +93,7 @@ function request(target: Target, hub: HubSpec): RequestParams {
       // What httpBatchLink sends for one call: POST ?batch=1 with {"0": input}.
       return {
         path: "/trpc/hub.provision?batch=1",
-        body: JSON.stringify({
-          0: {
-            caller: {
-              principal: { kind: "service", id: "bench-line", permissions: [] },
-              requestId: hub.hubId,
-              correlationId: hub.hubId,
-              source: "trpc",
-            },
-            command: hub,
-          },
-        }),
+        body: JSON.stringify({ 0: { caller: benchCaller(hub.hubId), command: hub } }),
       };
   }
 }
@@ -71,6 +116,7 @@ function created(surface: Surface, status: number, body: string): boolean {
 
 export type LoadResult = {
   readonly requests: number;
+  /** Hubs created (one per successful single request; a bulk answer's created items). */
   readonly created: number;
   readonly failed: number;
   readonly socketErrors: number;
@@ -78,6 +124,7 @@ export type LoadResult = {
   readonly statusCounts: Record<string, number>;
   readonly sampleFailure?: string;
   readonly seconds: number;
+  /** Created hubs per second. */
   readonly throughput: number;
   /** Milliseconds per successful request, from sending it to its complete response. */
   readonly latencies: number[];
@@ -85,7 +132,8 @@ export type LoadResult = {
 };
 
 /**
- * Sends exactly `amount` requests over `connections` keep-alive connections. A fixed amount
+ * Sends exactly `amount` requests (each of `target.batch` hubs, when set) over `connections`
+ * keep-alive connections. A bulk request counts as failed unless all its hubs were created. A fixed amount
  * (rather than a duration) lets every response arrive: autocannon cuts in-flight requests at
  * the end of a duration, and those would be stored without their 201 being counted.
  */
@@ -96,6 +144,7 @@ export async function runLoad(options: {
   nextHub: () => HubSpec;
 }): Promise<LoadResult> {
   const { target } = options;
+  const batch = target.batch;
   let createdCount = 0;
   let failedCount = 0;
   let sampleFailure: string | undefined;
@@ -117,15 +166,25 @@ export async function runLoad(options: {
         // (autocannon resets it for each), so the two callbacks time each request exactly.
         setupRequest: (req, context) => {
           context.sentAt = performance.now();
-          return { ...req, ...request(target, options.nextHub()) };
+          const params = batch
+            ? bulkRequest(
+                target,
+                Array.from({ length: batch }, () => options.nextHub()),
+              )
+            : request(target, options.nextHub());
+          return { ...req, ...params };
         },
         onResponse: (status, body, context) => {
           lastResponse = performance.now();
-          if (created(target.surface, status, body)) {
-            createdCount++;
-            latencies.push(lastResponse - (context.sentAt as number));
-          } else {
-            failedCount++;
+          const hubs = batch
+            ? createdInBulk(target.surface, status, body)
+            : created(target.surface, status, body)
+              ? 1
+              : 0;
+          createdCount += hubs;
+          if (hubs === (batch ?? 1)) latencies.push(lastResponse - (context.sentAt as number));
+          else {
+            failedCount += (batch ?? 1) - hubs;
             sampleFailure ??= `${status} ${body.slice(0, 300)}`;
           }
         },
