@@ -260,6 +260,10 @@ function gatewayEnv(hubServiceUrl: string, port: number): Record<string, string>
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const loadAtStart = os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
   const resultsDir = path.join(repoRoot, "bench/results");
   const runDir = path.join(resultsDir, `${stamp}-run`);
@@ -594,6 +598,12 @@ async function main(): Promise<void> {
         "cpu pg: the PostgreSQL backends connected to the bench database.\n",
     );
     process.stdout.write(`${report.checkLine}\n`);
+    process.stdout.write(
+      `Load average at the start ${loadAtStart} and at the end ${os
+        .loadavg()
+        .map((n) => n.toFixed(2))
+        .join(" ")} (1, 5, 15 min; ${os.cpus().length} cores)\n`,
+    );
     for (const [name, summaries] of Object.entries(profiles)) {
       for (const summary of summaries) process.stdout.write(`\n${formatProfile(name, summary)}\n`);
     }
