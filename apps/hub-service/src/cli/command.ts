@@ -1,8 +1,17 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { CliEnv } from "./env.ts";
 
-/** What a command produced: `data` for `--json`, `text` for people, `warning` always on stderr. */
-export type CommandResult = { readonly data: unknown; readonly text: string; readonly warning?: string };
+/**
+ * What a command produced: `data` for `--json`, `text` for people, `warning` always on stderr.
+ * `exitCode: 1` is for a command that ran and reports its output but did not do all it was asked
+ * (e.g. rows an import rejected), so scripts can tell without parsing the output.
+ */
+export type CommandResult = {
+  readonly data: unknown;
+  readonly text: string;
+  readonly warning?: string;
+  readonly exitCode?: 1;
+};
 
 export type CommandContext = {
   readonly env: CliEnv;

@@ -14,6 +14,9 @@ const schema = z.object({
   AWS_ENDPOINT_URL_IOT: optional(z.url()),
   SERVICE_JWT_SECRET: optional(secret),
   GATEWAY_JWT_SECRET: optional(secret),
+  /** `hubs import`: the gateway credential, when not given as --api-key/--bearer (kept out of `ps`). */
+  HUB_API_KEY: optional(z.string().min(1)),
+  HUB_BEARER_TOKEN: optional(z.string().min(1)),
 });
 
 /** Variables through which the SDK's default chain finds credentials without files or metadata. */

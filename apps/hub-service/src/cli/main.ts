@@ -2,6 +2,7 @@ import { isAppError, ValidationError } from "@hub/shared";
 import { Prisma } from "../generated/prisma/client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { loadCliEnv } from "./env.ts";
+import { hubsImport } from "./hubs-import.ts";
 import { keysIssue, keysList, keysRevoke, orgsCreate } from "./keys.ts";
 import {
   thingsConnect,
@@ -13,7 +14,10 @@ import {
 } from "./things.ts";
 import { tokensJwt, tokensService } from "./tokens.ts";
 
-/** Operator-only actions (org/key management, tokens): deliberately not exposed over any API. */
+/**
+ * Operator-only actions (org/key management, tokens): deliberately not exposed over any API. The
+ * exception, `hubs import`, is a client of the public REST API, for operators and partners alike.
+ */
 const commands: Record<string, Record<string, Command>> = {
   things: {
     create: thingsCreate,
@@ -26,6 +30,7 @@ const commands: Record<string, Record<string, Command>> = {
   orgs: { create: orgsCreate },
   keys: { issue: keysIssue, revoke: keysRevoke, list: keysList },
   tokens: { service: tokensService, jwt: tokensJwt },
+  hubs: { import: hubsImport({ stderr: process.stderr }) },
 };
 
 function usage(): string {
@@ -67,7 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const json = args.includes("--json");
     process.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.text}\n`);
     if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
-    return 0;
+    return result.exitCode ?? 0;
   } catch (error) {
     fail(error instanceof UsageError ? `${error.message} (usage: ${command.usage})` : describeError(error));
     return 1;
