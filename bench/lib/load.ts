@@ -196,10 +196,12 @@ export async function runLoad(options: {
   for (const [status, { count }] of Object.entries(raw.statusCodeStats)) statusCounts[status] = Number(count);
   const seconds = (lastResponse - started) / 1000;
   return {
+    /** Hubs attempted (requests × hubs per request). */
     requests: createdCount + failedCount,
     created: createdCount,
     failed: failedCount,
-    socketErrors: raw.errors,
+    // A lost bulk request loses all its hubs.
+    socketErrors: raw.errors * (batch ?? 1),
     timeouts: raw.timeouts,
     statusCounts,
     ...(sampleFailure !== undefined ? { sampleFailure } : {}),

@@ -85,7 +85,13 @@ export async function createHubServiceApp(
     ...service,
     provision: (body, context) => counted("ProvisionHub", () => service.provision(body, context)),
     provisionMany: async (items, context) => {
-      const results = await admission.run(() => service.provisionMany(items, context));
+      const results = await admission
+        .run(() => service.provisionMany(items, context))
+        .catch((error: unknown) => {
+          // Refused as a whole (the bulkhead is full): every item counts, as single calls would.
+          for (const _ of items) metrics.command("ProvisionHub", isAppError(error) ? error.kind : "INTERNAL");
+          throw error;
+        });
       for (const item of results) {
         const result = item.ok
           ? item.result.event

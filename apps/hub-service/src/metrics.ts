@@ -37,7 +37,7 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
   const registryCalls = latencyHistogram(
     registry,
     "hub_iot_registry_call_duration_seconds",
-    "AWS IoT registry lookups by operation and outcome (rejected: failed fast by the open breaker; deadline: cut short by the caller's)",
+    "AWS IoT registry lookups by operation and outcome (rejected: failed fast by the open breaker; deadline: cut short by the caller's; throttled: by AWS; rate-limited: no slot under IOT_REGISTRY_RPS before the caller's deadline)",
     ["operation", "outcome"],
   );
   const breakerStates: BreakerState[] = ["closed", "open", "half-open"];

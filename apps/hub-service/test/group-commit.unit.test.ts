@@ -144,3 +144,23 @@ describe("registry rate limit (GCRA)", () => {
     expect(admitted).toBeLessThanOrEqual(330);
   });
 });
+
+describe("group commit with two statements in flight", () => {
+  it("an entry sharing a key with a statement in flight waits for it", async () => {
+    const writer = recordingWriter();
+    const group = createGroupCommit({ write: writer.write, maxInFlight: 2 });
+    const first = group.append({ ...event("a"), keys: ["id:a", "serial:1"] });
+    await tick();
+    const second = group.append({ ...event("b"), keys: ["id:b", "serial:1"] });
+    const third = group.append({ ...event("c"), keys: ["id:c"] });
+    await tick();
+    expect(writer.statements).toEqual([["a"], ["c"]]);
+    writer.release();
+    await first;
+    await tick();
+    expect(writer.statements).toEqual([["a"], ["c"], ["b"]]);
+    writer.release();
+    writer.release();
+    await Promise.all([second, third]);
+  });
+});

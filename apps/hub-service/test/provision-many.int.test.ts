@@ -9,8 +9,10 @@ import {
   summarize,
   toAppErrorData,
 } from "@hub/shared";
+import { hasPostgres, NEEDS_POSTGRES } from "@hub/test-support";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { EventStore } from "../src/event-store/event-store.ts";
+import { ConcurrencyError, EventStore } from "../src/event-store/event-store.ts";
 import { hubProjection, hubStreamGates, hubUniqueConflicts } from "../src/hub/projection.ts";
 import { useTestDatabase } from "./support/database.ts";
 import { useHubService } from "./support/system.ts";
@@ -252,3 +254,74 @@ describe("group commit (EventStore.appendNewStreams)", () => {
     expect(again.size).toBe(0);
   });
 });
+
+describe.runIf(hasPostgres())(
+  `a group append and a single append of one new hub at once (${NEEDS_POSTGRES})`,
+  () => {
+    it("the deadlock PostgreSQL breaks between them is a lost race for the single append (re-decided), never a raw error", async () => {
+      const store = new EventStore(db.current.prisma, {
+        projection: hubProjection,
+        uniqueConflicts: hubUniqueConflicts,
+        streamGates: hubStreamGates,
+      });
+      const hubId = randomUUID();
+      const data = {
+        hubId,
+        serial: `DL-${hubId}`,
+        model: "HUB-2",
+        thingName: `dl-${hubId}`,
+        provisionedAt: Date.now(),
+      };
+      const group = new pg.Client({ connectionString: db.url });
+      const observer = new pg.Client({ connectionString: db.url });
+      await Promise.all([group.connect(), observer.connect()]);
+      const lockWaits = async () =>
+        Number(
+          (
+            await observer.query<{ n: string }>(
+              "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+          ).rows[0]?.n,
+        );
+      try {
+        // The group statement's order, held open: the hubs row first, then (below) the event.
+        await group.query("BEGIN");
+        await group.query(
+          `INSERT INTO hubs (id, serial, model, thing_name, status, version, provisioned_at, updated_at)
+         VALUES ($1, $2, 'HUB-2', $3, 'Provisioned', 1, now(), now())`,
+          [hubId, data.serial, data.thingName],
+        );
+        // The single append's order: the event, then the hubs row, which waits for the group.
+        const single = store.appendToStream(hubId, 0, [{ type: "HubProvisioned", data, metadata: {} }]).then(
+          () => "appended",
+          (error: unknown) => error,
+        );
+        while ((await lockWaits()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        const groupEvent = group
+          .query(
+            `INSERT INTO hub_events (stream_id, version, type, data, metadata)
+           VALUES ($1, 1, 'HubProvisioned', $2::jsonb, '{}'::jsonb)`,
+            [hubId, JSON.stringify(data)],
+          )
+          .then(
+            async () => {
+              await group.query("COMMIT");
+              return "committed";
+            },
+            async () => {
+              await group.query("ROLLBACK");
+              return "deadlocked";
+            },
+          );
+        const [singleOutcome, groupOutcome] = await Promise.all([single, groupEvent]);
+        // PostgreSQL aborts one of the two; the single append's loss is a ConcurrencyError.
+        expect([singleOutcome === "appended", groupOutcome === "committed"].filter(Boolean)).toHaveLength(1);
+        if (singleOutcome !== "appended") expect(singleOutcome).toBeInstanceOf(ConcurrencyError);
+        const { events, hubs } = await storedFor([hubId]);
+        expect([events.length, hubs.length]).toEqual([1, 1]);
+      } finally {
+        await Promise.all([group.end(), observer.end()]);
+      }
+    }, 30_000);
+  },
+);

@@ -155,7 +155,8 @@ export const openApiDocument = {
         description:
           "Registers 1 to 1,000 manufactured hubs (a manufacturing line's batch). Items are independent, not one " +
           "transaction: the answer is 200 with one result per item, in order, each with the status and body " +
-          "POST /hubs/{id}/ProvisionHub would have answered for it (201, 200, 400, 409, 422, 503 with retryAfter), " +
+          "POST /hubs/{id}/ProvisionHub would have answered for it (201, 200, 400, 409, 422, 503 with retryAfter, " +
+          "500 for an unexpected failure of that item), " +
           "and a summary. Items naming the same hub or serial are applied in order. Re-sending a batch is safe. " +
           "Registry calls stay under the AWS account's quota, so a large batch takes about its size ÷ 300 seconds.",
         requestBody: { required: true, content: json(jsonSchema(provisionHubsBodySchema, "input")) },

@@ -14,9 +14,10 @@ export type GroupCommitOptions = {
 
 export type GroupEntry = NewStream & {
   /**
-   * What the entry may not share with another entry of its group: its stream id and its unique
-   * read-model values (a serial, a thing name). An entry sharing one waits for the next group,
-   * so a group never races itself and same-key entries are written in arrival order.
+   * What the entry may not share with another entry of its group, or of a statement in flight:
+   * its stream id and its unique read-model values (a serial, a thing name). An entry sharing one
+   * waits for the next group, so statements of this process never race each other and same-key
+   * entries are written in arrival order.
    */
   readonly keys: readonly string[];
   /** The caller's deadline (epoch ms): an entry still queued then is refused, nothing written. */
@@ -64,10 +65,13 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
     });
   };
 
+  /** Keys of the entries in statements now in flight: an entry sharing one waits for them. */
+  const inFlightKeys = new Set<string>();
+
   function takeGroup(): Waiting[] {
     const group: Waiting[] = [];
     const later: Waiting[] = [];
-    const taken = new Set<string>();
+    const taken = inFlightKeys;
     const now = Date.now();
     while (queue.length > 0 && group.length < maxRows) {
       const waiting = queue.shift() as Waiting;
@@ -103,6 +107,7 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
         else waiting.reject(error);
       }
     } finally {
+      for (const { entry } of group) for (const key of entry.keys) inFlightKeys.delete(key);
       inFlight--;
       schedule();
     }

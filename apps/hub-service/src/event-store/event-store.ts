@@ -141,10 +141,10 @@ export class EventStore {
    * out without failing the others. One round trip, one commit, nothing half-written: an event is
    * stored only with its row. Returns the stored events by stream id; a stream missing from the
    * map was not written (the caller reads and decides it on its own). Streams must be distinct;
-   * they are written in id order, so two groups that overlap wait on each other rather than
-   * deadlock. Throws GroupConflictError when the statement as a whole lost a race (a deadlock on
-   * rows of other unique constraints): nothing was written, and every stream is the caller's to
-   * decide again.
+   * they are written in id order, so two groups overlapping on the same hubs wait on each other
+   * rather than deadlock; groups of other processes overlapping on serials or thing names under
+   * other ids can still deadlock, and PostgreSQL then aborts one: GroupConflictError, nothing
+   * written, every stream the caller's to decide again.
    */
   async appendNewStreams(streams: readonly NewStream[]): Promise<Map<string, RecordedEvent>> {
     const stored = new Map<string, RecordedEvent>();
@@ -221,7 +221,10 @@ export class EventStore {
 
   private translateAppendError(error: unknown, streamId: string, expectedVersion: number): unknown {
     const constraint = violatedUniqueConstraint(error);
-    if (constraint === undefined) return error;
+    // A deadlock with a group append of the same new stream (it locks the read-model row first,
+    // this path the event): nothing was written; the pipeline re-reads and decides again.
+    if (constraint === undefined)
+      return isLostRace(error) ? new ConcurrencyError(streamId, expectedVersion) : error;
     if (constraint === STREAM_VERSION_CONSTRAINT) return new ConcurrencyError(streamId, expectedVersion);
     return this.uniqueConflicts[constraint]?.() ?? error;
   }

@@ -100,7 +100,9 @@ export type IotRegistryOptions = {
  *
  * Before both, a client-side rate limit (`requestsPerSecond`, see rate-limit.ts) keeps the
  * process under the account's quota; a call it cannot fit in before the caller's deadline is
- * unavailable at once, without a request.
+ * unavailable at once, without a request (outcome "rate-limited"; "throttled": AWS said so). The
+ * SDK's own retries of a throttled or failed attempt are not charged to it: they back off
+ * exponentially, and at most `maxAttempts` per call.
  */
 export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
   const client = new IoTClient({
@@ -227,11 +229,12 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
       },
       async (span) => {
         let outcome: R | Missing | Unavailable;
-        const slot = limiter?.reserve(callerDeadline) ?? { waitMs: 0 };
+        // An open breaker fails the call at once: it needs no slot under the rate limit.
+        const slot = (breaker.state() !== "open" && limiter?.reserve(callerDeadline)) || { waitMs: 0 };
         if ("waitMs" in slot && slot.waitMs > 0) await sleep(slot.waitMs);
         if ("retryAfterSeconds" in slot) {
           // No slot under the rate limit before the caller gives up: refused without a request.
-          label = "throttled";
+          label = "rate-limited";
           outcome = {
             outcome: "unavailable",
             thingName,

@@ -6,6 +6,7 @@ import {
   type HubProvisionedData,
   maxBulkItems,
   type ProvisionHubResult,
+  type ProvisionManyItem,
   parseOrThrow,
   provisionHubBodySchema,
   summarize,
@@ -107,8 +108,20 @@ const ProvisionHubsSummary = builder.objectRef<BulkSummary>("ProvisionHubsSummar
   }),
 });
 
+/**
+ * One bulk item as the list holds it: the success, a failure of the union as data, or else an
+ * `Error` value, which graphql-js reports as that item's error (null at its path; Yoga masks
+ * the message) while the other items stand.
+ */
+function toItem(item: ProvisionManyItem): ProvisionHubResult | ResultError | Error {
+  if (item.ok) return item.result;
+  const appError = item.error ? fromAppErrorData(item.error as AppErrorData) : undefined;
+  if (appError && provisionErrorTypes.some((type) => appError instanceof type)) return asResult(appError);
+  return new Error("unexpected failure of a bulk item");
+}
+
 type ProvisionHubsPayloadShape = {
-  readonly results: readonly (ProvisionHubResult | ResultError | Promise<never>)[];
+  readonly results: readonly (ProvisionHubResult | ResultError | Error)[];
   readonly summary: BulkSummary;
 };
 
@@ -119,7 +132,8 @@ const ProvisionHubsPayload = builder.objectRef<ProvisionHubsPayloadShape>("Provi
       nullable: { list: false, items: true },
       description:
         "One result per input item, in order, each what provisionHub would answer for it; null (with an error at its path) only for an unexpected failure",
-      resolve: (payload) => [...payload.results],
+      // An Error item is graphql-js' own way to report one item's failure (see toItem).
+      resolve: (payload) => [...payload.results] as (ProvisionHubResult | ResultError)[],
     }),
     summary: t.field({ type: ProvisionHubsSummary, resolve: (payload) => payload.summary }),
   }),
@@ -138,16 +152,7 @@ builder.mutationField("provisionHubs", (t) =>
           ]);
         }
         const items = await ctx.hubApi.provisionMany(await callOf(ctx), input.map(withoutNulls));
-        return {
-          summary: summarize(items),
-          results: items.map((item) =>
-            item.ok
-              ? item.result
-              : item.error
-                ? asResult(fromAppErrorData(item.error as AppErrorData))
-                : Promise.reject(new Error("unexpected failure of a bulk item")),
-          ),
-        };
+        return { summary: summarize(items), results: items.map(toItem) };
       }),
   }),
 );
