@@ -181,6 +181,17 @@ async function main(): Promise<void> {
       : {}),
   });
   await iot.send(new CreateThingCommand({ thingName }));
+  // A small pallet for the bulk call: three more hubs whose Things are registered.
+  const pallet = Array.from({ length: 3 }, (_, i) => {
+    const id = randomUUID();
+    return {
+      hubId: id,
+      serial: `SN-${id.slice(0, 8).toUpperCase()}`,
+      model: "HUB-2",
+      thingName: `demo-line-${id.slice(0, 8)}-${i + 1}`,
+    };
+  });
+  for (const hub of pallet) await iot.send(new CreateThingCommand({ thingName: hub.thingName }));
   iot.destroy();
   // The emulator's device is online, so the demo hub can be claimed (ClaimHub asks the registry).
   if (iotEndpoint) await emulatorControl(iotEndpoint).setConnected(thingName, true);
@@ -215,6 +226,13 @@ curl -i -X POST "${gatewayUrl}/hubs/${hubId}/ProvisionHub" \\
   -H "Authorization: Bearer ${token}" \\
   -H "X-API-Key: ${apiKey}" \\
   -d '${body}'
+
+Provision a pallet of hubs in one request (up to 1,000; each item answered as the single call would):
+curl -s -X POST "${gatewayUrl}/hubs/ProvisionHubs" \\
+  -H "Content-Type: application/json" \\
+  -H "X-API-Key: ${apiKey}" \\
+  -d '${JSON.stringify({ hubs: pallet })}'
+(from a CSV or JSONL file: HUB_API_KEY=<key> npm run cli -- hubs import <file> --url ${gatewayUrl})
 
 Then claim it into the demo organization's site "lobby" (the API key alone: hubs:manage):
 curl -i -X POST "${gatewayUrl}/hubs/${hubId}/ClaimHub" \\
