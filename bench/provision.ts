@@ -451,18 +451,7 @@ async function main(): Promise<void> {
         const label = (surface: Surface) =>
           `${surface} c=${connections}${config.rounds > 1 ? ` round ${round}` : ""}`;
         const rate = new Map<Surface, number>();
-        const acc = new Map<
-          Surface,
-          {
-            results: LoadResult[];
-            cpuMs: Record<string, number>;
-            statements: number;
-            createdTotal: number;
-            stored: number;
-            hubs: number;
-            failedTotal: number;
-          }
-        >();
+        const acc = new Map<Surface, CellRuns>();
         const account = (
           surface: Surface,
           result: LoadResult,

@@ -95,6 +95,22 @@ function readCsv(text: string): Record<string, string>[] {
   return rows.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index] ?? ""])));
 }
 
+/** `<file>.rejected.csv`: the body columns, then where and why each row was rejected. */
+async function readRejected(file: string): Promise<Record<string, string>[]> {
+  const rejected = readCsv(await readFile(`${file}.rejected.csv`, "utf8"));
+  expect(Object.keys(rejected[0] ?? {})).toEqual([
+    "hubId",
+    "serial",
+    "model",
+    "thingName",
+    "vendorName",
+    "line",
+    "status",
+    "reason",
+  ]);
+  return rejected;
+}
+
 const exists = (file: string) =>
   stat(file).then(
     () => true,
@@ -187,17 +203,7 @@ describe("hubs import (CSV, 2,500 rows)", () => {
   }, 180_000);
 
   async function expectRejectedFile(): Promise<Record<string, string>[]> {
-    const rejected = readCsv(await readFile(`${file}.rejected.csv`, "utf8"));
-    expect(Object.keys(rejected[0] ?? {})).toEqual([
-      "hubId",
-      "serial",
-      "model",
-      "thingName",
-      "vendorName",
-      "line",
-      "status",
-      "reason",
-    ]);
+    const rejected = await readRejected(file);
     expect(rejected.map((row) => Number(row.line))).toEqual(expectedRejected.map((row) => row.line));
     rejected.forEach((row, index) => {
       const expected = expectedRejected[index] as Expected;
@@ -305,17 +311,7 @@ describe("hubs import (JSONL)", () => {
     // --json: no bar, the plain line instead.
     expect(result.stderr).toMatch(/^imported 8\/8 rows \(\d+ hubs\/s\)$/m);
 
-    const rejected = readCsv(await readFile(`${file}.rejected.csv`, "utf8"));
-    expect(Object.keys(rejected[0] ?? {})).toEqual([
-      "hubId",
-      "serial",
-      "model",
-      "thingName",
-      "vendorName",
-      "line",
-      "status",
-      "reason",
-    ]);
+    const rejected = await readRejected(file);
     const byLine = Object.fromEntries(rejected.map((row) => [row.line, row]));
     expect(Object.keys(byLine)).toEqual(["4", "5", "6", "7", "8", "9"]);
     expect(byLine["4"]).toMatchObject({ hubId: "", status: "local" });

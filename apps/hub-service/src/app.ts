@@ -70,14 +70,16 @@ export async function createHubServiceApp(
   metrics.watch({ db, admission });
   // Every command waits its turn in the same bulkhead (reads do not), and is counted by outcome;
   // a bulk call takes one turn (its items have their own bound) and counts each item.
+  const created = (event: unknown) => (event ? "created" : "unchanged");
+  const failedAs = (error: unknown) => (isAppError(error) ? error.kind : "INTERNAL");
   const counted = <R extends { event: unknown }>(name: string, command: () => Promise<R>): Promise<R> =>
     admission.run(command).then(
       (result) => {
-        metrics.command(name, result.event ? "created" : "unchanged");
+        metrics.command(name, created(result.event));
         return result;
       },
       (error: unknown) => {
-        metrics.command(name, isAppError(error) ? error.kind : "INTERNAL");
+        metrics.command(name, failedAs(error));
         throw error;
       },
     );
@@ -89,16 +91,14 @@ export async function createHubServiceApp(
         .run(() => service.provisionMany(items, context))
         .catch((error: unknown) => {
           // Refused as a whole (the bulkhead is full): every item counts, as single calls would.
-          for (const _ of items) metrics.command("ProvisionHub", isAppError(error) ? error.kind : "INTERNAL");
+          for (const _ of items) metrics.command("ProvisionHub", failedAs(error));
           throw error;
         });
       for (const item of results) {
-        const result = item.ok
-          ? item.result.event
-            ? "created"
-            : "unchanged"
-          : (item.error?.kind ?? "INTERNAL");
-        metrics.command("ProvisionHub", result);
+        metrics.command(
+          "ProvisionHub",
+          item.ok ? created(item.result.event) : (item.error?.kind ?? "INTERNAL"),
+        );
       }
       return results;
     },

@@ -118,20 +118,23 @@ function groupWriter(groupCommit: GroupCommit, deadline: number | undefined): Fi
   return async (streamId, events) => {
     const [event] = events;
     if (!event || events.length !== 1) return null;
-    const data = event.data as { serial?: string; thingName?: string };
+    const data = event.data as { serial: string; thingName: string };
     const stored = await groupCommit.append({
       streamId,
       event,
-      keys: [`id:${streamId.toLowerCase()}`, `serial:${data.serial}`, `thing:${data.thingName}`],
+      keys: uniqueKeys(streamId, data.serial, data.thingName),
       deadline,
     });
     return stored ? { nextVersion: stored.version, events: [stored] } : null;
   };
 }
 
-/** The keys that order a batch's items: one naming an earlier item's hub, serial or Thing waits for it. */
-function batchKeys(body: ProvisionHubBody): string[] {
-  return [`id:${body.hubId.toLowerCase()}`, `serial:${body.serial}`, `thing:${body.thingName ?? body.hubId}`];
+/**
+ * What two provisionings may not share: the hub, its serial, its Thing. The group commit keeps
+ * entries sharing one out of one statement; a batch runs an item sharing one after the earlier.
+ */
+function uniqueKeys(hubId: string, serial: string, thingName: string): string[] {
+  return [`id:${hubId.toLowerCase()}`, `serial:${serial}`, `thing:${thingName}`];
 }
 
 /** Thin glue between the surfaces and the pipeline: every command of the hub goes through here. */
@@ -189,7 +192,7 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
         } catch (error) {
           return () => Promise.resolve(failed(index, rawHubId(raw), error));
         }
-        const keys = batchKeys(body);
+        const keys = uniqueKeys(body.hubId, body.serial, body.thingName ?? body.hubId);
         const before = [...new Set(keys.map((key) => previous.get(key)).filter((p) => p !== undefined))];
         let done: () => void = () => {};
         const finished = new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import { Agent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   DescribeThingCommand,
   GetThingConnectivityDataCommand,
@@ -317,8 +318,6 @@ class RegistryUnavailable extends Error {
     super(lookup.reason);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** AWS asked for fewer calls (the account's quota): ThrottlingException, or HTTP 429. */
 function isThrottling(error: unknown): boolean {

@@ -72,10 +72,12 @@ const ProvisionHubResultRef = builder.unionType("ProvisionHubResult", {
  * field error (the errors plugin wraps them for the fields it manages; this union is our own).
  */
 function asResult(error: unknown): ResultError {
-  if (!provisionErrorTypes.some((type) => error instanceof type)) throw error;
-  const appError = error as ResultError;
-  return { name: appError.name, ...toAppErrorData(appError) } as unknown as ResultError;
+  if (!isResultError(error)) throw error;
+  return { name: error.name, ...toAppErrorData(error) } as unknown as ResultError;
 }
+
+const isResultError = (error: unknown): error is ResultError =>
+  provisionErrorTypes.some((type) => error instanceof type);
 
 const ProvisionHubInput = builder.inputType("ProvisionHubInput", {
   fields: (t) => ({
@@ -116,8 +118,7 @@ const ProvisionHubsSummary = builder.objectRef<BulkSummary>("ProvisionHubsSummar
 function toItem(item: ProvisionManyItem): ProvisionHubResult | ResultError | Error {
   if (item.ok) return item.result;
   const appError = item.error ? fromAppErrorData(item.error as AppErrorData) : undefined;
-  if (appError && provisionErrorTypes.some((type) => appError instanceof type)) return asResult(appError);
-  return new Error("unexpected failure of a bulk item");
+  return isResultError(appError) ? asResult(appError) : new Error("unexpected failure of a bulk item");
 }
 
 type ProvisionHubsPayloadShape = {
