@@ -1,0 +1,40 @@
+import { useMemo } from "react";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router";
+import { Provider } from "urql";
+import { createApiClient } from "./client.ts";
+import { Layout } from "./components/layout.tsx";
+import { HubPage } from "./pages/hub.tsx";
+import { HubsPage } from "./pages/hubs.tsx";
+import { LivePage } from "./pages/live.tsx";
+import { NotFoundPage } from "./pages/not-found.tsx";
+import { SignInPage } from "./pages/sign-in.tsx";
+import { SessionProvider, useSession } from "./session.tsx";
+
+function SignedIn() {
+  const { token } = useSession();
+  const client = useMemo(() => (token ? createApiClient(token) : null), [token]);
+  if (!client) return <SignInPage />;
+  return (
+    <Provider value={client}>
+      <Layout>
+        <Routes>
+          <Route path="/" element={<Navigate to="/hubs" replace />} />
+          <Route path="/hubs" element={<HubsPage />} />
+          <Route path="/hubs/:id" element={<HubPage />} />
+          <Route path="/live" element={<LivePage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </Layout>
+    </Provider>
+  );
+}
+
+export function App() {
+  return (
+    <BrowserRouter basename="/admin">
+      <SessionProvider>
+        <SignedIn />
+      </SessionProvider>
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,197 @@
+import { type FormEvent, useEffect, useId, useRef } from "react";
+import { Link, useSearchParams } from "react-router";
+import { useQuery } from "urql";
+import { ApiError, Loading } from "../components/api-error.tsx";
+import { StatusBadge } from "../components/status-badge.tsx";
+import { Timestamp } from "../components/timestamp.tsx";
+import {
+  type HubFilters,
+  type HubSort,
+  hasFilters,
+  hubListParams,
+  hubListVariables,
+  hubSorts,
+  hubStatuses,
+  nextPage,
+  parseHubList,
+  previousPage,
+  withFilters,
+  withSort,
+} from "../lib/hub-list.ts";
+import { useDocumentTitle } from "../lib/use-document-title.ts";
+import { HubsQuery } from "../queries.ts";
+
+const textFields = [
+  { name: "serial", label: "Serial starts with" },
+  { name: "model", label: "Model" },
+  { name: "vendor", label: "Vendor" },
+  { name: "org", label: "Organization" },
+  { name: "site", label: "Site" },
+] as const;
+
+export function HubsPage() {
+  useDocumentTitle("Hubs");
+  const [params, setParams] = useSearchParams();
+  const state = parseHubList(params);
+  const [result, reexecute] = useQuery({ query: HubsQuery, variables: hubListVariables(state) });
+  const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const stateKey = params.toString();
+
+  // The form shows what the URL says (back/forward, a shared link).
+  useEffect(() => {
+    const form = formRef.current;
+    if (!form) return;
+    const current = parseHubList(new URLSearchParams(stateKey));
+    for (const element of Array.from(form.elements)) {
+      if (element instanceof HTMLInputElement || element instanceof HTMLSelectElement) {
+        if (element.name === "sort") element.value = current.sort;
+        else element.value = (current.filters as Record<string, string | undefined>)[element.name] ?? "";
+      }
+    }
+  }, [stateKey]);
+
+  function apply(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const raw = new URLSearchParams();
+    for (const [key, value] of data) if (typeof value === "string" && value.trim()) raw.set(key, value);
+    const parsed = parseHubList(raw);
+    setParams(hubListParams(withSort(withFilters(state, parsed.filters), parsed.sort)));
+  }
+
+  function clear() {
+    setParams(hubListParams(withFilters(state, {})));
+  }
+
+  const connection = result.data?.hubs;
+  const pageInfo = connection?.pageInfo;
+  const filtered = hasFilters(state.filters);
+
+  return (
+    <>
+      <h1>Hubs</h1>
+      <form ref={formRef} className="filters" onSubmit={apply} aria-label="Filter hubs">
+        <div className="field">
+          <label htmlFor={`${id}-status`}>Status</label>
+          <select id={`${id}-status`} name="status" defaultValue={state.filters.status ?? ""}>
+            <option value="">Any</option>
+            {hubStatuses.map((status) => (
+              <option key={status} value={status}>
+                {status}
+              </option>
+            ))}
+          </select>
+        </div>
+        {textFields.map((field) => (
+          <div className="field" key={field.name}>
+            <label htmlFor={`${id}-${field.name}`}>{field.label}</label>
+            <input
+              id={`${id}-${field.name}`}
+              name={field.name}
+              type="search"
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={200}
+              defaultValue={state.filters[field.name as keyof HubFilters] ?? ""}
+            />
+          </div>
+        ))}
+        <div className="field">
+          <label htmlFor={`${id}-from`}>Provisioned from</label>
+          <input id={`${id}-from`} name="from" type="date" defaultValue={state.filters.from ?? ""} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-to`}>Provisioned until (inclusive)</label>
+          <input id={`${id}-to`} name="to" type="date" defaultValue={state.filters.to ?? ""} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-sort`}>Order</label>
+          <select id={`${id}-sort`} name="sort" defaultValue={state.sort}>
+            {(Object.keys(hubSorts) as HubSort[]).map((sort) => (
+              <option key={sort} value={sort}>
+                {hubSorts[sort].label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="actions">
+          <button type="submit">Apply</button>
+          <button type="button" className="secondary" onClick={clear} disabled={!filtered}>
+            Clear filters
+          </button>
+        </div>
+      </form>
+
+      {result.error ? <ApiError error={result.error} onRetry={() => reexecute()} /> : null}
+      {result.fetching && !connection ? <Loading what="hubs" /> : null}
+      {connection ? (
+        connection.edges.length === 0 ? (
+          <p className="empty" role="status">
+            {filtered ? "No hubs match these filters." : "No hubs yet: provision one and it appears here."}
+          </p>
+        ) : (
+          <div className="table-scroll" role="region" aria-label="Hubs table" tabIndex={0}>
+            <table aria-busy={result.fetching}>
+              <caption className="visually-hidden">Hubs, {hubSorts[state.sort].label.toLowerCase()}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Serial</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Model</th>
+                  <th scope="col">Vendor</th>
+                  <th scope="col">Organization</th>
+                  <th scope="col">Site</th>
+                  <th scope="col">Primary</th>
+                  <th scope="col">Provisioned</th>
+                </tr>
+              </thead>
+              <tbody>
+                {connection.edges.map(({ node }) => (
+                  <tr key={node.id}>
+                    <td>
+                      <Link to={`/hubs/${node.id}`}>{node.serial}</Link>
+                    </td>
+                    <td>
+                      <StatusBadge status={node.status} />
+                    </td>
+                    <td>{node.model}</td>
+                    <td>{node.vendorName ?? <span className="muted">—</span>}</td>
+                    <td>{node.orgId ?? <span className="muted">—</span>}</td>
+                    <td>{node.siteId ?? <span className="muted">—</span>}</td>
+                    <td>{node.isPrimary ? "Yes" : "No"}</td>
+                    <td>
+                      <Timestamp ms={node.provisionedAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )
+      ) : null}
+      {pageInfo && (pageInfo.hasPreviousPage || pageInfo.hasNextPage) ? (
+        <nav className="pager" aria-label="Hub pages">
+          <button
+            type="button"
+            disabled={!pageInfo.hasPreviousPage || !pageInfo.startCursor}
+            onClick={() =>
+              pageInfo.startCursor && setParams(hubListParams(previousPage(state, pageInfo.startCursor)))
+            }
+          >
+            ← Previous page
+          </button>
+          <button
+            type="button"
+            disabled={!pageInfo.hasNextPage || !pageInfo.endCursor}
+            onClick={() =>
+              pageInfo.endCursor && setParams(hubListParams(nextPage(state, pageInfo.endCursor)))
+            }
+          >
+            Next page →
+          </button>
+        </nav>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,149 @@
+import type { CombinedError } from "@urql/core";
+import { useEffect, useId, useRef, useState } from "react";
+import { useSearchParams } from "react-router";
+import { useClient } from "urql";
+import { ApiError } from "../components/api-error.tsx";
+import { EventList, type EventRow } from "../components/event-list.tsx";
+import { type Feed, type FeedStatus, followFeed } from "../lib/live-feed.ts";
+import { apiFailure } from "../lib/messages.ts";
+import { useDocumentTitle } from "../lib/use-document-title.ts";
+import { EventFeedQuery } from "../queries.ts";
+
+const INITIAL = 50;
+const PAGE = 100;
+/** The page keeps the newest events it has shown, up to this many. */
+const KEEP = 500;
+const eventTypes = [
+  "HubProvisioned",
+  "HubClaimed",
+  "HubReClaimed",
+  "HubRoleSet",
+  "HubSuspended",
+  "HubResumed",
+  "HubDecommissioned",
+];
+
+const statusText: Record<FeedStatus, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  paused: "Paused",
+  reconnecting: "Connection lost; reconnecting from the last event seen…",
+  stopped: "Stopped",
+};
+
+class FeedError extends Error {
+  constructor(readonly combined: CombinedError) {
+    super(combined.message);
+  }
+}
+
+export function LivePage() {
+  useDocumentTitle("Live");
+  const client = useClient();
+  const [params, setParams] = useSearchParams();
+  const hubFilter = params.get("hub")?.trim() ?? "";
+  const typeFilter = params.get("type") ?? "";
+  const [events, setEvents] = useState<EventRow[]>([]);
+  const [status, setStatus] = useState<FeedStatus>("connecting");
+  const [fatal, setFatal] = useState<CombinedError | null>(null);
+  const feedRef = useRef<Feed | null>(null);
+  const id = useId();
+
+  useEffect(() => {
+    const feed = followFeed<EventRow>({
+      fetchPage: async ({ after, initial }) => {
+        const variables =
+          initial && after === null ? { last: INITIAL } : { first: PAGE, ...(after ? { after } : {}) };
+        const result = await client
+          .query(EventFeedQuery, variables, { requestPolicy: "network-only" })
+          .toPromise();
+        if (result.error || !result.data)
+          throw result.error ? new FeedError(result.error) : new Error("empty answer");
+        const { edges, pageInfo } = result.data.events;
+        return {
+          events: edges.map((edge) => ({ cursor: edge.cursor, event: edge.node })),
+          hasNextPage: !initial && pageInfo.hasNextPage,
+        };
+      },
+      onEvents: (batch) => setEvents((shown) => [...[...batch].reverse(), ...shown].slice(0, KEEP)),
+      onStatus: (next, detail) => {
+        setStatus(next);
+        if (next === "stopped" && detail instanceof FeedError) setFatal(detail.combined);
+      },
+      isFatal: (error) =>
+        error instanceof FeedError &&
+        ["unauthenticated", "forbidden"].includes(apiFailure(error.combined).kind),
+    });
+    feedRef.current = feed;
+    return () => feed.stop();
+  }, [client]);
+
+  const visible = events.filter(
+    (event) => (!hubFilter || event.hubId === hubFilter) && (!typeFilter || event.type === typeFilter),
+  );
+
+  function setFilter(name: "hub" | "type", value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  }
+
+  return (
+    <>
+      <h1>Live events</h1>
+      <div className="live-bar">
+        <p role="status" className={`feed-status feed-${status}`} data-status={status}>
+          {statusText[status]}
+        </p>
+        {status === "paused" ? (
+          <button type="button" onClick={() => feedRef.current?.resume()}>
+            Resume
+          </button>
+        ) : (
+          <button type="button" onClick={() => feedRef.current?.pause()} disabled={status === "stopped"}>
+            Pause
+          </button>
+        )}
+      </div>
+      <form className="filters" aria-label="Filter live events" onSubmit={(event) => event.preventDefault()}>
+        <div className="field">
+          <label htmlFor={`${id}-hub`}>Hub id</label>
+          <input
+            id={`${id}-hub`}
+            type="search"
+            value={hubFilter}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(event) => setFilter("hub", event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-type`}>Event type</label>
+          <select
+            id={`${id}-type`}
+            value={typeFilter}
+            onChange={(event) => setFilter("type", event.target.value)}
+          >
+            <option value="">Any</option>
+            {eventTypes.map((type) => (
+              <option key={type} value={type}>
+                {type}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+      {fatal ? <ApiError error={fatal} /> : null}
+      {visible.length === 0 ? (
+        <p className="empty">
+          {events.length === 0
+            ? "No events yet; new ones appear here as they happen."
+            : "No event matches the filter."}
+        </p>
+      ) : (
+        <EventList events={visible} showHub />
+      )}
+    </>
+  );
+}

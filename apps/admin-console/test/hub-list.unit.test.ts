@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_SORT,
+  hubListParams,
+  hubListVariables,
+  nextPage,
+  PAGE_SIZE,
+  parseHubList,
+  previousPage,
+  withFilters,
+  withSort,
+} from "../src/lib/hub-list.ts";
+import { localDayEnd, localDayStart } from "../src/lib/time.ts";
+
+const parse = (query: string) => parseHubList(new URLSearchParams(query));
+
+describe("hubs page state ↔ URL", () => {
+  it("reads every filter, the order and the cursor, and writes them back unchanged", () => {
+    const query =
+      "status=Suspended&model=HUB-2&vendor=Acme&org=org-1&site=lobby&serial=SN-00&from=2025-01-01&to=2025-01-31&sort=serial-asc&after=abc";
+    const state = parse(query);
+    expect(state).toEqual({
+      filters: {
+        status: "Suspended",
+        model: "HUB-2",
+        vendor: "Acme",
+        org: "org-1",
+        site: "lobby",
+        serial: "SN-00",
+        from: "2025-01-01",
+        to: "2025-01-31",
+      },
+      sort: "serial-asc",
+      page: { after: "abc" },
+    });
+    expect(hubListParams(state).toString()).toBe(query);
+  });
+
+  it("leaves defaults out of the URL and drops unknown or malformed values", () => {
+    const state = parse("status=Lost&sort=random&from=2025-02-30&to=yesterday&model=%20%20&extra=1");
+    expect(state).toEqual({ filters: {}, sort: DEFAULT_SORT, page: {} });
+    expect(hubListParams(state).toString()).toBe("");
+  });
+
+  it("keeps a before cursor, and after wins when a hand-edited URL has both", () => {
+    expect(parse("before=b1").page).toEqual({ before: "b1" });
+    expect(parse("after=a1&before=b1").page).toEqual({ after: "a1" });
+  });
+
+  it("starts again at the first page when the filters or the order change", () => {
+    const state = nextPage(parse("status=Claimed"), "cursor-2");
+    expect(state.page).toEqual({ after: "cursor-2" });
+    expect(withFilters(state, { model: "HUB-1" })).toEqual({
+      filters: { model: "HUB-1" },
+      sort: DEFAULT_SORT,
+      page: {},
+    });
+    expect(withSort(state, "serial-desc").page).toEqual({});
+    expect(hubListParams(previousPage(state, "cursor-1")).toString()).toBe("status=Claimed&before=cursor-1");
+  });
+});
+
+describe("hubs query variables", () => {
+  it("pages forward with first/after and backward with last/before", () => {
+    expect(hubListVariables(parse(""))).toEqual({
+      orderBy: { field: "PROVISIONED_AT", direction: "DESC" },
+      first: PAGE_SIZE,
+    });
+    expect(hubListVariables(parse("after=x&sort=serial-asc"))).toMatchObject({
+      orderBy: { field: "SERIAL", direction: "ASC" },
+      first: PAGE_SIZE,
+      after: "x",
+    });
+    const back = hubListVariables(parse("before=y"));
+    expect(back).toMatchObject({ last: PAGE_SIZE, before: "y" });
+    expect(back).not.toHaveProperty("first");
+  });
+
+  it("maps the filters to the API's names and the dates to a local [from, next midnight) range", () => {
+    const variables = hubListVariables(parse("vendor=Acme&org=o&site=s&serial=SN-1&from=2025-03-01&to=2025-03-02"));
+    expect(variables.filter).toEqual({
+      vendorName: "Acme",
+      orgId: "o",
+      siteId: "s",
+      serialPrefix: "SN-1",
+      provisionedAt: { from: localDayStart("2025-03-01"), to: localDayEnd("2025-03-02") },
+    });
+    expect(localDayEnd("2025-03-02")).toBe(new Date(2025, 2, 3).getTime());
+    expect(hubListVariables(parse("to=2025-03-02")).filter).toEqual({
+      provisionedAt: { to: new Date(2025, 2, 3).getTime() },
+    });
+  });
+});
