@@ -4,6 +4,8 @@ const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).def
 
 const schema = z.object({
   DATABASE_URL: z.string().default("pglite:.data/pglite"),
+  /** Where the development secrets and the registry emulator's Things are kept. */
+  HUB_DATA_DIR: z.string().min(1).default(".data"),
   GATEWAY_PORT: port(4000),
   HUB_SERVICE_PORT: port(4001),
   IOT_EMULATOR_PORT: port(4566),

@@ -130,13 +130,34 @@ async function prepareDemoApiKey(databaseUrl: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const secrets = await loadOrCreateDevSecrets(path.join(root, ".data"));
+  const dataDir = path.resolve(root, env.HUB_DATA_DIR);
+  const secrets = await loadOrCreateDevSecrets(dataDir);
   const databaseUrl = env.DATABASE_URL;
   log(`Applying migrations to ${databaseUrl.startsWith("pglite:") ? databaseUrl : "PostgreSQL"} ...`);
   await run(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), "migrate", "deploy"], {
     DATABASE_URL: databaseUrl,
   });
   const apiKey = await prepareDemoApiKey(databaseUrl);
+  // The admin console the gateway serves under /admin (turbo's cache makes this quick when built).
+  const consoleBuilt = await run(
+    process.execPath,
+    [
+      path.join(root, "node_modules/turbo/bin/turbo"),
+      "run",
+      "build",
+      "--filter=@hub/admin-console",
+      "--output-logs=errors-only",
+    ],
+    {},
+  ).then(
+    () => true,
+    (error: unknown) => {
+      log(
+        `The admin console could not be built (${error instanceof Error ? error.message : String(error)}); starting without it`,
+      );
+      return false;
+    },
+  );
 
   let iotEndpoint = env.AWS_ENDPOINT_URL_IOT;
   const awsEnv: Record<string, string> = {};
@@ -144,7 +165,7 @@ async function main(): Promise<void> {
     iotEndpoint = `http://127.0.0.1:${env.IOT_EMULATOR_PORT}`;
     startService("iot-registry-emulator", "iot-registry-emulator", "main.ts", {
       IOT_EMULATOR_PORT: String(env.IOT_EMULATOR_PORT),
-      IOT_EMULATOR_DATA_DIR: path.join(root, ".data/iot-registry"),
+      IOT_EMULATOR_DATA_DIR: path.join(dataDir, "iot-registry"),
     });
     await waitUntilReady("IoT registry emulator", `${iotEndpoint}/__emulator/health`);
     Object.assign(awsEnv, localCredentials);
@@ -202,6 +223,13 @@ async function main(): Promise<void> {
     subject: "demo-manufacturing-line",
     expiresIn: "12h",
   });
+  const adminToken = jwt.sign({ role: "admin" }, gatewayJwtSecret, {
+    algorithm: "HS256",
+    issuer: "hub-platform-dev",
+    audience: "hub-api",
+    subject: "demo-admin",
+    expiresIn: "12h",
+  });
   const body = JSON.stringify({
     hubId,
     serial: `SN-${hubId.slice(0, 8).toUpperCase()}`,
@@ -215,7 +243,14 @@ Hub platform is running (Ctrl-C stops everything):
   gateway       ${gatewayUrl}   GraphQL/GraphiQL: ${gatewayUrl}/graphql   OpenAPI: ${gatewayUrl}/openapi.json
   hub-service   ${hubServiceUrl}/trpc
   IoT registry  ${iotEndpoint ?? "AWS (standard endpoint)"}
-
+${
+  consoleBuilt
+    ? `
+Admin console: ${gatewayUrl}/admin/#token=${adminToken}
+  (the sign-in link of the demo admin, valid 12h; the token is in the fragment, never sent to a server)
+`
+    : ""
+}
 Development credentials (valid for this database; do not use in production):
   API key (organization "${DEMO_ORG}"): ${apiKey}
   JWT (service "demo-manufacturing-line", 12h): ${token}

@@ -6,8 +6,10 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     // Skipped tests are listed with their reason; one skipped without a reason fails the run.
     reporters: ["default", new SkipReporter()],
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
+    // A migrated template database that the browser test's system clones (PostgreSQL or PGlite).
+    globalSetup: ["../../packages/test-support/src/global-setup.ts"],
+    testTimeout: 90_000,
+    hookTimeout: 240_000,
     fileParallelism: false,
   },
 });

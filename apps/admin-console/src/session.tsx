@@ -1,4 +1,4 @@
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import {
   clearToken,
   decodeClaims,
@@ -52,6 +52,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setNotice(why ?? null);
     setToken(null);
   }, []);
+
+  // A sign-in link opened in a tab already on the console changes only the fragment (no reload).
+  useEffect(() => {
+    const onHashChange = () => {
+      const { token: linked, rest } = takeTokenFromFragment(window.location.hash);
+      if (!linked) return;
+      window.history.replaceState(null, "", `${window.location.pathname}${window.location.search}${rest}`);
+      const problem = signIn(linked);
+      if (problem) setNotice(problem);
+    };
+    window.addEventListener("hashchange", onHashChange);
+    return () => window.removeEventListener("hashchange", onHashChange);
+  }, [signIn]);
 
   const value = useMemo(
     () => ({ token: claims ? token : null, claims, notice, signIn, signOut }),

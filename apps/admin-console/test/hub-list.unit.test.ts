@@ -77,7 +77,9 @@ describe("hubs query variables", () => {
   });
 
   it("maps the filters to the API's names and the dates to a local [from, next midnight) range", () => {
-    const variables = hubListVariables(parse("vendor=Acme&org=o&site=s&serial=SN-1&from=2025-03-01&to=2025-03-02"));
+    const variables = hubListVariables(
+      parse("vendor=Acme&org=o&site=s&serial=SN-1&from=2025-03-01&to=2025-03-02"),
+    );
     expect(variables.filter).toEqual({
       vendorName: "Acme",
       orgId: "o",

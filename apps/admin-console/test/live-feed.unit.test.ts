@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, type FeedPage, type FeedRequest, type FeedStatus, followFeed } from "../src/lib/live-feed.ts";
+import {
+  backoffMs,
+  type FeedPage,
+  type FeedRequest,
+  type FeedStatus,
+  followFeed,
+} from "../src/lib/live-feed.ts";
 
 /** A log of numbered events, pages of `size` by cursor; timers run by hand. */
 function harness(
@@ -16,7 +22,8 @@ function harness(
       requests.push(request);
       const failure = options.fail?.(request, requests.length);
       if (failure) throw failure;
-      const start = request.after === null ? (request.initial ? Math.max(0, log.length - 2) : 0) : Number(request.after);
+      const start =
+        request.after === null ? (request.initial ? Math.max(0, log.length - 2) : 0) : Number(request.after);
       const slice = log.slice(start, start + size);
       return {
         events: slice.map((event, i) => ({ cursor: String(start + i + 1), event })),

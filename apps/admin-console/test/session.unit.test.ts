@@ -13,7 +13,11 @@ describe("sign-in token", () => {
   });
 
   it("labels the UI from its claims and refuses what is not a JWT with a subject", () => {
-    expect(decodeClaims(token({ sub: "ada", role: "admin", exp: 10 }))).toEqual({ sub: "ada", role: "admin", exp: 10 });
+    expect(decodeClaims(token({ sub: "ada", role: "admin", exp: 10 }))).toEqual({
+      sub: "ada",
+      role: "admin",
+      exp: 10,
+    });
     expect(decodeClaims(token({ role: "admin" }))).toBeNull();
     expect(decodeClaims("not-a-token")).toBeNull();
     expect(decodeClaims("a.%%%.c")).toBeNull();

@@ -1,11 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { newestFirst, parseTimeline, timelineNeighbours, timelineParams, timelineVariables } from "../src/lib/timeline.ts";
+import {
+  newestFirst,
+  parseTimeline,
+  timelineNeighbours,
+  timelineParams,
+  timelineVariables,
+} from "../src/lib/timeline.ts";
 
 describe("hub timeline paging (newest first over an oldest-first connection)", () => {
   it("opens on the newest events and walks older and newer by cursor", () => {
     expect(timelineVariables(parseTimeline(new URLSearchParams("")))).toEqual({ last: 20 });
-    expect(timelineVariables(parseTimeline(new URLSearchParams("older=c1")))).toEqual({ last: 20, before: "c1" });
-    expect(timelineVariables(parseTimeline(new URLSearchParams("newer=c9")))).toEqual({ first: 20, after: "c9" });
+    expect(timelineVariables(parseTimeline(new URLSearchParams("older=c1")))).toEqual({
+      last: 20,
+      before: "c1",
+    });
+    expect(timelineVariables(parseTimeline(new URLSearchParams("newer=c9")))).toEqual({
+      first: 20,
+      after: "c9",
+    });
     expect(timelineParams({ older: "c1" }).toString()).toBe("older=c1");
   });
 

@@ -2,6 +2,7 @@ import type http from "node:http";
 import { createMetricsEndpoint, createMetricsRegistry } from "@hub/observability";
 import { closeServer, createServiceTokenSource, listen } from "@hub/shared";
 import type { Logger } from "pino";
+import { createAdminConsole } from "./admin-console.ts";
 import { createAuthenticator } from "./auth/index.ts";
 import { type GatewayEnv, splitPemKeys } from "./env.ts";
 import { createGatewayServer } from "./http-server.ts";
@@ -79,6 +80,7 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
     hubServiceTimeoutMs: env.HUB_SERVICE_TIMEOUT_MS,
     metrics,
     metricsEndpoint,
+    adminConsole: createAdminConsole({ dir: env.ADMIN_CONSOLE_DIR }),
     async readiness() {
       // Ready while hub-service answers and has its database: reads work even while the registry
       // breaker keeps it from provisioning (then "degraded"). Details stay on hub-service's port.

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -52,6 +53,11 @@ const schema = z
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     /** Traces are exported (OTLP) only when set; unset, the OpenTelemetry SDK is not even loaded. */
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    /** The built admin console served under /admin (default: apps/admin-console/dist of this checkout). */
+    ADMIN_CONSOLE_DIR: z
+      .string()
+      .min(1)
+      .default(fileURLToPath(new URL("../../admin-console/dist", import.meta.url))),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
     HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),

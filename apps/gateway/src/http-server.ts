@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import { inSpan, type MetricsEndpoint, SpanKind } from "@hub/observability";
 import { isAppError, UnavailableError } from "@hub/shared";
 import type { Logger } from "pino";
+import { ADMIN_CONSOLE_PATH, type AdminConsole, isAdminConsolePath } from "./admin-console.ts";
 import type { HubApi } from "./hub-api.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { withRateLimit } from "./rate-limit.ts";
@@ -32,6 +33,8 @@ export type GatewayServerOptions = {
   readonly metricsEndpoint: MetricsEndpoint;
   /** Readiness, with why not (hub-service's own checks included). */
   readonly readiness: () => Promise<{ ready: boolean; checks: Record<string, unknown> }>;
+  /** The admin console's static files under /admin. */
+  readonly adminConsole?: AdminConsole;
 };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -100,6 +103,10 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
       // The request listener adds `req` and `res` to the server context and writes the response.
       await options.yoga(req, res, { requestId } as Partial<ServerContext>);
       return;
+    }
+    if (options.adminConsole && isAdminConsolePath(url.pathname)) {
+      routes.set(req, ADMIN_CONSOLE_PATH);
+      return options.adminConsole.handle(req, res, url);
     }
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url.pathname === "/readyz") {

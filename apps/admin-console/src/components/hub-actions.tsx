@@ -96,6 +96,7 @@ export function HubActions({ hub, onDone }: { hub: Hub; onDone: () => void }) {
           <button
             key={action}
             type="button"
+            data-action={action}
             className={actions[action].danger ? "danger" : undefined}
             disabled={busy || !actions[action].allowed(hub.status)}
             onClick={() => open(action)}

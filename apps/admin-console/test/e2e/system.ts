@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
+import { childEnv, freePort, repoRoot, TEST_SECRETS } from "@hub/test-support";
+import jwt from "jsonwebtoken";
+
+/** The whole system exactly as `npm start` starts it (scripts/start.ts), on a database of its own. */
+export type ConsoleSystem = {
+  readonly gatewayUrl: string;
+  /** The sign-in link `npm start` prints for the demo admin. */
+  readonly signInLink: string;
+  readonly output: () => string;
+  token(claims: Record<string, unknown>, subject: string): string;
+  /** Registers Things and provisions hubs through the public bulk API; returns them in serial order. */
+  provisionHubs(serials: readonly string[]): Promise<{ hubId: string; serial: string }[]>;
+  stop(): Promise<void>;
+};
+
+export async function startConsoleSystem(options: { databaseUrl: string }): Promise<ConsoleSystem> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "hub-console-e2e-"));
+  const [gatewayPort, hubPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+  const log = createWriteStream(path.join(dataDir, "npm-start.log"));
+  let output = "";
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: repoRoot,
+    env: childEnv({
+      DATABASE_URL: options.databaseUrl,
+      HUB_DATA_DIR: dataDir,
+      GATEWAY_PORT: String(gatewayPort),
+      HUB_SERVICE_PORT: String(hubPort),
+      IOT_EMULATOR_PORT: String(emulatorPort),
+      SERVICE_JWT_SECRET: TEST_SECRETS.service,
+      GATEWAY_JWT_SECRET: TEST_SECRETS.gatewayJwt,
+      LOG_LEVEL: "warn",
+    }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const signInLink = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`npm start printed no sign-in link:\n${output}`)),
+      150_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      log.write(chunk);
+      const match = /Admin console: (\S+#token=\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const token = (claims: Record<string, unknown>, subject: string) =>
+    jwt.sign(claims, TEST_SECRETS.gatewayJwt, {
+      algorithm: "HS256",
+      issuer: "hub-platform-dev",
+      audience: "hub-api",
+      subject,
+      expiresIn: "1h",
+    });
+  const iot = new IoTClient({
+    region: "us-east-1",
+    endpoint: `http://127.0.0.1:${emulatorPort}`,
+    credentials: { accessKeyId: "local", secretAccessKey: "local-secret" },
+  });
+
+  return {
+    gatewayUrl,
+    signInLink,
+    output: () => output,
+    token,
+    async provisionHubs(serials) {
+      const hubs = serials.map((serial) => ({
+        hubId: randomUUID(),
+        serial,
+        model: "HUB-2",
+        vendorName: "Acme",
+        thingName: `console-${serial.toLowerCase()}`,
+      }));
+      for (const hub of hubs) await iot.send(new CreateThingCommand({ thingName: hub.thingName }));
+      const response = await fetch(`${gatewayUrl}/hubs/ProvisionHubs`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${token({ role: "service" }, "console-e2e-line")}`,
+        },
+        body: JSON.stringify({ hubs }),
+      });
+      const body = (await response.json()) as { summary: { created: number } };
+      if (response.status !== 200 || body.summary.created !== hubs.length) {
+        throw new Error(`provisioning failed: ${response.status} ${JSON.stringify(body)}`);
+      }
+      return hubs.map(({ hubId, serial }) => ({ hubId, serial }));
+    },
+    async stop() {
+      iot.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+      log.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
