@@ -55,7 +55,7 @@ function cacheControlFor(file: string): string {
 
 /** A client route of the single-page app: no file extension, and not under assets/ (hashed files only). */
 function isClientRoute(file: string): boolean {
-  return !file.startsWith("/assets/") && path.posix.extname(file) === "";
+  return file !== "/assets" && !file.startsWith("/assets/") && path.posix.extname(file) === "";
 }
 
 /**
