@@ -98,8 +98,11 @@ export function exitOnSignals(name: string, logger: Logger, close: () => Promise
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
+      // close() stops listening before its first await, so once this line is logged a new
+      // connection is refused (tests and operators may rely on that order).
+      const closing = close();
       logger.info({ signal }, `${name} shutting down`);
-      close().then(
+      closing.then(
         () => {
           logger.info(`${name} stopped`);
           return exitAfterLogs(logger, 0);
