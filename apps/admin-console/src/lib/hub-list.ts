@@ -10,8 +10,8 @@ export const hubStatuses = ["Provisioned", "Claimed", "Suspended", "Decommission
 export type HubStatus = (typeof hubStatuses)[number];
 
 export const hubSorts = {
-  "provisioned-desc": { field: "PROVISIONED_AT", direction: "DESC", label: "Newest provisioned first" },
-  "provisioned-asc": { field: "PROVISIONED_AT", direction: "ASC", label: "Oldest provisioned first" },
+  "provisioned-desc": { field: "PROVISIONED_AT", direction: "DESC", label: "Newest first" },
+  "provisioned-asc": { field: "PROVISIONED_AT", direction: "ASC", label: "Oldest first" },
   "serial-asc": { field: "SERIAL", direction: "ASC", label: "Serial A→Z" },
   "serial-desc": { field: "SERIAL", direction: "DESC", label: "Serial Z→A" },
 } as const;
