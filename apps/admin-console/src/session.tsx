@@ -24,11 +24,30 @@ const SessionContext = createContext<Session | null>(null);
 function initialToken(): string | null {
   const { token, rest } = takeTokenFromFragment(window.location.hash);
   if (token) {
-    saveToken(window.sessionStorage, token);
     window.history.replaceState(null, "", `${window.location.pathname}${window.location.search}${rest}`);
-    return token;
+    if (usable(token)) {
+      saveToken(window.sessionStorage, token);
+      return token;
+    }
   }
-  return loadToken(window.sessionStorage);
+  const stored = loadToken(window.sessionStorage);
+  if (stored && !usable(stored)) {
+    clearToken(window.sessionStorage);
+    return null;
+  }
+  return stored;
+}
+
+/** The same checks for a pasted token, a sign-in link and one kept from earlier in this tab. */
+function tokenProblem(token: string): string | null {
+  const decoded = decodeClaims(token);
+  if (!decoded) return "That is not a JWT (three base64url parts with a subject).";
+  if (isExpired(decoded, Date.now())) return "That token has expired.";
+  return null;
+}
+
+function usable(token: string): boolean {
+  return tokenProblem(token) === null;
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
@@ -38,9 +57,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback((candidate: string): string | null => {
     const trimmed = candidate.trim();
-    const decoded = decodeClaims(trimmed);
-    if (!decoded) return "That is not a JWT (three base64url parts with a subject).";
-    if (isExpired(decoded, Date.now())) return "That token has expired.";
+    const problem = tokenProblem(trimmed);
+    if (problem) return problem;
     saveToken(window.sessionStorage, trimmed);
     setNotice(null);
     setToken(trimmed);
@@ -60,7 +78,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       if (!linked) return;
       window.history.replaceState(null, "", `${window.location.pathname}${window.location.search}${rest}`);
       const problem = signIn(linked);
-      if (problem) setNotice(problem);
+      if (problem) setNotice(`The sign-in link was not used: ${problem}`);
     };
     window.addEventListener("hashchange", onHashChange);
     return () => window.removeEventListener("hashchange", onHashChange);

@@ -93,3 +93,27 @@ describe("hubs query variables", () => {
     });
   });
 });
+
+describe("local day bounds across daylight-saving changes", () => {
+  it("ends a day at the next day's start, also where that day's midnight does not exist", () => {
+    const zone = process.env.TZ;
+    try {
+      // Chile: clocks jump from 00:00 to 01:00 on 2025-09-07 (that midnight does not exist).
+      process.env.TZ = "America/Santiago";
+      const start = localDayStart("2025-09-07") as number;
+      const end = localDayEnd("2025-09-07") as number;
+      expect(new Date(start).getHours()).toBe(1);
+      expect(new Date(end).getHours()).toBe(0);
+      expect(end).toBe(localDayStart("2025-09-08"));
+      expect(end - start).toBe(23 * 3600 * 1000);
+      // Europe: 2025-10-26 has 25 hours.
+      process.env.TZ = "Europe/Berlin";
+      expect((localDayEnd("2025-10-26") as number) - (localDayStart("2025-10-26") as number)).toBe(
+        25 * 3600 * 1000,
+      );
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});

@@ -20,7 +20,7 @@ describe("command results in words", () => {
   });
 
   it("names the conflict's reason, the taken field, the offline hub and when to retry", () => {
-    const conflict = (reason: string | null, field: string | null = null) =>
+    const conflict = (reason: "DECOMMISSIONED" | "FIELD_TAKEN" | null, field: string | null = null) =>
       commandMessage("resume", { __typename: "ConflictError", message: "raw message", reason, field }).text;
     expect(conflict("DECOMMISSIONED")).toBe(
       "Conflict: The hub is decommissioned: it can no longer be changed.",

@@ -7,6 +7,8 @@ const schema = z.object({
   TEST_DATABASE_ENGINE: z.enum(["pglite", "postgresql"]).optional(),
   /** A Redis server for the shared rate-limit store's tests (CI sets it); unset: those tests skip. */
   TEST_REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).optional(),
+  /** The Chromium the browser tests drive (Debian's `chromium` package by default). */
+  CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
 });
 
 export type TestEnv = z.infer<typeof schema>;

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { testEngine } from "./databases.ts";
 import { testEnv } from "./env.ts";
 
@@ -14,6 +15,8 @@ export const NEEDS_HEAVY = "needs HEAVY=1, npm run test:heavy";
 
 export const hasPostgres = (): boolean => testEngine() === "postgresql";
 export const hasRedis = (): boolean => testEnv().TEST_REDIS_URL !== undefined;
+export const NEEDS_CHROMIUM = "needs Chromium: apt-get install chromium, or CHROMIUM_PATH";
+export const hasChromium = (): boolean => existsSync(testEnv().CHROMIUM_PATH);
 
 /** The reason in a skipped test's title, as the reporter finds it. */
 export const SKIP_REASON = /\(needs [^)]+\)/;

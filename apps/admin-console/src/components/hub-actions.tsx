@@ -1,6 +1,8 @@
+import type { CombinedError } from "@urql/core";
 import { type FormEvent, useId, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import { useMutation } from "urql";
-import { type CommandResult, commandMessage, type LifecycleAction, type Message } from "../lib/messages.ts";
+import { commandMessage, type LifecycleAction, type Message } from "../lib/messages.ts";
 import { DecommissionHubMutation, ResumeHubMutation, SuspendHubMutation } from "../queries.ts";
 import { useSession } from "../session.tsx";
 import { ApiError } from "./api-error.tsx";
@@ -41,22 +43,31 @@ const actions: Record<
 };
 
 /** Suspend, resume, decommission: each asks for confirmation and a reason, then says what happened. */
+type Outcome = { readonly message: Message } | { readonly error: CombinedError } | null;
+
 export function HubActions({ hub, onDone }: { hub: Hub; onDone: () => void }) {
   const { claims } = useSession();
   const [pending, setPending] = useState<LifecycleAction | null>(null);
-  const [message, setMessage] = useState<Message | null>(null);
+  /** The last action's outcome only (a result in words or an API failure). */
+  const [outcome, setOutcome] = useState<Outcome>(null);
+  const [reasonProblem, setReasonProblem] = useState<string | null>(null);
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
   const id = useId();
   const [suspendState, suspend] = useMutation(SuspendHubMutation);
   const [resumeState, resume] = useMutation(ResumeHubMutation);
   const [decommissionState, decommission] = useMutation(DecommissionHubMutation);
   const busy = suspendState.fetching || resumeState.fetching || decommissionState.fetching;
-  const error = suspendState.error ?? resumeState.error ?? decommissionState.error;
 
   function open(action: LifecycleAction) {
-    setPending(action);
-    setMessage(null);
+    // The dialog's heading and field must exist before showModal() names it and moves the focus.
+    flushSync(() => {
+      setPending(action);
+      setReasonProblem(null);
+    });
     dialogRef.current?.showModal();
+    reasonRef.current?.focus();
   }
 
   function close() {
@@ -64,27 +75,48 @@ export function HubActions({ hub, onDone }: { hub: Hub; onDone: () => void }) {
     setPending(null);
   }
 
-  async function confirm(event: FormEvent<HTMLFormElement>) {
+  async function send(action: LifecycleAction, reason: string) {
+    const userId = claims?.sub ?? "admin-console";
+    const hubId = hub.id;
+    const answer =
+      action === "suspend"
+        ? await suspend({ input: { hubId, reason, userId } }).then((r) => ({
+            error: r.error,
+            result: r.data?.suspendHub,
+          }))
+        : action === "resume"
+          ? await resume({ input: { hubId, userId, ...(reason ? { reason } : {}) } }).then((r) => ({
+              error: r.error,
+              result: r.data?.resumeHub,
+            }))
+          : await decommission({ input: { hubId, reason, userId } }).then((r) => ({
+              error: r.error,
+              result: r.data?.decommissionHub,
+            }));
+    setOutcome(
+      answer.result
+        ? { message: commandMessage(action, answer.result) }
+        : answer.error
+          ? { error: answer.error }
+          : null,
+    );
+    if (answer.result) onDone();
+    // The button pressed may now be disabled: the focus goes to what happened.
+    requestAnimationFrame(() => outcomeRef.current?.focus());
+  }
+
+  function confirm(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!pending) return;
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
-    const userId = claims?.sub ?? "admin-console";
+    if (actions[pending].reasonRequired && reason === "") {
+      setReasonProblem("Give a reason (it is recorded with the event).");
+      reasonRef.current?.focus();
+      return;
+    }
     const action = pending;
     close();
-    let result: CommandResult | undefined;
-    if (action === "suspend")
-      result = (await suspend({ input: { hubId: hub.id, reason, userId } })).data?.suspendHub;
-    if (action === "resume") {
-      result = (await resume({ input: { hubId: hub.id, userId, ...(reason ? { reason } : {}) } })).data
-        ?.resumeHub;
-    }
-    if (action === "decommission") {
-      result = (await decommission({ input: { hubId: hub.id, reason, userId } })).data?.decommissionHub;
-    }
-    if (result) {
-      setMessage(commandMessage(action, result));
-      onDone();
-    }
+    void send(action, reason);
   }
 
   const spec = pending ? actions[pending] : null;
@@ -105,18 +137,18 @@ export function HubActions({ hub, onDone }: { hub: Hub; onDone: () => void }) {
           </button>
         ))}
       </div>
-      <div aria-live="polite">
+      <div aria-live="polite" ref={outcomeRef} tabIndex={-1} className="outcome">
         {busy ? <p className="muted">Sending…</p> : null}
-        {message ? (
-          <p className={`notice notice-${message.tone}`} data-tone={message.tone}>
-            {message.text}
+        {outcome && "message" in outcome ? (
+          <p className={`notice notice-${outcome.message.tone}`} data-tone={outcome.message.tone}>
+            {outcome.message.text}
           </p>
         ) : null}
       </div>
-      {error ? <ApiError error={error} /> : null}
+      {outcome && "error" in outcome ? <ApiError error={outcome.error} /> : null}
       <dialog ref={dialogRef} aria-labelledby={`${id}-dialog-title`} onClose={() => setPending(null)}>
         {spec && pending ? (
-          <form onSubmit={confirm}>
+          <form onSubmit={confirm} noValidate>
             <h2 id={`${id}-dialog-title`}>
               {spec.label} hub {hub.serial}?
             </h2>
@@ -125,12 +157,20 @@ export function HubActions({ hub, onDone }: { hub: Hub; onDone: () => void }) {
             ) : null}
             <label htmlFor={`${id}-reason`}>Reason{spec.reasonRequired ? "" : " (optional)"}</label>
             <textarea
+              ref={reasonRef}
               id={`${id}-reason`}
               name="reason"
               rows={3}
               maxLength={500}
               required={spec.reasonRequired}
+              aria-invalid={reasonProblem ? true : undefined}
+              aria-describedby={reasonProblem ? `${id}-reason-problem` : undefined}
             />
+            {reasonProblem ? (
+              <p id={`${id}-reason-problem`} className="field-error" role="alert">
+                {reasonProblem}
+              </p>
+            ) : null}
             <div className="actions">
               <button type="submit" className={spec.danger ? "danger" : undefined}>
                 {spec.verb}

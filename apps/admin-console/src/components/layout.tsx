@@ -1,9 +1,20 @@
-import type { ReactNode } from "react";
-import { NavLink } from "react-router";
+import { type ReactNode, useEffect, useRef } from "react";
+import { NavLink, useLocation } from "react-router";
 import { useSession } from "../session.tsx";
 
 export function Layout({ children }: { children: ReactNode }) {
-  const { claims, signOut } = useSession();
+  const { claims, signOut, notice } = useSession();
+  const { pathname } = useLocation();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+  // On navigation the focus moves to the new page's content (and screen readers read from there).
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    if (pathname) mainRef.current?.focus();
+  }, [pathname]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -25,7 +36,12 @@ export function Layout({ children }: { children: ReactNode }) {
           </button>
         </span>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={mainRef}>
+        {notice ? (
+          <div className="notice notice-error" role="alert">
+            <p>{notice}</p>
+          </div>
+        ) : null}
         {children}
       </main>
     </>

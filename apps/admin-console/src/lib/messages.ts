@@ -1,3 +1,6 @@
+import type { ResultOf } from "../graphql.ts";
+import type { DecommissionHubMutation, ResumeHubMutation, SuspendHubMutation } from "../queries.ts";
+
 /**
  * Typed results and API failures in words. A lifecycle command answers a union (success or one
  * of the domain errors); an API failure (sign-in, permission, network) is a GraphQL or HTTP error.
@@ -6,29 +9,11 @@
 export type Tone = "success" | "info" | "error";
 export type Message = { readonly tone: Tone; readonly text: string };
 
-type FieldError = { readonly field: string; readonly message: string };
-
-/** What the three lifecycle mutations answer (see queries.ts). */
+/** What the lifecycle mutations answer, as typed from the schema (the three unions share members). */
 export type CommandResult =
-  | {
-      readonly __typename: "CommandSuccess";
-      readonly version: number;
-      readonly event: { readonly type: string } | null;
-    }
-  | {
-      readonly __typename: "ConflictError";
-      readonly message: string;
-      readonly reason: string | null;
-      readonly field: string | null;
-    }
-  | { readonly __typename: "HubOfflineError"; readonly message: string; readonly hubId: string }
-  | { readonly __typename: "NotFoundError"; readonly message: string }
-  | { readonly __typename: "UnavailableError"; readonly message: string; readonly retryAfterSeconds: number }
-  | {
-      readonly __typename: "ValidationError";
-      readonly message: string;
-      readonly details: readonly FieldError[];
-    };
+  | ResultOf<typeof SuspendHubMutation>["suspendHub"]
+  | ResultOf<typeof ResumeHubMutation>["resumeHub"]
+  | ResultOf<typeof DecommissionHubMutation>["decommissionHub"];
 
 export type LifecycleAction = "suspend" | "resume" | "decommission";
 
@@ -38,7 +23,10 @@ const already: Record<LifecycleAction, string> = {
   decommission: "The hub was already decommissioned; nothing changed.",
 };
 
-const conflictReasons: Record<string, string> = {
+type ConflictReason = NonNullable<Extract<CommandResult, { __typename: "ConflictError" }>["reason"]>;
+
+/** Every reason the schema names (FIELD_TAKEN is said with its field). */
+const conflictReasons: Record<Exclude<ConflictReason, "FIELD_TAKEN">, string> = {
   CLAIMED_ELSEWHERE: "The hub is claimed into another organization.",
   DECOMMISSIONED: "The hub is decommissioned: it can no longer be changed.",
   DIFFERENT_PAYLOAD: "The hub already holds different details.",

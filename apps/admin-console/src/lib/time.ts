@@ -6,6 +6,8 @@ const formatter = new Intl.DateTimeFormat(undefined, {
   hour: "2-digit",
   minute: "2-digit",
   second: "2-digit",
+  // The zone's name tells apart the two instances of a repeated hour (daylight saving ends).
+  timeZoneName: "short",
 });
 
 export function formatTime(epochMs: number): string {
@@ -24,9 +26,8 @@ export function localDayStart(value: string): number | null {
 
 /** The local midnight after the given day: `to` dates are inclusive for people, exclusive for the API. */
 export function localDayEnd(value: string): number | null {
-  const start = localDayStart(value);
-  if (start === null) return null;
-  const date = new Date(start);
-  date.setDate(date.getDate() + 1);
-  return date.getTime();
+  if (localDayStart(value) === null) return null;
+  const [y, m, d] = value.split("-").map(Number) as [number, number, number];
+  // The next day's own start (not +24 h, nor the same time of day: a midnight may not exist).
+  return new Date(y, m - 1, d + 1).getTime();
 }

@@ -3,11 +3,13 @@ import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
 import { EventList } from "../components/event-list.tsx";
 import { HubActions } from "../components/hub-actions.tsx";
+import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
 import {
   newestFirst,
   parseTimeline,
+  type TimelinePage,
   timelineNeighbours,
   timelineParams,
   timelineVariables,
@@ -107,24 +109,17 @@ export function HubPage() {
         ) : (
           <EventList events={events} />
         )}
-        {neighbours.newer || neighbours.older ? (
-          <nav className="pager" aria-label="Timeline pages">
-            <button
-              type="button"
-              disabled={!neighbours.newer}
-              onClick={() => neighbours.newer && setParams(timelineParams(neighbours.newer))}
-            >
-              ← Newer events
-            </button>
-            <button
-              type="button"
-              disabled={!neighbours.older}
-              onClick={() => neighbours.older && setParams(timelineParams(neighbours.older))}
-            >
-              Older events →
-            </button>
-          </nav>
-        ) : null}
+        <Pager
+          label="Timeline pages"
+          back={{
+            label: "← Newer events",
+            go: neighbours.newer ? () => setParams(timelineParams(neighbours.newer as TimelinePage)) : null,
+          }}
+          forward={{
+            label: "Older events →",
+            go: neighbours.older ? () => setParams(timelineParams(neighbours.older as TimelinePage)) : null,
+          }}
+        />
       </section>
     </>
   );

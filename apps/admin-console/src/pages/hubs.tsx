@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useId, useRef } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
+import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
 import {
@@ -123,7 +124,21 @@ export function HubsPage() {
         </div>
       </form>
 
-      {result.error ? <ApiError error={result.error} onRetry={() => reexecute()} /> : null}
+      {result.error ? (
+        <>
+          <ApiError error={result.error} onRetry={() => reexecute()} />
+          {"after" in state.page || "before" in state.page ? (
+            // A cursor from an old link (or another order) can no longer be read: start over.
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => setParams(hubListParams(withFilters(state, state.filters)))}
+            >
+              Go to the first page
+            </button>
+          ) : null}
+        </>
+      ) : null}
       {result.fetching && !connection ? <Loading what="hubs" /> : null}
       {connection ? (
         connection.edges.length === 0 ? (
@@ -170,27 +185,24 @@ export function HubsPage() {
           </div>
         )
       ) : null}
-      {pageInfo && (pageInfo.hasPreviousPage || pageInfo.hasNextPage) ? (
-        <nav className="pager" aria-label="Hub pages">
-          <button
-            type="button"
-            disabled={!pageInfo.hasPreviousPage || !pageInfo.startCursor}
-            onClick={() =>
-              pageInfo.startCursor && setParams(hubListParams(previousPage(state, pageInfo.startCursor)))
-            }
-          >
-            ← Previous page
-          </button>
-          <button
-            type="button"
-            disabled={!pageInfo.hasNextPage || !pageInfo.endCursor}
-            onClick={() =>
-              pageInfo.endCursor && setParams(hubListParams(nextPage(state, pageInfo.endCursor)))
-            }
-          >
-            Next page →
-          </button>
-        </nav>
+      {pageInfo ? (
+        <Pager
+          label="Hub pages"
+          back={{
+            label: "← Previous page",
+            go:
+              pageInfo.hasPreviousPage && pageInfo.startCursor
+                ? () => setParams(hubListParams(previousPage(state, pageInfo.startCursor as string)))
+                : null,
+          }}
+          forward={{
+            label: "Next page →",
+            go:
+              pageInfo.hasNextPage && pageInfo.endCursor
+                ? () => setParams(hubListParams(nextPage(state, pageInfo.endCursor as string)))
+                : null,
+          }}
+        />
       ) : null}
     </>
   );

@@ -31,6 +31,11 @@ const statusText: Record<FeedStatus, string> = {
   stopped: "Stopped",
 };
 
+function byPositionDesc(a: EventRow, b: EventRow): number {
+  const [x, y] = [BigInt(a.position), BigInt(b.position)];
+  return x === y ? 0 : x > y ? -1 : 1;
+}
+
 class FeedError extends Error {
   constructor(readonly combined: CombinedError) {
     super(combined.message);
@@ -50,6 +55,9 @@ export function LivePage() {
   const id = useId();
 
   useEffect(() => {
+    // A new client (another token) starts a new feed: nothing of the previous one is kept.
+    setEvents([]);
+    setFatal(null);
     const feed = followFeed<EventRow>({
       fetchPage: async ({ after, initial }) => {
         const variables =
@@ -65,7 +73,9 @@ export function LivePage() {
           hasNextPage: !initial && pageInfo.hasNextPage,
         };
       },
-      onEvents: (batch) => setEvents((shown) => [...[...batch].reverse(), ...shown].slice(0, KEEP)),
+      positionOf: (event) => BigInt(event.position),
+      // Newest position first (an event that committed late takes its place in the log's order).
+      onEvents: (batch) => setEvents((shown) => [...batch, ...shown].sort(byPositionDesc).slice(0, KEEP)),
       onStatus: (next, detail) => {
         setStatus(next);
         if (next === "stopped" && detail instanceof FeedError) setFatal(detail.combined);
@@ -135,7 +145,9 @@ export function LivePage() {
         </div>
       </form>
       {fatal ? <ApiError error={fatal} /> : null}
-      {visible.length === 0 ? (
+      {status === "connecting" && events.length === 0 ? (
+        <p className="muted">Loading the latest events…</p>
+      ) : visible.length === 0 ? (
         <p className="empty">
           {events.length === 0
             ? "No events yet; new ones appear here as they happen."

@@ -2,14 +2,13 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
+import { testEnv } from "@hub/test-support";
 import { type Browser, chromium, type Page } from "playwright-core";
-
-/** Debian's chromium; Playwright's own browser downloads cannot work on this network. */
-export const CHROMIUM = "/usr/bin/chromium";
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    // Debian's chromium (or CHROMIUM_PATH): Playwright's own browser downloads are never used.
+    executablePath: testEnv().CHROMIUM_PATH,
     headless: true,
     // Without the background-networking flags Chromium keeps dialling out, refused by the closed network.
     args: [

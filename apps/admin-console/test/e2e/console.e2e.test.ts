@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { cloneTemplate, type TestDatabase } from "@hub/test-support";
+import { cloneTemplate, hasChromium, NEEDS_CHROMIUM, type TestDatabase } from "@hub/test-support";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium, screenshots, seriousViolations, tabTo, widths } from "./browser.ts";
@@ -17,22 +17,6 @@ let hubs: { hubId: string; serial: string }[];
 const prefix = `E2E-${randomUUID().slice(0, 6).toUpperCase()}-`;
 const PAGE_SIZE = 25;
 
-beforeAll(async () => {
-  database = await cloneTemplate(inject("dbTemplate"));
-  system = await startConsoleSystem({ databaseUrl: database.url });
-  // 60 hubs share the prefix: three pages of 25 (24, 25, 10 would also do; 60 shows a full middle page).
-  hubs = await system.provisionHubs(
-    Array.from({ length: 60 }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`),
-  );
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-  await database?.drop();
-});
-
 async function signedInPage(context?: BrowserContext): Promise<Page> {
   const page = await (context ?? (await browser.newContext({ viewport: widths.desktop }))).newPage();
   await page.goto(system.signInLink);
@@ -42,6 +26,9 @@ async function signedInPage(context?: BrowserContext): Promise<Page> {
 
 const rowSerials = (page: Page) => page.locator("table tbody tr td:first-child a").allTextContents();
 
+const focused = (page: Page, selector: string) =>
+  page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector);
+
 /** A marker set in the page's window: still there later means the page was not reloaded. */
 async function markNoReload(page: Page): Promise<() => Promise<boolean>> {
   await page.evaluate(() => {
@@ -50,7 +37,23 @@ async function markNoReload(page: Page): Promise<() => Promise<boolean>> {
   return () => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
 }
 
-describe("admin console", () => {
+describe.runIf(hasChromium())(`admin console (${NEEDS_CHROMIUM})`, () => {
+  beforeAll(async () => {
+    database = await cloneTemplate(inject("dbTemplate"));
+    system = await startConsoleSystem({ databaseUrl: database.url });
+    // 60 hubs share the prefix: three pages of 25 (24, 25, 10 would also do; 60 shows a full middle page).
+    hubs = await system.provisionHubs(
+      Array.from({ length: 60 }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`),
+    );
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    await database?.drop();
+  });
+
   it("signs in from npm start's link, and keeps the token out of the address bar", async () => {
     expect(system.output()).toContain(`Admin console: ${system.gatewayUrl}/admin/#token=`);
     const page = await signedInPage();
@@ -71,14 +74,16 @@ describe("admin console", () => {
     expect(new URL(page.url()).searchParams.get("sort")).toBe("serial-asc");
     const expected = hubs.map((hub) => hub.serial);
     await expect.poll(() => rowSerials(page)).toEqual(expected.slice(0, PAGE_SIZE));
-    expect(await page.getByRole("button", { name: /Previous page/ }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: /Previous page/ }).getAttribute("aria-disabled")).toBe(
+      "true",
+    );
 
     await page.getByRole("button", { name: /Next page/ }).click();
     await page.waitForURL((url) => url.searchParams.has("after"));
     await expect.poll(() => rowSerials(page)).toEqual(expected.slice(PAGE_SIZE, 2 * PAGE_SIZE));
     await page.getByRole("button", { name: /Next page/ }).click();
     await expect.poll(() => rowSerials(page)).toEqual(expected.slice(2 * PAGE_SIZE));
-    expect(await page.getByRole("button", { name: /Next page/ }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: /Next page/ }).getAttribute("aria-disabled")).toBe("true");
 
     await page.getByRole("button", { name: /Previous page/ }).click();
     await page.waitForURL((url) => url.searchParams.has("before"));
@@ -188,16 +193,27 @@ describe("admin console", () => {
     await tabTo(page, `a[href="/admin/hubs/${target.hubId}"]`);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: new RegExp(`Hub ${target.serial}`) }).waitFor();
+    // Navigation moves the focus to the new page's content.
+    await expect.poll(() => focused(page, "main")).toBe(true);
 
     await tabTo(page, "button[data-action=suspend]");
     await page.keyboard.press("Enter");
-    // The dialog takes the focus; type the reason, then Tab to its confirm button.
-    await page.getByRole("dialog").waitFor();
-    await tabTo(page, "dialog textarea");
+    // The dialog is named by its heading and takes the focus to the reason field.
+    const dialog = page.getByRole("dialog", { name: `Suspend hub ${target.serial}?` });
+    await dialog.waitFor();
+    expect(await focused(page, "dialog textarea")).toBe(true);
+    // A blank reason is refused in the dialog, which stays open.
+    await page.keyboard.insertText("   ");
+    await tabTo(page, "dialog button[type=submit]");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => dialog.getByRole("alert").textContent()).toContain("Give a reason");
+    expect(await focused(page, "dialog textarea")).toBe(true);
     await page.keyboard.insertText("keyboard check");
     await tabTo(page, "dialog button[type=submit]");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.getByTestId("hub-status").textContent()).toBe("Suspended");
+    // The pressed button is now disabled: the focus went to the outcome, not to the page's body.
+    await expect.poll(() => focused(page, ".outcome")).toBe(true);
 
     await tabTo(page, "button[data-action=resume]");
     await page.keyboard.press("Enter");
