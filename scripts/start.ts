@@ -216,20 +216,17 @@ async function main(): Promise<void> {
   iot.destroy();
   // The emulator's device is online, so the demo hub can be claimed (ClaimHub asks the registry).
   if (iotEndpoint) await emulatorControl(iotEndpoint).setConnected(thingName, true);
-  const token = jwt.sign({ role: "service" }, gatewayJwtSecret, {
-    algorithm: "HS256",
-    issuer: "hub-platform-dev",
-    audience: "hub-api",
-    subject: "demo-manufacturing-line",
-    expiresIn: "12h",
-  });
-  const adminToken = jwt.sign({ role: "admin" }, gatewayJwtSecret, {
-    algorithm: "HS256",
-    issuer: "hub-platform-dev",
-    audience: "hub-api",
-    subject: "demo-admin",
-    expiresIn: "12h",
-  });
+  // Development tokens as the gateway's local HS256 issuer would sign them (12 h).
+  const devToken = (claims: Record<string, string>, subject: string) =>
+    jwt.sign(claims, gatewayJwtSecret, {
+      algorithm: "HS256",
+      issuer: "hub-platform-dev",
+      audience: "hub-api",
+      subject,
+      expiresIn: "12h",
+    });
+  const token = devToken({ role: "service" }, "demo-manufacturing-line");
+  const adminToken = devToken({ role: "admin" }, "demo-admin");
   const body = JSON.stringify({
     hubId,
     serial: `SN-${hubId.slice(0, 8).toUpperCase()}`,

@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import type { ResultOf } from "../graphql.ts";
 import type { EventFields } from "../queries.ts";
+import { Detail } from "./fields.tsx";
 import { Timestamp } from "./timestamp.tsx";
 
 export type EventRow = ResultOf<typeof EventFields>;
@@ -18,31 +19,16 @@ export function EventList({ events, showHub }: { events: readonly EventRow[]; sh
           </div>
           <dl className="event-meta">
             {showHub ? (
-              <div>
-                <dt>Hub</dt>
-                <dd>
-                  <Link to={`/hubs/${event.hubId}`}>{event.hubId}</Link>
-                </dd>
-              </div>
+              <Detail label="Hub">
+                <Link to={`/hubs/${event.hubId}`}>{event.hubId}</Link>
+              </Detail>
             ) : null}
-            <div>
-              <dt>Actor</dt>
-              <dd>{event.actor ? `${event.actor.kind} ${event.actor.id}` : "—"}</dd>
-            </div>
-            <div>
-              <dt>Source</dt>
-              <dd>{event.source ?? "—"}</dd>
-            </div>
-            <div>
-              <dt>Request id</dt>
-              <dd>
-                <code>{event.requestId ?? "—"}</code>
-              </dd>
-            </div>
-            <div>
-              <dt>Position</dt>
-              <dd>{event.position}</dd>
-            </div>
+            <Detail label="Actor">{event.actor ? `${event.actor.kind} ${event.actor.id}` : "—"}</Detail>
+            <Detail label="Source">{event.source ?? "—"}</Detail>
+            <Detail label="Request id">
+              <code>{event.requestId ?? "—"}</code>
+            </Detail>
+            <Detail label="Position">{event.position}</Detail>
           </dl>
           <details>
             <summary>Data</summary>

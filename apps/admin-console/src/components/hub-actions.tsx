@@ -2,7 +2,7 @@ import type { CombinedError } from "@urql/core";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { flushSync } from "react-dom";
 import { useMutation } from "urql";
-import { commandMessage, type LifecycleAction, type Message } from "../lib/messages.ts";
+import { type CommandResult, commandMessage, type LifecycleAction, type Message } from "../lib/messages.ts";
 import { DecommissionHubMutation, ResumeHubMutation, SuspendHubMutation } from "../queries.ts";
 import { useSession } from "../session.tsx";
 import { ApiError } from "./api-error.tsx";
@@ -75,24 +75,26 @@ export function HubActions({ hub, onDone }: { hub: Hub; onDone: () => void }) {
     setPending(null);
   }
 
+  /** Each action's mutation, answering its result (or the API failure) the same way. */
+  const runs: Record<
+    LifecycleAction,
+    (input: { hubId: string; userId: string; reason: string }) => Promise<{
+      error: CombinedError | undefined;
+      result: CommandResult | undefined;
+    }>
+  > = {
+    suspend: (input) => suspend({ input }).then((r) => ({ error: r.error, result: r.data?.suspendHub })),
+    resume: ({ reason, ...rest }) =>
+      resume({ input: { ...rest, ...(reason ? { reason } : {}) } }).then((r) => ({
+        error: r.error,
+        result: r.data?.resumeHub,
+      })),
+    decommission: (input) =>
+      decommission({ input }).then((r) => ({ error: r.error, result: r.data?.decommissionHub })),
+  };
+
   async function send(action: LifecycleAction, reason: string) {
-    const userId = claims?.sub ?? "admin-console";
-    const hubId = hub.id;
-    const answer =
-      action === "suspend"
-        ? await suspend({ input: { hubId, reason, userId } }).then((r) => ({
-            error: r.error,
-            result: r.data?.suspendHub,
-          }))
-        : action === "resume"
-          ? await resume({ input: { hubId, userId, ...(reason ? { reason } : {}) } }).then((r) => ({
-              error: r.error,
-              result: r.data?.resumeHub,
-            }))
-          : await decommission({ input: { hubId, reason, userId } }).then((r) => ({
-              error: r.error,
-              result: r.data?.decommissionHub,
-            }));
+    const answer = await runs[action]({ hubId: hub.id, userId: claims?.sub ?? "admin-console", reason });
     setOutcome(
       answer.result
         ? { message: commandMessage(action, answer.result) }

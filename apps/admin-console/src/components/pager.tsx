@@ -1,21 +1,27 @@
-type Step = { readonly label: string; readonly go: (() => void) | null };
+type Step = { readonly label: string; readonly to: URLSearchParams | null };
 
 /**
- * Two page buttons. One that leads nowhere is aria-disabled, not disabled: it keeps the focus when
- * the page it was pressed on was the last one (a disabled button would drop it to the body).
+ * Two page buttons leading to other query strings of the same page. One that leads nowhere is
+ * aria-disabled, not disabled: it keeps the focus when the page it was pressed on was the last one
+ * (a disabled button would drop it to the body).
  */
-export function Pager({ label, back, forward }: { label: string; back: Step; forward: Step }) {
-  if (!back.go && !forward.go) return null;
+export function Pager(props: {
+  label: string;
+  back: Step;
+  forward: Step;
+  go: (params: URLSearchParams) => void;
+}) {
+  if (!props.back.to && !props.forward.to) return null;
   return (
-    <nav className="pager" aria-label={label}>
-      {[back, forward].map((step) => (
+    <nav className="pager" aria-label={props.label}>
+      {[props.back, props.forward].map(({ label, to }) => (
         <button
-          key={step.label}
+          key={label}
           type="button"
-          aria-disabled={step.go ? undefined : true}
-          onClick={() => step.go?.()}
+          aria-disabled={to ? undefined : true}
+          onClick={() => to && props.go(to)}
         >
-          {step.label}
+          {label}
         </button>
       ))}
     </nav>

@@ -1,3 +1,6 @@
+import type { HubEventType } from "@hub/shared";
+import type { ResultOf } from "../graphql.ts";
+import type { HubRowFields } from "../queries.ts";
 import { localDayEnd, localDayStart } from "./time.ts";
 
 /**
@@ -6,8 +9,30 @@ import { localDayEnd, localDayStart } from "./time.ts";
  * dropped (a shared link from a newer console still opens).
  */
 
-export const hubStatuses = ["Provisioned", "Claimed", "Suspended", "Decommissioned"] as const;
+/** The schema's HubStatus values (checked both ways: none missing, none extra). */
+export const hubStatuses = [
+  "Provisioned",
+  "Claimed",
+  "Suspended",
+  "Decommissioned",
+] as const satisfies readonly SchemaHubStatus[];
 export type HubStatus = (typeof hubStatuses)[number];
+type SchemaHubStatus = ResultOf<typeof HubRowFields>["status"];
+// Fails to compile when the schema gains a status this list lacks.
+true satisfies Exclude<SchemaHubStatus, HubStatus> extends never ? true : false;
+
+/** The event types hub-service writes (the schema types them as strings; the list is checked against the contract's). */
+export const hubEventTypes = [
+  "HubProvisioned",
+  "HubClaimed",
+  "HubReClaimed",
+  "HubRoleSet",
+  "HubSuspended",
+  "HubResumed",
+  "HubDecommissioned",
+] as const satisfies readonly HubEventType[];
+// Fails to compile when the contract gains an event type this list lacks.
+true satisfies Exclude<HubEventType, (typeof hubEventTypes)[number]> extends never ? true : false;
 
 export const hubSorts = {
   "provisioned-desc": { field: "PROVISIONED_AT", direction: "DESC", label: "Newest first" },
@@ -101,6 +126,23 @@ export function nextPage(state: HubListState, endCursor: string): HubListState {
 
 export function previousPage(state: HubListState, startCursor: string): HubListState {
   return { ...state, page: { before: startCursor } };
+}
+
+/** Where the page buttons lead from a page the API answered (null: nothing there). */
+export function hubListNeighbours(
+  state: HubListState,
+  pageInfo: {
+    hasPreviousPage: boolean;
+    hasNextPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  },
+): { previous: HubListState | null; next: HubListState | null } {
+  return {
+    previous:
+      pageInfo.hasPreviousPage && pageInfo.startCursor ? previousPage(state, pageInfo.startCursor) : null,
+    next: pageInfo.hasNextPage && pageInfo.endCursor ? nextPage(state, pageInfo.endCursor) : null,
+  };
 }
 
 /** The `hubs` query's variables for a state. */

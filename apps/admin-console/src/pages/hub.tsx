@@ -2,6 +2,7 @@ import { useParams, useSearchParams } from "react-router";
 import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
 import { EventList } from "../components/event-list.tsx";
+import { Detail } from "../components/fields.tsx";
 import { HubActions } from "../components/hub-actions.tsx";
 import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
@@ -9,7 +10,6 @@ import { Timestamp } from "../components/timestamp.tsx";
 import {
   newestFirst,
   parseTimeline,
-  type TimelinePage,
   timelineNeighbours,
   timelineParams,
   timelineVariables,
@@ -45,61 +45,33 @@ export function HubPage() {
         Hub {hub.serial} <StatusBadge status={hub.status} />
       </h1>
       <dl className="details">
-        <div>
-          <dt>Status</dt>
-          <dd data-testid="hub-status">{hub.status}</dd>
-        </div>
-        <div>
-          <dt>Hub id</dt>
-          <dd>
-            <code>{hub.id}</code>
-          </dd>
-        </div>
-        <div>
-          <dt>Serial</dt>
-          <dd>{hub.serial}</dd>
-        </div>
-        <div>
-          <dt>Model</dt>
-          <dd>
-            {hub.model}
-            {hub.vendorName ? ` (${hub.vendorName})` : ""}
-          </dd>
-        </div>
-        <div>
-          <dt>AWS IoT Thing</dt>
-          <dd>
-            <code>{hub.thingName}</code>
-          </dd>
-        </div>
-        <div>
-          <dt>Organization</dt>
-          <dd>{hub.orgId ?? "Not claimed"}</dd>
-        </div>
-        <div>
-          <dt>Site</dt>
-          <dd>
-            {hub.siteId ?? "—"}
-            {hub.isPrimary ? " (primary)" : ""}
-          </dd>
-        </div>
-        <div>
-          <dt>Claimed</dt>
-          <dd>
-            <Timestamp ms={hub.claimedAt} />
-          </dd>
-        </div>
-        <div>
-          <dt>Provisioned</dt>
-          <dd>
-            <Timestamp ms={hub.provisionedAt} />
-            {hub.provisionedByOrgId ? ` by ${hub.provisionedByOrgId}` : ""}
-          </dd>
-        </div>
-        <div>
-          <dt>Version</dt>
-          <dd>{hub.version}</dd>
-        </div>
+        <Detail label="Status" testId="hub-status">
+          {hub.status}
+        </Detail>
+        <Detail label="Hub id">
+          <code>{hub.id}</code>
+        </Detail>
+        <Detail label="Serial">{hub.serial}</Detail>
+        <Detail label="Model">
+          {hub.model}
+          {hub.vendorName ? ` (${hub.vendorName})` : ""}
+        </Detail>
+        <Detail label="AWS IoT Thing">
+          <code>{hub.thingName}</code>
+        </Detail>
+        <Detail label="Organization">{hub.orgId ?? "Not claimed"}</Detail>
+        <Detail label="Site">
+          {hub.siteId ?? "—"}
+          {hub.isPrimary ? " (primary)" : ""}
+        </Detail>
+        <Detail label="Claimed">
+          <Timestamp ms={hub.claimedAt} />
+        </Detail>
+        <Detail label="Provisioned">
+          <Timestamp ms={hub.provisionedAt} />
+          {hub.provisionedByOrgId ? ` by ${hub.provisionedByOrgId}` : ""}
+        </Detail>
+        <Detail label="Version">{hub.version}</Detail>
       </dl>
       <HubActions hub={hub} onDone={() => reexecute({ requestPolicy: "network-only" })} />
       <section aria-labelledby="timeline-title">
@@ -111,13 +83,11 @@ export function HubPage() {
         )}
         <Pager
           label="Timeline pages"
-          back={{
-            label: "← Newer events",
-            go: neighbours.newer ? () => setParams(timelineParams(neighbours.newer as TimelinePage)) : null,
-          }}
+          go={setParams}
+          back={{ label: "← Newer events", to: neighbours.newer ? timelineParams(neighbours.newer) : null }}
           forward={{
             label: "Older events →",
-            go: neighbours.older ? () => setParams(timelineParams(neighbours.older as TimelinePage)) : null,
+            to: neighbours.older ? timelineParams(neighbours.older) : null,
           }}
         />
       </section>

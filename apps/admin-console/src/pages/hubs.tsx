@@ -1,21 +1,20 @@
-import { type FormEvent, useEffect, useId, useRef } from "react";
+import { type FormEvent, useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
+import { AnyOf, Field } from "../components/fields.tsx";
 import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
 import {
-  type HubFilters,
   type HubSort,
   hasFilters,
+  hubListNeighbours,
   hubListParams,
   hubListVariables,
   hubSorts,
   hubStatuses,
-  nextPage,
   parseHubList,
-  previousPage,
   withFilters,
   withSort,
 } from "../lib/hub-list.ts";
@@ -35,7 +34,6 @@ export function HubsPage() {
   const [params, setParams] = useSearchParams();
   const state = parseHubList(params);
   const [result, reexecute] = useQuery({ query: HubsQuery, variables: hubListVariables(state) });
-  const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const stateKey = params.toString();
 
@@ -67,55 +65,52 @@ export function HubsPage() {
 
   const connection = result.data?.hubs;
   const pageInfo = connection?.pageInfo;
+  const around = pageInfo ? hubListNeighbours(state, pageInfo) : null;
   const filtered = hasFilters(state.filters);
 
   return (
     <>
       <h1>Hubs</h1>
       <form ref={formRef} className="filters" onSubmit={apply} aria-label="Filter hubs">
-        <div className="field">
-          <label htmlFor={`${id}-status`}>Status</label>
-          <select id={`${id}-status`} name="status" defaultValue={state.filters.status ?? ""}>
-            <option value="">Any</option>
-            {hubStatuses.map((status) => (
-              <option key={status} value={status}>
-                {status}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field label="Status">
+          {(id) => (
+            <select id={id} name="status" defaultValue={state.filters.status ?? ""}>
+              <AnyOf values={hubStatuses} />
+            </select>
+          )}
+        </Field>
         {textFields.map((field) => (
-          <div className="field" key={field.name}>
-            <label htmlFor={`${id}-${field.name}`}>{field.label}</label>
-            <input
-              id={`${id}-${field.name}`}
-              name={field.name}
-              type="search"
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={200}
-              defaultValue={state.filters[field.name as keyof HubFilters] ?? ""}
-            />
-          </div>
+          <Field label={field.label} key={field.name}>
+            {(id) => (
+              <input
+                id={id}
+                name={field.name}
+                type="search"
+                autoComplete="off"
+                spellCheck={false}
+                maxLength={200}
+                defaultValue={state.filters[field.name] ?? ""}
+              />
+            )}
+          </Field>
         ))}
-        <div className="field">
-          <label htmlFor={`${id}-from`}>Provisioned from</label>
-          <input id={`${id}-from`} name="from" type="date" defaultValue={state.filters.from ?? ""} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-to`}>Provisioned until (inclusive)</label>
-          <input id={`${id}-to`} name="to" type="date" defaultValue={state.filters.to ?? ""} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-sort`}>Order</label>
-          <select id={`${id}-sort`} name="sort" defaultValue={state.sort}>
-            {(Object.keys(hubSorts) as HubSort[]).map((sort) => (
-              <option key={sort} value={sort}>
-                {hubSorts[sort].label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field label="Provisioned from">
+          {(id) => <input id={id} name="from" type="date" defaultValue={state.filters.from ?? ""} />}
+        </Field>
+        <Field label="Provisioned until (inclusive)">
+          {(id) => <input id={id} name="to" type="date" defaultValue={state.filters.to ?? ""} />}
+        </Field>
+        <Field label="Order">
+          {(id) => (
+            <select id={id} name="sort" defaultValue={state.sort}>
+              {(Object.keys(hubSorts) as HubSort[]).map((sort) => (
+                <option key={sort} value={sort}>
+                  {hubSorts[sort].label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <div className="actions">
           <button type="submit">Apply</button>
           <button type="button" className="secondary" onClick={clear} disabled={!filtered}>
@@ -185,25 +180,12 @@ export function HubsPage() {
           </div>
         )
       ) : null}
-      {pageInfo ? (
-        <Pager
-          label="Hub pages"
-          back={{
-            label: "← Previous page",
-            go:
-              pageInfo.hasPreviousPage && pageInfo.startCursor
-                ? () => setParams(hubListParams(previousPage(state, pageInfo.startCursor as string)))
-                : null,
-          }}
-          forward={{
-            label: "Next page →",
-            go:
-              pageInfo.hasNextPage && pageInfo.endCursor
-                ? () => setParams(hubListParams(nextPage(state, pageInfo.endCursor as string)))
-                : null,
-          }}
-        />
-      ) : null}
+      <Pager
+        label="Hub pages"
+        go={setParams}
+        back={{ label: "← Previous page", to: around?.previous ? hubListParams(around.previous) : null }}
+        forward={{ label: "Next page →", to: around?.next ? hubListParams(around.next) : null }}
+      />
     </>
   );
 }

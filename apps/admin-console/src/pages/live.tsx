@@ -1,9 +1,11 @@
 import type { CombinedError } from "@urql/core";
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { useClient } from "urql";
 import { ApiError } from "../components/api-error.tsx";
 import { EventList, type EventRow } from "../components/event-list.tsx";
+import { AnyOf, Field } from "../components/fields.tsx";
+import { hubEventTypes } from "../lib/hub-list.ts";
 import { type Feed, type FeedStatus, followFeed } from "../lib/live-feed.ts";
 import { apiFailure } from "../lib/messages.ts";
 import { useDocumentTitle } from "../lib/use-document-title.ts";
@@ -13,15 +15,6 @@ const INITIAL = 50;
 const PAGE = 100;
 /** The page keeps the newest events it has shown, up to this many. */
 const KEEP = 500;
-const eventTypes = [
-  "HubProvisioned",
-  "HubClaimed",
-  "HubReClaimed",
-  "HubRoleSet",
-  "HubSuspended",
-  "HubResumed",
-  "HubDecommissioned",
-];
 
 const statusText: Record<FeedStatus, string> = {
   connecting: "Connecting…",
@@ -52,7 +45,6 @@ export function LivePage() {
   const [status, setStatus] = useState<FeedStatus>("connecting");
   const [fatal, setFatal] = useState<CombinedError | null>(null);
   const feedRef = useRef<Feed | null>(null);
-  const id = useId();
 
   useEffect(() => {
     // A new client (another token) starts a new feed: nothing of the previous one is kept.
@@ -117,32 +109,25 @@ export function LivePage() {
         )}
       </div>
       <form className="filters" aria-label="Filter live events" onSubmit={(event) => event.preventDefault()}>
-        <div className="field">
-          <label htmlFor={`${id}-hub`}>Hub id</label>
-          <input
-            id={`${id}-hub`}
-            type="search"
-            value={hubFilter}
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(event) => setFilter("hub", event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-type`}>Event type</label>
-          <select
-            id={`${id}-type`}
-            value={typeFilter}
-            onChange={(event) => setFilter("type", event.target.value)}
-          >
-            <option value="">Any</option>
-            {eventTypes.map((type) => (
-              <option key={type} value={type}>
-                {type}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field label="Hub id">
+          {(id) => (
+            <input
+              id={id}
+              type="search"
+              value={hubFilter}
+              spellCheck={false}
+              autoComplete="off"
+              onChange={(event) => setFilter("hub", event.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Event type">
+          {(id) => (
+            <select id={id} value={typeFilter} onChange={(event) => setFilter("type", event.target.value)}>
+              <AnyOf values={hubEventTypes} />
+            </select>
+          )}
+        </Field>
       </form>
       {fatal ? <ApiError error={fatal} /> : null}
       {status === "connecting" && events.length === 0 ? (
