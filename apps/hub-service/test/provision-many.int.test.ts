@@ -18,7 +18,10 @@ import { useTestDatabase } from "./support/database.ts";
 import { useHubService } from "./support/system.ts";
 
 const db = useTestDatabase();
-const system = useHubService(db);
+// No registry fault is tested here: the emulator, PGlite and 64 concurrent lookups share this
+// process, so the fault tests' short deadlines (400 ms a try) would turn a busy machine's CPU
+// contention into timeouts, an open breaker and UNAVAILABLE items. The defaults apply instead.
+const system = useHubService(db, { IOT_DEADLINE_MS: "3000", IOT_ATTEMPT_TIMEOUT_MS: "1000" });
 
 const caller: RequestContext = {
   principal: { kind: "service", id: "line-7", permissions: [] },
