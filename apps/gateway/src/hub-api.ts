@@ -10,12 +10,15 @@ import {
   type EventConnection,
   type EventFeedOrder,
   type HubConnection,
+  type HubEventType,
   type HubListFilter,
   type HubListOrder,
   type HubView,
   type LifecycleCommandBody,
   type LifecycleCommandName,
   type LifecycleCommandResult,
+  type LogCursor,
+  type LogEvent,
   lifecycleCommands,
   NotFoundError,
   type PageArgs,
@@ -29,6 +32,14 @@ import {
 } from "@hub/shared";
 
 import { remainingBudgetMs } from "./request-scope.ts";
+
+export type LogReadQuery = {
+  readonly after?: LogCursor | undefined;
+  readonly afterPosition?: string | undefined;
+  readonly limit: number;
+  readonly hubId?: string | undefined;
+  readonly types?: readonly HubEventType[] | undefined;
+};
 
 export type CallContext = {
   readonly principal: Principal;
@@ -66,6 +77,11 @@ export type HubApi = {
   /** The last event of each hub; one call for a whole page (see `Hub.lastEvent`). */
   lastEvents(call: CallContext, hubIds: readonly string[]): Promise<RecordedEventView[]>;
   eventFeed(call: CallContext, query: { order?: EventFeedOrder; page: PageArgs }): Promise<EventConnection>;
+  /**
+   * The event log after a cursor (or after the last position a client received), in the order
+   * that skips nothing; scoped to `call`'s caller, or unscoped as the gateway itself (undefined).
+   */
+  readLog(call: CallContext | undefined, query: LogReadQuery): Promise<{ events: LogEvent[]; cursor: LogCursor }>;
 
   readonly client: HubServiceClient;
 };
@@ -166,6 +182,18 @@ export function createHubApi(options: {
     },
     eventFeed(callContext, query) {
       return call(() => client.events.feed.query({ caller: toRequestContext(callContext), ...query }));
+    },
+    readLog(callContext, query) {
+      return call(() =>
+        client.events.read.query({
+          ...(callContext ? { caller: toRequestContext(callContext) } : {}),
+          ...(query.after ? { after: query.after } : {}),
+          ...(query.afterPosition !== undefined ? { afterPosition: query.afterPosition } : {}),
+          limit: query.limit,
+          ...(query.hubId ? { hubId: query.hubId } : {}),
+          ...(query.types ? { types: [...query.types] } : {}),
+        }),
+      );
     },
     async verifyApiKey(key) {
       const { principal } = await call(() => client.apiKeys.verify.query({ key }));

@@ -5,6 +5,7 @@ import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createBulkhead } from "./bulkhead.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import type { HubServiceEnv } from "./env.ts";
+import { createEventDelivery, type EventDelivery, startWebhookFanOut } from "./event-delivery.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
 import { createHubServiceMetrics, type HubServiceMetrics } from "./metrics.ts";
 import { createHubServiceServer, type Readiness } from "./server.ts";
@@ -14,6 +15,7 @@ export type HubServiceApp = {
   readonly db: Database;
   readonly registry: IotRegistry;
   readonly hubs: HubService;
+  readonly delivery: EventDelivery;
   readonly server: ReturnType<typeof createHubServiceServer>;
   readonly metrics: HubServiceMetrics;
   readonly metricsEndpoint: MetricsEndpoint;
@@ -104,6 +106,20 @@ export async function createHubServiceApp(
     },
     execute: (name, body, context) => counted(name, () => service.execute(name, body, context)),
   };
+  if (env.NODE_ENV === "production" && !env.WEBHOOK_SECRET_KEY) {
+    throw new Error("hub-service: WEBHOOK_SECRET_KEY is required in production (it encrypts webhook secrets)");
+  }
+  const delivery = createEventDelivery({
+    db,
+    secretKey: env.WEBHOOK_SECRET_KEY ?? `derived-from-service-secret:${env.SERVICE_JWT_SECRET}`,
+    allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.NODE_ENV !== "production",
+  });
+  const fanOut = env.WEBHOOK_FAN_OUT
+    ? startWebhookFanOut(db, {
+        leaseMs: env.LOG_CONSUMER_LEASE_MS,
+        onError: (err) => logger.error({ err }, "webhook fan-out failed; retrying"),
+      })
+    : undefined;
   const metricsEndpoint = createMetricsEndpoint(metrics.registry, {
     port: env.METRICS_PORT,
     host: env.METRICS_HOST,
@@ -112,6 +128,7 @@ export async function createHubServiceApp(
   });
   const server = createHubServiceServer({
     hubs,
+    delivery,
     apiKeys: createApiKeyVerifier(db.prisma),
     logger,
     metrics,
@@ -140,6 +157,7 @@ export async function createHubServiceApp(
     db,
     registry,
     hubs,
+    delivery,
     server,
     metrics,
     metricsEndpoint,
@@ -150,6 +168,7 @@ export async function createHubServiceApp(
     async close() {
       // Stop accepting, let in-flight requests finish, then release the database.
       await closeServer(server);
+      await fanOut?.stop();
       await metricsEndpoint.close();
       registry.close();
       if (!shared) await db.close();

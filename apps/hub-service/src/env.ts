@@ -43,6 +43,17 @@ const schema = z.object({
   PROVISION_QUEUE_TIMEOUT_MS: positive(5_000),
   PROVISION_MAX_QUEUE: positive(5_000),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /**
+   * Key material (at least 32 characters) that encrypts webhook signing secrets at rest. Unset: a
+   * key derived from SERVICE_JWT_SECRET (development); production sets its own.
+   */
+  WEBHOOK_SECRET_KEY: z.string().min(32, "must be at least 32 characters (a random secret)").optional(),
+  /** Subscription URLs may be http or name local hosts; default: outside production only. */
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().optional(),
+  /** Run the webhook fan-out (log → deliveries) in this process; one replica at a time is active. */
+  WEBHOOK_FAN_OUT: z.stringbool().default(true),
+  /** How long a log consumer's lease lives: the takeover time after an instance dies. */
+  LOG_CONSUMER_LEASE_MS: positive(10_000),
   /** `/metrics` on its own internal listener (unset: on the service port, see METRICS_TOKEN). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().default("127.0.0.1"),

@@ -5,12 +5,14 @@ import { createServiceTokenVerifier } from "@hub/shared";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import type { ApiKeyVerifier } from "./api-keys/api-keys.ts";
+import type { EventDelivery } from "./event-delivery.ts";
 import type { HubServiceMetrics } from "./metrics.ts";
 import type { HubService } from "./service.ts";
 import { appRouter } from "./trpc/router.ts";
 
 export type HubServiceServerOptions = {
   readonly hubs: HubService;
+  readonly delivery: EventDelivery;
   readonly apiKeys: ApiKeyVerifier;
   readonly logger: Logger;
   readonly metrics: HubServiceMetrics;
@@ -39,6 +41,7 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
       return {
         service: verifyServiceToken(req.headers.authorization),
         hubs: options.hubs,
+        delivery: options.delivery,
         apiKeys: options.apiKeys,
         logger: options.logger,
         metrics: options.metrics,

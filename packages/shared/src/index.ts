@@ -1,5 +1,6 @@
 export * from "./bulk.ts";
 export * from "./errors.ts";
+export * from "./event-delivery.ts";
 export * from "./heap.ts";
 export * from "./hub-commands.ts";
 export * from "./hub-schemas.ts";

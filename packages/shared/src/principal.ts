@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Permissions an API key or token can carry. */
-export const permissions = ["hubs:provision", "hubs:read", "hubs:manage"] as const;
+export const permissions = ["hubs:provision", "hubs:read", "hubs:manage", "webhooks:manage"] as const;
 export const permissionSchema = z.enum(permissions);
 export type Permission = z.infer<typeof permissionSchema>;
 

@@ -17,6 +17,14 @@ export type CommandHandlerOptions<State> = {
   readonly fold: (events: readonly RecordedEvent[]) => State;
   /** How often a lost race is re-read and re-decided before giving up. */
   readonly maxConcurrencyRetries?: number;
+  /**
+   * Who receives each event (stored with it, never changed): from the state before it, with the
+   * state after it for the next event of the same decision.
+   */
+  readonly recipients?: (
+    state: State,
+    event: Omit<NewEvent, "orgIds">,
+  ) => { readonly orgIds: readonly string[]; readonly after: State };
 };
 
 export type HandleOptions = {
@@ -69,8 +77,16 @@ export async function handleCommand<State>(
   handle: HandleOptions,
 ): Promise<HandleResult<State>> {
   const { store } = options;
-  const toNew = (events: DecidedEvents) =>
-    events.map((event) => ({ type: event.type, data: event.data as JsonObject, metadata: handle.metadata }));
+  const toNew = (state: State, events: DecidedEvents): NewEvent[] => {
+    let current = state;
+    return events.map((decided) => {
+      const event = { type: decided.type, data: decided.data as JsonObject, metadata: handle.metadata };
+      if (!options.recipients) return event;
+      const { orgIds, after } = options.recipients(current, event);
+      current = after;
+      return { ...event, orgIds };
+    });
+  };
 
   if (handle.appendFirst) {
     const state = options.initialState();
@@ -78,11 +94,11 @@ export async function handleCommand<State>(
     if (events.length > 0) {
       checkDeadline(handle.deadline);
       if (typeof handle.appendFirst === "function") {
-        const appended = await handle.appendFirst(streamId, toNew(events));
+        const appended = await handle.appendFirst(streamId, toNew(state, events));
         if (appended) return { version: appended.nextVersion, events: appended.events, state };
       } else {
         try {
-          const appended = await store.appendToStream(streamId, 0, toNew(events));
+          const appended = await store.appendToStream(streamId, 0, toNew(state, events));
           return { version: appended.nextVersion, events: appended.events, state };
         } catch (error) {
           if (!(error instanceof ConcurrencyError)) throw error;
@@ -99,7 +115,7 @@ export async function handleCommand<State>(
     if (events.length === 0) return { version: stream.version, events: [], state };
     checkDeadline(handle.deadline);
     try {
-      const appended = await store.appendToStream(streamId, stream.version, toNew(events));
+      const appended = await store.appendToStream(streamId, stream.version, toNew(state, events));
       return { version: appended.nextVersion, events: appended.events, state };
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;

@@ -8,6 +8,8 @@ export type NewEvent = {
   readonly type: string;
   readonly data: JsonObject;
   readonly metadata: JsonObject;
+  /** Who receives the event (the stream's owners before and after it); stored with it. */
+  readonly orgIds?: readonly string[];
 };
 
 export type RecordedEvent = NewEvent & {
@@ -164,17 +166,19 @@ export class EventStore {
       try {
         rows = await this.prisma.$queryRaw`
           WITH appended AS (
-            SELECT i.stream_id, 1 AS version, i.type, i.data::jsonb AS data, i.metadata::jsonb AS metadata
+            SELECT i.stream_id, 1 AS version, i.type, i.data::jsonb AS data, i.metadata::jsonb AS metadata,
+                   ARRAY(SELECT jsonb_array_elements_text(i.org_ids::jsonb)) AS org_ids
             FROM unnest(${ordered.map((s) => s.streamId)}::uuid[], ${ordered.map((s) => s.event.type)}::text[],
                         ${ordered.map((s) => JSON.stringify(s.event.data))}::text[],
-                        ${ordered.map((s) => JSON.stringify(s.event.metadata))}::text[])
-                 AS i(stream_id, type, data, metadata)
+                        ${ordered.map((s) => JSON.stringify(s.event.metadata))}::text[],
+                        ${ordered.map((s) => JSON.stringify(s.event.orgIds ?? []))}::text[])
+                 AS i(stream_id, type, data, metadata, org_ids)
             WHERE NOT EXISTS (SELECT 1 FROM hub_events e WHERE e.stream_id = i.stream_id)
           ),
           gate AS (${gate}),
           stored AS (
-            INSERT INTO hub_events (stream_id, version, type, data, metadata)
-            SELECT a.stream_id, a.version, a.type, a.data, a.metadata
+            INSERT INTO hub_events (stream_id, version, type, data, metadata, org_ids)
+            SELECT a.stream_id, a.version, a.type, a.data, a.metadata, a.org_ids
             FROM appended a JOIN gate g ON g.stream_id = a.stream_id
             ORDER BY a.stream_id
             RETURNING stream_id, position, version, recorded_at
@@ -239,20 +243,23 @@ function guardedInsert(streamId: string, expectedVersion: number, events: readon
   if (events.length === 1 && only) {
     // The common case, without the arrays: measurably cheaper through Prisma's raw-query path.
     return Prisma.sql`
-      INSERT INTO hub_events (stream_id, version, type, data, metadata)
+      INSERT INTO hub_events (stream_id, version, type, data, metadata, org_ids)
       SELECT ${streamId}::uuid, ${expectedVersion + 1}::int, ${only.type},
-             ${JSON.stringify(only.data)}::jsonb, ${JSON.stringify(only.metadata)}::jsonb
+             ${JSON.stringify(only.data)}::jsonb, ${JSON.stringify(only.metadata)}::jsonb,
+             ${[...(only.orgIds ?? [])]}::text[]
       WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
             = ${expectedVersion}::int
       RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
   }
   return Prisma.sql`
-    INSERT INTO hub_events (stream_id, version, type, data, metadata)
-    SELECT ${streamId}::uuid, ${expectedVersion}::int + e.ord::int, e.type, e.data::jsonb, e.metadata::jsonb
+    INSERT INTO hub_events (stream_id, version, type, data, metadata, org_ids)
+    SELECT ${streamId}::uuid, ${expectedVersion}::int + e.ord::int, e.type, e.data::jsonb, e.metadata::jsonb,
+           ARRAY(SELECT jsonb_array_elements_text(e.org_ids::jsonb))
     FROM unnest(${events.map((e) => e.type)}::text[],
                 ${events.map((e) => JSON.stringify(e.data))}::text[],
-                ${events.map((e) => JSON.stringify(e.metadata))}::text[])
-         WITH ORDINALITY AS e(type, data, metadata, ord)
+                ${events.map((e) => JSON.stringify(e.metadata))}::text[],
+                ${events.map((e) => JSON.stringify(e.orgIds ?? []))}::text[])
+         WITH ORDINALITY AS e(type, data, metadata, org_ids, ord)
     WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
           = ${expectedVersion}::int
     RETURNING position, stream_id, version, type, data, metadata, recorded_at`;

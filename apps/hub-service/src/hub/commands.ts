@@ -27,7 +27,7 @@ import { toAppError } from "../errors.ts";
 import type { EventStore } from "../event-store/event-store.ts";
 import type { IotRegistry, Unavailable } from "../iot/iot-registry.ts";
 import { decide, type HubCommand, needsConnectivity, type ProvisionHub } from "./decide.ts";
-import { foldHub, type Hub, initialState } from "./hub.ts";
+import { eventRecipients, foldHub, type Hub, initialState } from "./hub.ts";
 
 export type HubCommandsDeps = {
   readonly store: EventStore;
@@ -144,6 +144,7 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
     store: deps.store,
     initialState,
     fold: foldHub,
+    recipients: eventRecipients,
     ...(deps.maxConcurrencyRetries !== undefined
       ? { maxConcurrencyRetries: deps.maxConcurrencyRetries }
       : {}),

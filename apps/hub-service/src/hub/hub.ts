@@ -107,3 +107,23 @@ export function foldHub(events: readonly { type: string; data: unknown; metadata
     initialState(),
   );
 }
+
+/** The organization a hub belongs to in `state`: the one it is claimed into, else its provisioner. */
+export function ownerOfHub(state: Hub): string | undefined {
+  if (state.status === "Unprovisioned") return undefined;
+  return state.claim?.orgId ?? state.provisionedByOrgId;
+}
+
+/**
+ * Who receives an event (DESIGN "Event delivery"): the hub's owner just before it and just after
+ * it, as lower-case ids. HubClaimed reaches the provisioner and the claimer, HubReClaimed the old
+ * and the new owner. Returns the state after the event too, for the next event of a decision.
+ */
+export function eventRecipients(
+  state: Hub,
+  event: { type: string; data: unknown; metadata?: unknown },
+): { orgIds: string[]; after: Hub } {
+  const after = isHubEvent(event) ? evolve(state, event as HubEvent) : state;
+  const owners = [ownerOfHub(state), ownerOfHub(after)].filter((id): id is string => id !== undefined);
+  return { orgIds: [...new Set(owners.map((id) => id.toLowerCase()))], after };
+}

@@ -30,7 +30,11 @@ export type Action =
   | "hub.claim"
   | "hub.reclaim"
   /** SetHubRole, SuspendHub, ResumeHub, DecommissionHub. */
-  | "hub.manage";
+  | "hub.manage"
+  /** Follow the event log (the live feed): an organization sees the events of its hubs only. */
+  | "events.follow"
+  /** Webhook subscriptions and their deliveries: an organization manages its own only. */
+  | "webhooks.manage";
 
 const permissionFor: Record<Action, Permission | undefined> = {
   "hub.provision": "hubs:provision",
@@ -39,14 +43,19 @@ const permissionFor: Record<Action, Permission | undefined> = {
   "hub.claim": "hubs:manage",
   "hub.reclaim": "hubs:manage",
   "hub.manage": "hubs:manage",
+  "events.follow": "hubs:read",
+  "webhooks.manage": "webhooks:manage",
 };
+
+/** Actions about the organization's own things, not about one hub. */
+const organizationScoped: readonly Action[] = ["hub.provision", "hubs.browse", "events.follow", "webhooks.manage"];
 
 /**
  * Whether deciding needs the hub's row (its owner): only for an organization, on an action about
  * one hub. Admins and services are decided without it, so their calls read nothing extra.
  */
 export const needsHub = (action: Action, principal: Principal): boolean =>
-  principal.kind === "organization" && action !== "hub.provision" && action !== "hubs.browse";
+  principal.kind === "organization" && !organizationScoped.includes(action);
 
 /** The organization a hub belongs to now (see above), or undefined for none. */
 export function ownerOf(hub: Pick<HubView, "orgId" | "provisionedByOrgId">): string | undefined {
@@ -113,4 +122,33 @@ export function claimOrgId(principal: Principal, requested: string | undefined):
     ]);
   }
   return requested;
+}
+
+/**
+ * The organization an already authorized caller is confined to for organization-scoped actions
+ * (events.follow, webhooks.manage): its own for an organization, none (all) for admins and services.
+ */
+export function organizationScope(principal: Principal): string | undefined {
+  return principal.kind === "organization" ? (principal.orgId ?? principal.id) : undefined;
+}
+
+/**
+ * The organization whose webhooks a call manages: an organization its own (naming another is 403),
+ * admins and services the one they name (undefined: every organization, for lists).
+ */
+export function webhookOrganization(principal: Principal, requested: string | undefined): string | undefined {
+  const own = organizationScope(principal);
+  if (own === undefined) return requested;
+  if (requested !== undefined && requested.toLowerCase() !== own.toLowerCase()) {
+    throw new ForbiddenError("An organization manages its own webhooks only");
+  }
+  return own;
+}
+
+/** A subscription (or its deliveries) of another organization is "not found" to an organization. */
+export function authorizeSubscription(principal: Principal, subscriptionOrgId: string): void {
+  const own = organizationScope(principal);
+  if (own !== undefined && own.toLowerCase() !== subscriptionOrgId.toLowerCase()) {
+    throw new NotFoundError("Webhook subscription not found");
+  }
 }

@@ -1,6 +1,12 @@
 import { apiKeyVerifyProcedure } from "./procedures/api-key-verify.ts";
 import { claimHubProcedure } from "./procedures/claim-hub.ts";
 import { decommissionHubProcedure } from "./procedures/decommission-hub.ts";
+import {
+  consumerCommitProcedure,
+  consumerLeaseProcedure,
+  consumersProcedure,
+  readLogProcedure,
+} from "./procedures/event-log.ts";
 import { eventFeedProcedure } from "./procedures/event-feed.ts";
 import { hubByIdProcedure } from "./procedures/hub-by-id.ts";
 import { hubBySerialProcedure } from "./procedures/hub-by-serial.ts";
@@ -10,10 +16,22 @@ import { hubListProcedure } from "./procedures/hub-list.ts";
 import { provisionHubProcedure } from "./procedures/provision-hub.ts";
 import { provisionManyProcedure } from "./procedures/provision-many.ts";
 import { reClaimHubProcedure } from "./procedures/re-claim-hub.ts";
+import { claimDeliveriesProcedure, reportDeliveriesProcedure } from "./procedures/relay.ts";
 import { resumeHubProcedure } from "./procedures/resume-hub.ts";
 import { setHubRoleProcedure } from "./procedures/set-hub-role.ts";
 import { suspendHubProcedure } from "./procedures/suspend-hub.ts";
 import { router } from "./trpc.ts";
+import {
+  createWebhookProcedure,
+  deleteWebhookProcedure,
+  listWebhooksProcedure,
+  pauseWebhookProcedure,
+  replayWebhookDeliveriesProcedure,
+  resumeWebhookProcedure,
+  rotateWebhookSecretProcedure,
+  updateWebhookProcedure,
+  webhookDeliveriesProcedure,
+} from "./procedures/webhooks.ts";
 
 export const appRouter = router({
   hub: router({
@@ -31,7 +49,26 @@ export const appRouter = router({
     list: hubListProcedure,
     lastEvents: hubLastEventsProcedure,
   }),
-  events: router({ feed: eventFeedProcedure }),
+  events: router({
+    feed: eventFeedProcedure,
+    /** The log for consumers: the live feed's reads, remote consumers' leases and checkpoints. */
+    read: readLogProcedure,
+    consumerLease: consumerLeaseProcedure,
+    consumerCommit: consumerCommitProcedure,
+    consumers: consumersProcedure,
+  }),
+  webhooks: router({
+    create: createWebhookProcedure,
+    list: listWebhooksProcedure,
+    update: updateWebhookProcedure,
+    pause: pauseWebhookProcedure,
+    resume: resumeWebhookProcedure,
+    delete: deleteWebhookProcedure,
+    rotateSecret: rotateWebhookSecretProcedure,
+    deliveries: webhookDeliveriesProcedure,
+    replay: replayWebhookDeliveriesProcedure,
+  }),
+  relay: router({ claim: claimDeliveriesProcedure, report: reportDeliveriesProcedure }),
   apiKeys: router({ verify: apiKeyVerifyProcedure }),
 });
 

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import { ZodError, type z } from "zod";
 import type { ApiKeyVerifier } from "../api-keys/api-keys.ts";
 import { toAppError } from "../errors.ts";
+import type { EventDelivery } from "../event-delivery.ts";
 import type { HubServiceMetrics } from "../metrics.ts";
 import { type Action, authorize, needsHub } from "../policy/policy.ts";
 import type { HubService } from "../service.ts";
@@ -22,6 +23,7 @@ import { resolveCaller } from "./caller.ts";
 export type Context = {
   readonly service: ServiceIdentity | undefined;
   readonly hubs: HubService;
+  readonly delivery: EventDelivery;
   readonly apiKeys: ApiKeyVerifier;
   readonly logger: Logger;
   readonly metrics: HubServiceMetrics;

@@ -1,0 +1,65 @@
+import type { LogCursor, LogEvent } from "@hub/shared";
+import type { Database } from "./db/client.ts";
+import { acquireLease, type ConsumerState, listConsumers, saveCheckpoint } from "./log/checkpoints.ts";
+import { type LogConsumer, startLogConsumer } from "./log/log-consumer.ts";
+import { cursorAtPosition, headPosition, type LogReadOptions, readLog } from "./log/log-reader.ts";
+import { createDeliveryStore, type DeliveryStore, FAN_OUT_CONSUMER, fanOut } from "./webhooks/deliveries.ts";
+import { createSecretBox } from "./webhooks/secrets.ts";
+import { createSubscriptionStore, type SubscriptionStore } from "./webhooks/subscriptions.ts";
+
+/** What the event log offers its consumers: reads by cursor, and durable checkpoints with leases. */
+export type EventLog = {
+  read(options: LogReadOptions): Promise<LogEvent[]>;
+  cursorAtPosition(position: string): Promise<LogCursor>;
+  head(): Promise<bigint>;
+  /** A remote consumer's lease (the relay's JetStream publisher): its checkpoint, or null when another instance holds it. */
+  lease(name: string, owner: string, leaseMs: number): Promise<LogCursor | null>;
+  /** Moves a remote consumer's checkpoint (compare-and-set under its lease). */
+  commit(name: string, owner: string, from: LogCursor, to: LogCursor): Promise<boolean>;
+  consumers(): Promise<ConsumerState[]>;
+};
+
+export type EventDelivery = {
+  readonly log: EventLog;
+  readonly subscriptions: SubscriptionStore;
+  readonly deliveries: DeliveryStore;
+};
+
+export type EventDeliveryOptions = {
+  readonly db: Database;
+  /** Key material for the signing secrets at rest. */
+  readonly secretKey: string;
+  /** Development and tests: http and local hosts in subscription URLs. */
+  readonly allowPrivateUrls: boolean;
+};
+
+export function createEventDelivery(options: EventDeliveryOptions): EventDelivery {
+  const { prisma } = options.db;
+  const box = createSecretBox(options.secretKey);
+  return {
+    log: {
+      read: (read) => readLog(prisma, read),
+      cursorAtPosition: (position) => cursorAtPosition(prisma, position),
+      head: () => headPosition(prisma),
+      lease: (name, owner, leaseMs) => acquireLease(prisma, name, owner, leaseMs),
+      commit: (name, owner, from, to) => saveCheckpoint(prisma, name, owner, from, to),
+      consumers: () => listConsumers(prisma),
+    },
+    subscriptions: createSubscriptionStore(prisma, box, { allowPrivate: options.allowPrivateUrls }),
+    deliveries: createDeliveryStore(prisma, box),
+  };
+}
+
+/** The consumer that turns the log into webhook deliveries; one instance active across replicas. */
+export function startWebhookFanOut(
+  db: Database,
+  options: { leaseMs: number; onError: (error: unknown) => void },
+): LogConsumer {
+  return startLogConsumer({
+    prisma: db.prisma,
+    name: FAN_OUT_CONSUMER,
+    leaseMs: options.leaseMs,
+    handle: (tx, events) => fanOut(tx, events),
+    onError: options.onError,
+  });
+}

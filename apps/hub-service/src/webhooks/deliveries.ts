@@ -1,0 +1,372 @@
+import type {
+  ClaimedDelivery,
+  DeliveryReport,
+  LogEvent,
+  WebhookDeliveryFilter,
+  WebhookDeliveryStatus,
+  WebhookDeliveryView,
+} from "@hub/shared";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import type { Queryable } from "../log/log-reader.ts";
+import { type SecretBox, signatureHeader } from "./secrets.ts";
+
+/** The log consumer that turns events into deliveries (one per receiving subscription). */
+export const FAN_OUT_CONSUMER = "webhook-fan-out";
+
+/**
+ * For a batch of the log: one delivery per subscription that receives each event (its
+ * organization owned the hub before or after the event, and the type is one it asked for, or it
+ * asked for all). One statement; a redone batch (after a crash) adds nothing twice.
+ */
+export async function fanOut(tx: Queryable, events: readonly LogEvent[]): Promise<void> {
+  const positions = events.filter((event) => event.orgIds.length > 0).map((event) => event.position);
+  if (positions.length === 0) return;
+  await tx.$queryRaw(Prisma.sql`
+    INSERT INTO webhook_deliveries (subscription_id, hub_id, version, position, event_type)
+    SELECT s.id, e.stream_id, e.version, e.position, e.type
+    FROM hub_events e
+    JOIN webhook_subscriptions s
+      ON s.org_id::text = ANY(e.org_ids)
+     AND (cardinality(s.event_types) = 0 OR e.type = ANY(s.event_types))
+    WHERE e.position = ANY(${positions}::int8[])
+    ORDER BY e.position
+    ON CONFLICT (subscription_id, hub_id, version) DO NOTHING
+    RETURNING id`);
+}
+
+/** The body partners receive (Standard Webhooks): the event's type and time, its data with the hub's coordinates. */
+export function webhookBody(event: {
+  type: string;
+  recordedAt: Date;
+  hubId: string;
+  version: number;
+  position: string;
+  data: Record<string, unknown>;
+}): string {
+  return JSON.stringify({
+    type: event.type,
+    timestamp: event.recordedAt.toISOString(),
+    data: { hubId: event.hubId, version: event.version, position: event.position, ...event.data },
+  });
+}
+
+type ClaimRow = {
+  id: bigint;
+  subscription_id: string;
+  attempts: number;
+  schedule_base: number;
+  hub_id: string;
+  version: number;
+  position: bigint;
+  type: string;
+  data: Record<string, unknown>;
+  recorded_at: Date;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+};
+
+type DeliveryRow = {
+  id: bigint;
+  subscription_id: string;
+  hub_id: string;
+  version: number;
+  position: bigint;
+  event_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Date;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
+  dead_at: Date | null;
+};
+
+type AttemptRow = {
+  delivery_id: bigint;
+  attempt: number;
+  attempted_at: Date;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
+  response_prefix: string | null;
+};
+
+const upper = (status: string) => status.toUpperCase() as WebhookDeliveryStatus;
+const ms = (date: Date | null) => (date ? new Date(date).getTime() : null);
+
+export type ReplayTarget =
+  | { readonly ids: readonly string[] }
+  | { readonly filter: WebhookDeliveryFilter & { readonly orgId?: string | undefined } };
+
+export type ReportOptions = {
+  /** A subscription failing without a success for this long is paused, with the reason. */
+  readonly disableAfterMs: number;
+};
+
+export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
+  return {
+    /**
+     * Leases up to `limit` due deliveries to `owner` for `leaseMs`, each signed and ready to send.
+     * A hub's events go in version order per subscription: a delivery is due only when no earlier
+     * event of its hub is still pending for that subscription (a dead letter does not hold the
+     * rest back). `FOR UPDATE SKIP LOCKED` lets relays claim side by side; the lease (not a held
+     * transaction) covers the HTTP call, and a relay that dies loses it when it runs out.
+     */
+    async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+      const rows = await prisma.$queryRaw<ClaimRow[]>(Prisma.sql`
+        WITH due AS (
+          SELECT d.id FROM webhook_deliveries d
+          JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.status = 'active'
+          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+            AND (d.lease_until IS NULL OR d.lease_until < now())
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries p
+              WHERE p.subscription_id = d.subscription_id AND p.hub_id = d.hub_id
+                AND p.version < d.version AND p.status = 'pending')
+          ORDER BY d.next_attempt_at, d.id
+          LIMIT ${limit}
+          FOR UPDATE OF d SKIP LOCKED
+        ),
+        leased AS (
+          UPDATE webhook_deliveries d
+          SET lease_owner = ${owner}, lease_until = now() + ${leaseMs}::int * interval '1 millisecond',
+              attempts = d.attempts + 1
+          FROM due WHERE d.id = due.id
+          RETURNING d.id, d.subscription_id, d.attempts, d.schedule_base, d.hub_id, d.version
+        )
+        SELECT l.id, l.subscription_id, l.attempts, l.schedule_base, l.hub_id, l.version,
+               e.position, e.type, e.data, e.recorded_at,
+               s.url, s.secret, s.previous_secret, s.previous_secret_expires_at
+        FROM leased l
+        JOIN hub_events e ON e.stream_id = l.hub_id AND e.version = l.version
+        JOIN webhook_subscriptions s ON s.id = l.subscription_id
+        ORDER BY l.id`);
+      const now = new Date();
+      return rows.map((row) => {
+        const webhookId = `${row.hub_id}:${row.version}`;
+        const body = webhookBody({
+          type: row.type,
+          recordedAt: new Date(row.recorded_at),
+          hubId: row.hub_id,
+          version: row.version,
+          position: String(row.position),
+          data: row.data,
+        });
+        const secrets = [box.open(row.secret)];
+        if (row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > now) {
+          secrets.push(box.open(row.previous_secret));
+        }
+        return {
+          id: String(row.id),
+          subscriptionId: row.subscription_id,
+          attempt: row.attempts,
+          scheduleAttempt: row.attempts - row.schedule_base,
+          url: row.url,
+          headers: {
+            "webhook-id": webhookId,
+            "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+            "webhook-signature": signatureHeader(secrets, webhookId, now, body),
+          },
+          body,
+          recordedAt: new Date(row.recorded_at).getTime(),
+        };
+      });
+    },
+
+    /**
+     * Records attempts and their outcomes; a report whose lease `owner` no longer holds (it ran
+     * out and another relay took the delivery) changes nothing. A success clears the
+     * subscription's failing streak; a failure starts it, and a streak longer than
+     * `disableAfterMs` pauses the subscription with the reason.
+     */
+    async report(owner: string, reports: readonly DeliveryReport[], options: ReportOptions): Promise<number> {
+      const delivered = reports.filter((report) => report.outcome === "delivered");
+      let applied = delivered.length > 0 ? await reportDelivered(prisma, owner, delivered) : 0;
+      // Failures are rare next to successes: each in its own transaction with its subscription's streak.
+      for (const report of reports.filter((r) => r.outcome !== "delivered")) {
+        const done = await prisma.$transaction(async (tx) => {
+          const updated = await tx.$queryRaw<{ subscription_id: string }[]>(Prisma.sql`
+            UPDATE webhook_deliveries
+            SET status = ${report.outcome === "retry" ? "pending" : report.outcome},
+                next_attempt_at = ${report.outcome === "retry" ? new Date(report.nextAttemptAt ?? Date.now()) : new Date()},
+                lease_owner = NULL, lease_until = NULL,
+                last_status = ${report.status ?? null}::int, last_error = ${report.error ?? null},
+                delivered_at = CASE WHEN ${report.outcome} = 'delivered' THEN now() ELSE delivered_at END,
+                dead_at = CASE WHEN ${report.outcome} = 'dead' THEN now() ELSE NULL END
+            WHERE id = ${report.id}::int8 AND lease_owner = ${owner} AND attempts = ${report.attempt}
+              AND status = 'pending'
+            RETURNING subscription_id`);
+          const [row] = updated;
+          if (!row) return false;
+          await tx.$executeRaw`
+            INSERT INTO webhook_delivery_attempts
+              (delivery_id, attempt, attempted_at, status, error, duration_ms, response_prefix)
+            VALUES (${report.id}::int8, ${report.attempt}, ${new Date(report.attemptedAt)},
+                    ${report.status ?? null}::int, ${report.error ?? null}, ${report.durationMs},
+                    ${report.responsePrefix ?? null})
+            ON CONFLICT DO NOTHING`;
+          if (report.outcome === "delivered") {
+            await tx.$executeRaw`UPDATE webhook_subscriptions SET failing_since = NULL
+              WHERE id = ${row.subscription_id}::uuid AND failing_since IS NOT NULL`;
+          } else {
+            await tx.$executeRaw`
+              UPDATE webhook_subscriptions
+              SET failing_since = coalesce(failing_since, now()),
+                  status = CASE WHEN failing_since < now() - ${options.disableAfterMs}::int8 * interval '1 millisecond'
+                                THEN 'paused' ELSE status END,
+                  paused_reason = CASE WHEN failing_since < now() - ${options.disableAfterMs}::int8 * interval '1 millisecond'
+                                       AND status = 'active'
+                                       THEN ${`paused automatically: every delivery failed for ${describeDuration(options.disableAfterMs)} (last: ${report.error ?? `HTTP ${report.status ?? "?"}`})`}
+                                       ELSE paused_reason END,
+                  updated_at = now()
+              WHERE id = ${row.subscription_id}::uuid`;
+          }
+          return true;
+        });
+        if (done) applied++;
+      }
+      return applied;
+    },
+
+    /** Deliveries newest first, with their attempts; `after` is the last id of the previous page. */
+    async list(
+      filter: WebhookDeliveryFilter & { readonly orgId?: string | undefined },
+      page: { readonly first: number; readonly after?: string | undefined },
+    ): Promise<{ nodes: WebhookDeliveryView[]; endCursor: string | null; hasNextPage: boolean }> {
+      const conditions = deliveryConditions(filter);
+      if (page.after) conditions.push(Prisma.sql`d.id < ${page.after}::int8`);
+      const rows = await prisma.$queryRaw<DeliveryRow[]>(Prisma.sql`
+        SELECT d.id, d.subscription_id, d.hub_id, d.version, d.position, d.event_type, d.status, d.attempts,
+               d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.delivered_at, d.dead_at
+        FROM webhook_deliveries d
+        ${conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty}
+        ORDER BY d.id DESC LIMIT ${page.first + 1}`);
+      const hasNextPage = rows.length > page.first;
+      const pageRows = rows.slice(0, page.first);
+      const attempts =
+        pageRows.length === 0
+          ? []
+          : await prisma.$queryRaw<AttemptRow[]>(Prisma.sql`
+              SELECT delivery_id, attempt, attempted_at, status, error, duration_ms, response_prefix
+              FROM webhook_delivery_attempts WHERE delivery_id = ANY(${pageRows.map((r) => String(r.id))}::int8[])
+              ORDER BY delivery_id, attempt`);
+      const byDelivery = new Map<string, AttemptRow[]>();
+      for (const attempt of attempts) {
+        const key = String(attempt.delivery_id);
+        byDelivery.set(key, [...(byDelivery.get(key) ?? []), attempt]);
+      }
+      const nodes = pageRows.map((row): WebhookDeliveryView => ({
+        id: String(row.id),
+        subscriptionId: row.subscription_id,
+        webhookId: `${row.hub_id}:${row.version}`,
+        hubId: row.hub_id,
+        version: row.version,
+        position: String(row.position),
+        eventType: row.event_type,
+        status: upper(row.status),
+        attempts: row.attempts,
+        nextAttemptAt: row.status === "pending" ? ms(row.next_attempt_at) : null,
+        lastStatus: row.last_status,
+        lastError: row.last_error,
+        createdAt: new Date(row.created_at).getTime(),
+        deliveredAt: ms(row.delivered_at),
+        deadAt: ms(row.dead_at),
+        attemptLog: (byDelivery.get(String(row.id)) ?? []).map((attempt) => ({
+          attempt: attempt.attempt,
+          attemptedAt: new Date(attempt.attempted_at).getTime(),
+          status: attempt.status,
+          error: attempt.error,
+          durationMs: attempt.duration_ms,
+          responsePrefix: attempt.response_prefix,
+        })),
+      }));
+      return { nodes, endCursor: nodes.at(-1)?.id ?? null, hasNextPage };
+    },
+
+    /** The subscriptions of deliveries (authorization of a replay by ids). */
+    async subscriptionsOf(ids: readonly string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const rows = await prisma.$queryRaw<{ subscription_id: string }[]>(Prisma.sql`
+        SELECT DISTINCT subscription_id FROM webhook_deliveries WHERE id = ANY(${[...ids]}::int8[])`);
+      return rows.map((row) => row.subscription_id);
+    },
+
+    /**
+     * Sends deliveries again, with the same `webhook-id` and a fresh retry schedule: by id (dead
+     * or delivered ones), or every dead letter matching a filter. Answers how many were queued.
+     */
+    async replay(target: ReplayTarget): Promise<number> {
+      const conditions =
+        "ids" in target
+          ? [Prisma.sql`d.id = ANY(${[...target.ids]}::int8[])`, Prisma.sql`d.status IN ('dead', 'delivered')`]
+          : [...deliveryConditions({ ...target.filter, status: "DEAD" })];
+      const rows = await prisma.$queryRaw<{ id: bigint }[]>(Prisma.sql`
+        UPDATE webhook_deliveries d
+        SET status = 'pending', next_attempt_at = now(), schedule_base = d.attempts,
+            lease_owner = NULL, lease_until = NULL, dead_at = NULL
+        WHERE ${Prisma.join(conditions, " AND ")}
+        RETURNING d.id`);
+      return rows.length;
+    },
+  };
+}
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+
+/** Successes in one statement: the deliveries, their attempts, their subscriptions' streaks. */
+async function reportDelivered(
+  prisma: PrismaClient,
+  owner: string,
+  reports: readonly DeliveryReport[],
+): Promise<number> {
+  const rows = await prisma.$queryRaw<{ applied: bigint }[]>(Prisma.sql`
+    WITH r AS (
+      SELECT * FROM unnest(${reports.map((r) => r.id)}::int8[], ${reports.map((r) => r.attempt)}::int[],
+                           ${reports.map((r) => r.status ?? null)}::int[], ${reports.map((r) => r.durationMs)}::int[],
+                           ${reports.map((r) => new Date(r.attemptedAt).toISOString())}::timestamptz[],
+                           ${reports.map((r) => r.responsePrefix ?? null)}::text[])
+        AS r(id, attempt, status, duration_ms, attempted_at, response_prefix)
+    ),
+    done AS (
+      UPDATE webhook_deliveries d
+      SET status = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL,
+          last_status = r.status, last_error = NULL
+      FROM r
+      WHERE d.id = r.id AND d.lease_owner = ${owner} AND d.attempts = r.attempt AND d.status = 'pending'
+      RETURNING d.id, d.subscription_id
+    ),
+    logged AS (
+      INSERT INTO webhook_delivery_attempts (delivery_id, attempt, attempted_at, status, duration_ms, response_prefix)
+      SELECT r.id, r.attempt, r.attempted_at, r.status, r.duration_ms, r.response_prefix
+      FROM r JOIN done ON done.id = r.id
+      ON CONFLICT DO NOTHING
+    ),
+    cleared AS (
+      UPDATE webhook_subscriptions s SET failing_since = NULL
+      WHERE s.id IN (SELECT subscription_id FROM done) AND s.failing_since IS NOT NULL
+    )
+    SELECT count(*) AS applied FROM done`);
+  return Number(rows[0]?.applied ?? 0);
+}
+
+function deliveryConditions(filter: WebhookDeliveryFilter & { readonly orgId?: string | undefined }): Prisma.Sql[] {
+  const conditions: Prisma.Sql[] = [];
+  if (filter.subscriptionId) conditions.push(Prisma.sql`d.subscription_id = ${filter.subscriptionId}::uuid`);
+  if (filter.status) conditions.push(Prisma.sql`d.status = ${filter.status.toLowerCase()}`);
+  if (filter.hubId) conditions.push(Prisma.sql`d.hub_id = ${filter.hubId}::uuid`);
+  if (filter.orgId) {
+    conditions.push(
+      Prisma.sql`d.subscription_id IN (SELECT id FROM webhook_subscriptions WHERE org_id = ${filter.orgId}::uuid)`,
+    );
+  }
+  return conditions;
+}
+
+function describeDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
