@@ -7,6 +7,8 @@ const schema = z.object({
   TEST_DATABASE_ENGINE: z.enum(["pglite", "postgresql"]).optional(),
   /** A Redis server for the shared rate-limit store's tests (CI sets it); unset: those tests skip. */
   TEST_REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).optional(),
+  /** A NATS server with JetStream for the relay's JetStream tests (CI sets it); unset: they skip. */
+  TEST_NATS_URL: z.url({ protocol: /^(nats|tls)$/, error: "must be a nats:// URL" }).optional(),
   /** The Chromium the browser tests drive (Debian's `chromium` package by default). */
   CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
 });

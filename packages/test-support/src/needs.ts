@@ -10,11 +10,13 @@ import { testEnv } from "./env.ts";
  */
 export const NEEDS_POSTGRES = "needs TEST_DATABASE_URL, a PostgreSQL server";
 export const NEEDS_REDIS = "needs TEST_REDIS_URL, a Redis server";
+export const NEEDS_NATS = "needs TEST_NATS_URL, a NATS server with JetStream";
 /** The large variants of the load and fuzz tests: `npm run test:heavy`. */
 export const NEEDS_HEAVY = "needs HEAVY=1, npm run test:heavy";
 
 export const hasPostgres = (): boolean => testEngine() === "postgresql";
 export const hasRedis = (): boolean => testEnv().TEST_REDIS_URL !== undefined;
+export const hasNats = (): boolean => testEnv().TEST_NATS_URL !== undefined;
 export const NEEDS_CHROMIUM = "needs Chromium: apt-get install chromium, or CHROMIUM_PATH";
 export const hasChromium = (): boolean => existsSync(testEnv().CHROMIUM_PATH);
 

@@ -97,13 +97,15 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   };
 }
 
-export type ServiceName = "gateway" | "hubService" | "emulator";
+export type ServiceName = "gateway" | "hubService" | "emulator" | "relay";
 
 export type System = {
   /** The running process of each service (a restart replaces it). */
   readonly gateway: ServiceProcess;
   readonly hubService: ServiceProcess;
   readonly emulator: ServiceProcess;
+  /** The event relay (webhooks, and JetStream with NATS_URL), when started with `relay: true`. */
+  readonly relay: ServiceProcess;
   readonly logDir: string;
   readonly secrets: { readonly service: string; readonly gatewayJwt: string };
   /** Stops one service with `signal` (SIGTERM drains, SIGKILL is a crash) and waits for its exit. */
@@ -124,11 +126,18 @@ export async function startSystem(options: {
   env?: Record<string, string>;
   /** Run the compiled `dist/` entries (`npm run build`) instead of the sources. */
   built?: boolean;
+  /** Also start the event relay, with these settings on top of its defaults (short test schedules). */
+  relay?: boolean | Record<string, string>;
 }): Promise<System> {
   const entry = (app: string, source: string) =>
     options.built ? `apps/${app}/dist/${source.replace(/\.ts$/, ".js")}` : `apps/${app}/src/${source}`;
   const logDir = await mkdtemp(path.join(os.tmpdir(), "hub-e2e-logs-"));
-  const [emulatorPort, hubPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const [emulatorPort, hubPort, gatewayPort, relayPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const specs: Record<ServiceName, ServiceOptions> = {
     emulator: {
       name: "iot-registry-emulator",
@@ -174,6 +183,19 @@ export async function startSystem(options: {
       readyPath: "/readyz",
       logDir,
     },
+    relay: {
+      name: "event-relay",
+      entry: entry("event-relay", "main.ts"),
+      env: {
+        HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
+        SERVICE_JWT_SECRET: TEST_SECRETS.service,
+        RELAY_PORT: String(relayPort),
+        ...(typeof options.relay === "object" ? options.relay : {}),
+      },
+      port: relayPort,
+      readyPath: "/healthz",
+      logDir,
+    },
   };
   const running = {} as Record<ServiceName, ServiceProcess>;
   const start = async (name: ServiceName) => {
@@ -183,6 +205,7 @@ export async function startSystem(options: {
   await start("emulator");
   await start("hubService");
   await start("gateway");
+  if (options.relay) await start("relay");
   return {
     get gateway() {
       return running.gateway;
@@ -193,11 +216,16 @@ export async function startSystem(options: {
     get emulator() {
       return running.emulator;
     },
+    get relay() {
+      if (!running.relay) throw new Error("the relay was not started (startSystem({ relay: true }))");
+      return running.relay;
+    },
     logDir,
     secrets: TEST_SECRETS,
     stopService: (name, signal) => running[name].stop(signal),
     startService: start,
     async stop() {
+      await running.relay?.stop();
       await running.gateway.stop();
       await running.hubService.stop();
       await running.emulator.stop();

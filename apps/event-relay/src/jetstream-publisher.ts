@@ -1,0 +1,123 @@
+import type { HubServiceClient } from "@hub/hub-client";
+import { type LogCursor, type LogEvent } from "@hub/shared";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { RelayMetrics } from "./metrics.ts";
+import { createWaker } from "./wake.ts";
+
+/** The log consumer's durable name in hub-service (its checkpoint and lease). */
+export const JETSTREAM_CONSUMER = "jetstream";
+
+export type JetStreamPublisherOptions = {
+  readonly client: HubServiceClient;
+  readonly natsUrl: string;
+  readonly stream: string;
+  readonly duplicateWindowMs: number;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  readonly batchSize?: number;
+};
+
+/** `hubs.<eventType>.<hubId>`: services subscribe to a type (`hubs.HubClaimed.>`) or a hub (`hubs.*.<id>`). */
+export const subjectOf = (event: Pick<LogEvent, "type" | "streamId">): string =>
+  `hubs.${event.type}.${event.streamId}`;
+
+/** What a service receives: the webhook body's shape, with the event's metadata (actor, request id). */
+export function messageOf(event: LogEvent): string {
+  return JSON.stringify({
+    type: event.type,
+    timestamp: new Date(event.recordedAt).toISOString(),
+    data: { hubId: event.streamId, version: event.version, position: event.position, ...event.data },
+    metadata: event.metadata,
+  });
+}
+
+/**
+ * Publishes every event of the log to a JetStream stream, as a checkpointed consumer of the log
+ * (through hub-service): read a batch after the checkpoint, publish each with `Nats-Msg-Id` = its
+ * position and wait for the acks, then move the checkpoint. A crash between the two publishes the
+ * batch again after the lease runs out; JetStream drops the copies (same Nats-Msg-Id within the
+ * duplicate window, which must outlast the lease), so the stream holds each event once.
+ */
+export async function startJetStreamPublisher(options: JetStreamPublisherOptions): Promise<{ stop(): Promise<void> }> {
+  const { client, logger } = options;
+  const nc = await connect({ servers: options.natsUrl, name: `event-relay ${options.owner}` });
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    subjects: ["hubs.>"],
+    duplicate_window: options.duplicateWindowMs * 1_000_000,
+  };
+  try {
+    await jsm.streams.info(options.stream);
+    await jsm.streams.update(options.stream, config);
+  } catch {
+    await jsm.streams.add({ name: options.stream, ...config });
+  }
+  const js = jetstream(nc);
+  const waker = createWaker();
+  const batchSize = options.batchSize ?? 500;
+  let stopped = false;
+
+  async function publishBatch(from: LogCursor): Promise<LogCursor | undefined> {
+    const { events, cursor } = await client.events.read.query({ after: from, limit: batchSize });
+    if (events.length === 0) return undefined;
+    const acks = await Promise.all(
+      events.map((event) => js.publish(subjectOf(event), messageOf(event), { msgID: event.position })),
+    );
+    for (const ack of acks) options.metrics.publish(ack.duplicate);
+    const { saved } = await client.events.consumerCommit.mutate({
+      name: JETSTREAM_CONSUMER,
+      owner: options.owner,
+      from,
+      to: cursor,
+    });
+    if (!saved) throw new Error("the JetStream publisher's lease was lost; another relay continues");
+    return cursor;
+  }
+
+  const loop = (async () => {
+    let idle = 25;
+    while (!stopped) {
+      try {
+        const { checkpoint } = await client.events.consumerLease.mutate({
+          name: JETSTREAM_CONSUMER,
+          owner: options.owner,
+          leaseMs: options.leaseMs,
+        });
+        if (!checkpoint) {
+          await waker.sleep(options.leaseMs / 3);
+          continue;
+        }
+        const renewAt = Date.now() + options.leaseMs / 2;
+        let from: LogCursor = checkpoint;
+        let published = false;
+        while (!stopped && Date.now() < renewAt) {
+          const next = await publishBatch(from);
+          if (!next) break;
+          from = next;
+          published = true;
+        }
+        if (published) idle = 25;
+        else {
+          await waker.sleep(idle);
+          idle = Math.min(250, idle * 2);
+        }
+      } catch (error) {
+        logger.warn({ err: error }, "JetStream publisher: retrying");
+        await waker.sleep(1_000);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      waker.wake();
+      await loop;
+      await nc.drain();
+    },
+  };
+}
