@@ -57,7 +57,10 @@ export async function createRelayApp(env: RelayEnv, logger: Logger): Promise<Rel
         metrics,
       })
     : undefined;
-  const statsTimer = setInterval(() => logger.info({ ...metrics.totals }, "relay counters"), env.RELAY_STATS_INTERVAL_MS);
+  const statsTimer = setInterval(
+    () => logger.info({ ...metrics.totals }, "relay counters"),
+    env.RELAY_STATS_INTERVAL_MS,
+  );
   statsTimer.unref();
 
   const metricsEndpoint = createMetricsEndpoint(metrics.registry, {

@@ -42,7 +42,11 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
 
   async function deliver(delivery: ClaimedDelivery): Promise<void> {
     const attemptedAt = Date.now();
-    const result = await options.sender.send({ url: delivery.url, headers: delivery.headers, body: delivery.body });
+    const result = await options.sender.send({
+      url: delivery.url,
+      headers: delivery.headers,
+      body: delivery.body,
+    });
     const now = Date.now();
     const step = nextStep({ attempt: delivery.scheduleAttempt, result, now, schedule: options.schedule });
     options.metrics.attempt(
@@ -71,7 +75,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       ...(step.outcome === "retry" ? { nextAttemptAt: step.nextAttemptAt } : {}),
       ...(result.status !== undefined ? { status: result.status } : {}),
       ...(result.error !== undefined ? { error: result.error.slice(0, 500) } : {}),
-      ...(result.responsePrefix !== undefined ? { responsePrefix: result.responsePrefix.slice(0, 2048) } : {}),
+      ...(result.responsePrefix !== undefined
+        ? { responsePrefix: result.responsePrefix.slice(0, 2048) }
+        : {}),
       durationMs: Math.round(result.durationMs),
       attemptedAt,
     });
@@ -87,7 +93,11 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       }
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await client.relay.claim.mutate({ owner: options.owner, limit: free, leaseMs: options.leaseMs });
+        claimed = await client.relay.claim.mutate({
+          owner: options.owner,
+          limit: free,
+          leaseMs: options.leaseMs,
+        });
       } catch (error) {
         logger.warn({ err: error }, "could not claim webhook deliveries from hub-service; retrying");
         await waker.sleep(1_000);
@@ -95,7 +105,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       }
       for (const delivery of claimed) {
         const running: Promise<void> = deliver(delivery)
-          .catch((error: unknown) => logger.error({ err: error, delivery: delivery.id }, "delivery failed unexpectedly"))
+          .catch((error: unknown) =>
+            logger.error({ err: error, delivery: delivery.id }, "delivery failed unexpectedly"),
+          )
           .finally(() => {
             inFlight.delete(running);
             waker.wake();

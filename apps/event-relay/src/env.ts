@@ -49,7 +49,10 @@ const schema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().optional(),
   /** With it, every event is also published to JetStream; unset: off. */
   NATS_URL: z.string().optional(),
-  NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("HUB_EVENTS"),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default("HUB_EVENTS"),
   /** JetStream drops a second publication of the same Nats-Msg-Id within this window (longer than the lease). */
   NATS_DUPLICATE_WINDOW: duration("2m"),
   /** The JetStream publisher's lease (its takeover time after a crash); below the duplicate window. */
@@ -69,7 +72,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): RelayEnv {
     throw new Error(`event-relay: invalid environment\n${lines.join("\n")}`);
   }
   if (result.data.NATS_URL && result.data.NATS_LEASE_MS >= result.data.NATS_DUPLICATE_WINDOW) {
-    throw new Error("event-relay: invalid environment\n  NATS_LEASE_MS: must be shorter than NATS_DUPLICATE_WINDOW");
+    throw new Error(
+      "event-relay: invalid environment\n  NATS_LEASE_MS: must be shorter than NATS_DUPLICATE_WINDOW",
+    );
   }
   return result.data;
 }

@@ -42,7 +42,9 @@ export function messageOf(event: LogEvent): string {
  * batch again after the lease runs out; JetStream drops the copies (same Nats-Msg-Id within the
  * duplicate window, which must outlast the lease), so the stream holds each event once.
  */
-export async function startJetStreamPublisher(options: JetStreamPublisherOptions): Promise<{ stop(): Promise<void> }> {
+export async function startJetStreamPublisher(
+  options: JetStreamPublisherOptions,
+): Promise<{ stop(): Promise<void> }> {
   const { client, logger } = options;
   const nc = await connect({ servers: options.natsUrl, name: `event-relay ${options.owner}` });
   const jsm = await jetstreamManager(nc);

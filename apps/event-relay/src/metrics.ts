@@ -1,4 +1,10 @@
-import { Counter, createMetricsRegistry, Histogram, latencyHistogram, type Registry } from "@hub/observability";
+import {
+  Counter,
+  createMetricsRegistry,
+  Histogram,
+  latencyHistogram,
+  type Registry,
+} from "@hub/observability";
 
 export type RelayMetrics = ReturnType<typeof createRelayMetrics>;
 

@@ -5,7 +5,13 @@ import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createBulkhead } from "./bulkhead.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import type { HubServiceEnv } from "./env.ts";
-import { createEventDelivery, type EventDelivery, startWebhookFanOut } from "./event-delivery.ts";
+import {
+  allowPrivateWebhookUrls,
+  createEventDelivery,
+  type EventDelivery,
+  startWebhookFanOut,
+  webhookSecretKey,
+} from "./event-delivery.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
 import { createHubServiceMetrics, type HubServiceMetrics } from "./metrics.ts";
 import { createHubServiceServer, type Readiness } from "./server.ts";
@@ -30,6 +36,8 @@ export async function createHubServiceApp(
   /** An already open database (tests share theirs: one PGlite directory admits one instance). */
   shared?: { db: Database },
 ): Promise<HubServiceApp> {
+  // Before anything is opened: production without its own key stops here, leaking nothing.
+  const secretKey = webhookSecretKey(env);
   const metrics = createHubServiceMetrics(createMetricsRegistry());
   const db =
     shared?.db ??
@@ -106,14 +114,7 @@ export async function createHubServiceApp(
     },
     execute: (name, body, context) => counted(name, () => service.execute(name, body, context)),
   };
-  if (env.NODE_ENV === "production" && !env.WEBHOOK_SECRET_KEY) {
-    throw new Error("hub-service: WEBHOOK_SECRET_KEY is required in production (it encrypts webhook secrets)");
-  }
-  const delivery = createEventDelivery({
-    db,
-    secretKey: env.WEBHOOK_SECRET_KEY ?? `derived-from-service-secret:${env.SERVICE_JWT_SECRET}`,
-    allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.NODE_ENV !== "production",
-  });
+  const delivery = createEventDelivery({ db, secretKey, allowPrivateUrls: allowPrivateWebhookUrls(env) });
   const fanOut = env.WEBHOOK_FAN_OUT
     ? startWebhookFanOut(db, {
         leaseMs: env.LOG_CONSUMER_LEASE_MS,

@@ -33,6 +33,36 @@ export type EventDeliveryOptions = {
   readonly allowPrivateUrls: boolean;
 };
 
+/** The settings that decide the key material and the URL rule (hub-service's, the CLI's). */
+export type WebhookSettings = {
+  readonly NODE_ENV?: string | undefined;
+  readonly WEBHOOK_SECRET_KEY?: string | undefined;
+  readonly WEBHOOK_ALLOW_PRIVATE_URLS?: boolean | undefined;
+  readonly SERVICE_JWT_SECRET?: string | undefined;
+};
+
+/**
+ * The key material that encrypts signing secrets at rest. hub-service and the operator CLI both
+ * seal secrets and the service opens them to sign, so both must derive it here: a secret sealed
+ * under another key cannot be opened, and its subscription's deliveries could not be signed.
+ * Production sets its own key; elsewhere one is derived from the service secret.
+ */
+export function webhookSecretKey(env: WebhookSettings): string {
+  if (env.WEBHOOK_SECRET_KEY) return env.WEBHOOK_SECRET_KEY;
+  if (env.NODE_ENV === "production") {
+    throw new Error("WEBHOOK_SECRET_KEY is required in production (it encrypts webhook secrets)");
+  }
+  if (!env.SERVICE_JWT_SECRET) {
+    throw new Error("WEBHOOK_SECRET_KEY or SERVICE_JWT_SECRET is required (webhook secrets are encrypted)");
+  }
+  return `derived-from-service-secret:${env.SERVICE_JWT_SECRET}`;
+}
+
+/** Whether subscription URLs may be http or name local hosts: outside production, unless set. */
+export function allowPrivateWebhookUrls(env: WebhookSettings): boolean {
+  return env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.NODE_ENV !== "production";
+}
+
 export function createEventDelivery(options: EventDeliveryOptions): EventDelivery {
   const { prisma } = options.db;
   const box = createSecretBox(options.secretKey);

@@ -39,7 +39,7 @@ export type E2E = {
   readonly gatewayUrl: string;
   readonly apiKey: string;
   readonly readOnlyApiKey: string;
-  /** The organization's key with every hub permission (hubs:provision, hubs:read, hubs:manage). */
+  /** The organization's key with every permission (hubs:provision, hubs:read, hubs:manage, webhooks:manage). */
   readonly manageApiKey: string;
   readonly orgId: string;
   /** A second organization, with every hub permission, for isolation tests. */
@@ -90,6 +90,7 @@ export async function findCredentialsInLogs(logDir: string, secrets: ReadonlySet
 export const CREDENTIAL_SHAPES: [string, RegExp][] = [
   ["a JWT", /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*/],
   ["an API key", /hub_[A-Za-z0-9]{12}_[\w-]{43}/],
+  ["a webhook signing secret", /whsec_[A-Za-z0-9+/]{20,}/],
   ["a bearer credential", /Bearer\s+[\w.~+/-]{16,}/i],
   // A logged header or field holding a value (pino's redaction writes "[redacted]" instead).
   [
@@ -101,7 +102,10 @@ export const CREDENTIAL_SHAPES: [string, RegExp][] = [
 /** The real processes (emulator, hub-service, gateway) on a fresh database, for one test file. */
 export function useSystem(
   env: SystemEnv = {},
-  options: { /** The compiled dist/ entries under plain node. */ built?: boolean } = {},
+  options: {
+    /** The compiled dist/ entries under plain node. */ built?: boolean;
+    /** Also run the event relay, with these settings. */ relay?: Record<string, string>;
+  } = {},
 ): { readonly current: E2E } {
   let e2e: E2E | undefined;
   let database: TestDatabase | undefined;
@@ -131,7 +135,7 @@ export function useSystem(
           ...permissions.flatMap((p) => ["--permission", p]),
         )
       ).key as string;
-    const everything = ["hubs:provision", "hubs:read", "hubs:manage"];
+    const everything = ["hubs:provision", "hubs:read", "hubs:manage", "webhooks:manage"];
     const apiKey = remember(await issue("e2e", ["hubs:provision"]));
     const readOnlyApiKey = remember(await issue("e2e-ro", ["hubs:read"]));
     const manageApiKey = remember(await issue("e2e-manage", everything));
@@ -143,6 +147,7 @@ export function useSystem(
       databaseUrl: database.url,
       env: systemEnv,
       built: options.built ?? false,
+      ...(options.relay ? { relay: options.relay } : {}),
     });
     for (const secret of Object.values(system.secrets)) remember(secret);
     const sdk = new IoTClient({

@@ -14,6 +14,11 @@ const schema = z.object({
   AWS_ENDPOINT_URL_IOT: optional(z.url()),
   SERVICE_JWT_SECRET: optional(secret),
   GATEWAY_JWT_SECRET: optional(secret),
+  /** `webhooks`: the service's rules, read as hub-service reads them (see event-delivery.ts). */
+  // Any value: only "production" matters here, and other commands must not fail over it.
+  NODE_ENV: optional(z.string()),
+  WEBHOOK_SECRET_KEY: optional(secret),
+  WEBHOOK_ALLOW_PRIVATE_URLS: optional(z.stringbool()),
   /** `hubs import`: the gateway credential, when not given as --api-key/--bearer (kept out of `ps`). */
   HUB_API_KEY: optional(z.string().min(1)),
   HUB_BEARER_TOKEN: optional(z.string().min(1)),
@@ -35,7 +40,8 @@ export type CliEnv = z.infer<typeof schema> & {
 
 /**
  * The operator CLI needs far less than the server: a database URL (defaulting to the embedded one),
- * AWS settings, and secrets only for the token commands (which fall back to the dev secrets file).
+ * AWS settings, and secrets only for the token and webhook commands (which fall back to the dev
+ * secrets file).
  */
 export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
   const result = schema.safeParse(source);

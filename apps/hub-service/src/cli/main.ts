@@ -13,6 +13,17 @@ import {
   thingsList,
 } from "./things.ts";
 import { tokensJwt, tokensService } from "./tokens.ts";
+import {
+  webhooksCreate,
+  webhooksDelete,
+  webhooksDeliveries,
+  webhooksList,
+  webhooksPause,
+  webhooksReplay,
+  webhooksResume,
+  webhooksRotateSecret,
+  webhooksUpdate,
+} from "./webhooks.ts";
 
 /**
  * Operator-only actions (org/key management, tokens): deliberately not exposed over any API. The
@@ -31,6 +42,17 @@ const commands: Record<string, Record<string, Command>> = {
   keys: { issue: keysIssue, revoke: keysRevoke, list: keysList },
   tokens: { service: tokensService, jwt: tokensJwt },
   hubs: { import: hubsImport({ stderr: process.stderr }) },
+  webhooks: {
+    create: webhooksCreate,
+    list: webhooksList,
+    update: webhooksUpdate,
+    pause: webhooksPause,
+    resume: webhooksResume,
+    delete: webhooksDelete,
+    "rotate-secret": webhooksRotateSecret,
+    deliveries: webhooksDeliveries,
+    replay: webhooksReplay,
+  },
 };
 
 function usage(): string {
@@ -43,7 +65,8 @@ function usage(): string {
     ...lines,
     "",
     "env: DATABASE_URL (default pglite:.data/pglite), AWS_REGION, AWS_ENDPOINT_URL_IOT,",
-    "     SERVICE_JWT_SECRET, GATEWAY_JWT_SECRET (default: .data/dev-secrets.json)",
+    "     SERVICE_JWT_SECRET, GATEWAY_JWT_SECRET (default: .data/dev-secrets.json),",
+    "     webhooks: WEBHOOK_SECRET_KEY, WEBHOOK_ALLOW_PRIVATE_URLS, NODE_ENV (as hub-service has them)",
   ].join("\n");
 }
 

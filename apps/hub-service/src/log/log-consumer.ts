@@ -1,5 +1,5 @@
-import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { cursorOf, type LogEvent } from "@hub/shared";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { acquireLease, releaseLease, saveCheckpoint } from "./checkpoints.ts";

@@ -58,7 +58,8 @@ export function readLogSql({ after = LOG_START, limit, filter = {} }: LogReadOpt
     Prisma.sql`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`,
   ];
   if (filter.hubId) conditions.push(Prisma.sql`stream_id = ${filter.hubId}::uuid`);
-  if (filter.types && filter.types.length > 0) conditions.push(Prisma.sql`type = ANY(${[...filter.types]}::text[])`);
+  if (filter.types && filter.types.length > 0)
+    conditions.push(Prisma.sql`type = ANY(${[...filter.types]}::text[])`);
   if (filter.orgId) conditions.push(Prisma.sql`${filter.orgId.toLowerCase()} = ANY(org_ids)`);
   return Prisma.sql`
     SELECT transaction_id::text AS tx, position, stream_id, version, type, data, metadata, recorded_at, org_ids

@@ -48,7 +48,12 @@ const permissionFor: Record<Action, Permission | undefined> = {
 };
 
 /** Actions about the organization's own things, not about one hub. */
-const organizationScoped: readonly Action[] = ["hub.provision", "hubs.browse", "events.follow", "webhooks.manage"];
+const organizationScoped: readonly Action[] = [
+  "hub.provision",
+  "hubs.browse",
+  "events.follow",
+  "webhooks.manage",
+];
 
 /**
  * Whether deciding needs the hub's row (its owner): only for an organization, on an action about

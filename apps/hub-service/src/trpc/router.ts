@@ -1,13 +1,13 @@
 import { apiKeyVerifyProcedure } from "./procedures/api-key-verify.ts";
 import { claimHubProcedure } from "./procedures/claim-hub.ts";
 import { decommissionHubProcedure } from "./procedures/decommission-hub.ts";
+import { eventFeedProcedure } from "./procedures/event-feed.ts";
 import {
   consumerCommitProcedure,
   consumerLeaseProcedure,
   consumersProcedure,
   readLogProcedure,
 } from "./procedures/event-log.ts";
-import { eventFeedProcedure } from "./procedures/event-feed.ts";
 import { hubByIdProcedure } from "./procedures/hub-by-id.ts";
 import { hubBySerialProcedure } from "./procedures/hub-by-serial.ts";
 import { hubEventsProcedure } from "./procedures/hub-events.ts";
@@ -20,7 +20,6 @@ import { claimDeliveriesProcedure, reportDeliveriesProcedure } from "./procedure
 import { resumeHubProcedure } from "./procedures/resume-hub.ts";
 import { setHubRoleProcedure } from "./procedures/set-hub-role.ts";
 import { suspendHubProcedure } from "./procedures/suspend-hub.ts";
-import { router } from "./trpc.ts";
 import {
   createWebhookProcedure,
   deleteWebhookProcedure,
@@ -32,6 +31,7 @@ import {
   updateWebhookProcedure,
   webhookDeliveriesProcedure,
 } from "./procedures/webhooks.ts";
+import { router } from "./trpc.ts";
 
 export const appRouter = router({
   hub: router({

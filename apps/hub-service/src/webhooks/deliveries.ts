@@ -258,31 +258,33 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
         const key = String(attempt.delivery_id);
         byDelivery.set(key, [...(byDelivery.get(key) ?? []), attempt]);
       }
-      const nodes = pageRows.map((row): WebhookDeliveryView => ({
-        id: String(row.id),
-        subscriptionId: row.subscription_id,
-        webhookId: `${row.hub_id}:${row.version}`,
-        hubId: row.hub_id,
-        version: row.version,
-        position: String(row.position),
-        eventType: row.event_type,
-        status: upper(row.status),
-        attempts: row.attempts,
-        nextAttemptAt: row.status === "pending" ? ms(row.next_attempt_at) : null,
-        lastStatus: row.last_status,
-        lastError: row.last_error,
-        createdAt: new Date(row.created_at).getTime(),
-        deliveredAt: ms(row.delivered_at),
-        deadAt: ms(row.dead_at),
-        attemptLog: (byDelivery.get(String(row.id)) ?? []).map((attempt) => ({
-          attempt: attempt.attempt,
-          attemptedAt: new Date(attempt.attempted_at).getTime(),
-          status: attempt.status,
-          error: attempt.error,
-          durationMs: attempt.duration_ms,
-          responsePrefix: attempt.response_prefix,
-        })),
-      }));
+      const nodes = pageRows.map(
+        (row): WebhookDeliveryView => ({
+          id: String(row.id),
+          subscriptionId: row.subscription_id,
+          webhookId: `${row.hub_id}:${row.version}`,
+          hubId: row.hub_id,
+          version: row.version,
+          position: String(row.position),
+          eventType: row.event_type,
+          status: upper(row.status),
+          attempts: row.attempts,
+          nextAttemptAt: row.status === "pending" ? ms(row.next_attempt_at) : null,
+          lastStatus: row.last_status,
+          lastError: row.last_error,
+          createdAt: new Date(row.created_at).getTime(),
+          deliveredAt: ms(row.delivered_at),
+          deadAt: ms(row.dead_at),
+          attemptLog: (byDelivery.get(String(row.id)) ?? []).map((attempt) => ({
+            attempt: attempt.attempt,
+            attemptedAt: new Date(attempt.attempted_at).getTime(),
+            status: attempt.status,
+            error: attempt.error,
+            durationMs: attempt.duration_ms,
+            responsePrefix: attempt.response_prefix,
+          })),
+        }),
+      );
       return { nodes, endCursor: nodes.at(-1)?.id ?? null, hasNextPage };
     },
 
@@ -301,7 +303,10 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
     async replay(target: ReplayTarget): Promise<number> {
       const conditions =
         "ids" in target
-          ? [Prisma.sql`d.id = ANY(${[...target.ids]}::int8[])`, Prisma.sql`d.status IN ('dead', 'delivered')`]
+          ? [
+              Prisma.sql`d.id = ANY(${[...target.ids]}::int8[])`,
+              Prisma.sql`d.status IN ('dead', 'delivered')`,
+            ]
           : [...deliveryConditions({ ...target.filter, status: "DEAD" })];
       const rows = await prisma.$queryRaw<{ id: bigint }[]>(Prisma.sql`
         UPDATE webhook_deliveries d
@@ -352,7 +357,9 @@ async function reportDelivered(
   return Number(rows[0]?.applied ?? 0);
 }
 
-function deliveryConditions(filter: WebhookDeliveryFilter & { readonly orgId?: string | undefined }): Prisma.Sql[] {
+function deliveryConditions(
+  filter: WebhookDeliveryFilter & { readonly orgId?: string | undefined },
+): Prisma.Sql[] {
   const conditions: Prisma.Sql[] = [];
   if (filter.subscriptionId) conditions.push(Prisma.sql`d.subscription_id = ${filter.subscriptionId}::uuid`);
   if (filter.status) conditions.push(Prisma.sql`d.status = ${filter.status.toLowerCase()}`);

@@ -31,18 +31,20 @@ export function createSecretBox(keyMaterial: string): SecretBox {
       const iv = randomBytes(12);
       const cipher = createCipheriv("aes-256-gcm", key, iv);
       const ciphertext = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-      return ["v1", iv, cipher.getAuthTag(), ciphertext].map((part) =>
-        typeof part === "string" ? part : part.toString("base64url"),
-      ).join(":");
+      return ["v1", iv, cipher.getAuthTag(), ciphertext]
+        .map((part) => (typeof part === "string" ? part : part.toString("base64url")))
+        .join(":");
     },
     open(sealed) {
       const [version, iv, tag, ciphertext] = sealed.split(":");
-      if (version !== "v1" || !iv || !tag || ciphertext === undefined) throw new Error("unreadable sealed secret");
+      if (version !== "v1" || !iv || !tag || ciphertext === undefined)
+        throw new Error("unreadable sealed secret");
       const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
       decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString(
-        "utf8",
-      );
+      return Buffer.concat([
+        decipher.update(Buffer.from(ciphertext, "base64url")),
+        decipher.final(),
+      ]).toString("utf8");
     },
   };
 }

@@ -1,10 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  NotFoundError,
-  ValidationError,
-  type WebhookStats,
-  type WebhookSubscriptionView,
-} from "@hub/shared";
+import { NotFoundError, ValidationError, type WebhookStats, type WebhookSubscriptionView } from "@hub/shared";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { newSigningSecret, type SecretBox } from "./secrets.ts";
 
@@ -89,7 +84,9 @@ export function createSubscriptionStore(prisma: PrismaClient, box: SecretBox, ur
       return (await find(id)).orgId;
     },
 
-    async create(input: SubscriptionInput): Promise<{ subscription: WebhookSubscriptionView; secret: string }> {
+    async create(
+      input: SubscriptionInput,
+    ): Promise<{ subscription: WebhookSubscriptionView; secret: string }> {
       checkSubscriptionUrl(input.url, urlRule);
       if ((await prisma.organization.count({ where: { id: input.orgId } })) === 0) {
         throw new ValidationError("orgId names no organization", [
@@ -130,7 +127,9 @@ export function createSubscriptionStore(prisma: PrismaClient, box: SecretBox, ur
         where: { id },
         data: {
           ...(changes.url !== undefined ? { url: changes.url } : {}),
-          ...(changes.eventTypes !== undefined ? { eventTypes: [...new Set(changes.eventTypes)].sort() } : {}),
+          ...(changes.eventTypes !== undefined
+            ? { eventTypes: [...new Set(changes.eventTypes)].sort() }
+            : {}),
           ...(changes.description !== undefined ? { description: changes.description } : {}),
           updatedAt: new Date(),
         },

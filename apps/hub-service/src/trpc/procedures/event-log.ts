@@ -20,7 +20,9 @@ export const readLogProcedure = authorizedProcedure(readLogInput, "events.follow
   .query(async ({ ctx, input }) => {
     const after =
       input.after ??
-      (input.afterPosition !== undefined ? await ctx.delivery.log.cursorAtPosition(input.afterPosition) : LOG_START);
+      (input.afterPosition !== undefined
+        ? await ctx.delivery.log.cursorAtPosition(input.afterPosition)
+        : LOG_START);
     const events = await ctx.delivery.log.read({
       after,
       limit: input.limit,

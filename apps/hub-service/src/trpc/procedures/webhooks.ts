@@ -1,8 +1,8 @@
-import type { Context } from "../trpc.ts";
-import { authorizedProcedure } from "../trpc.ts";
+import { ValidationError } from "@hub/shared";
 import { authorizeSubscription, organizationScope, webhookOrganization } from "../../policy/policy.ts";
 import type { CallerContext } from "../caller.ts";
-import { ValidationError } from "@hub/shared";
+import type { Context } from "../trpc.ts";
+import { authorizedProcedure } from "../trpc.ts";
 import {
   createWebhookInput,
   listWebhooksInput,
@@ -54,7 +54,10 @@ export const listWebhooksProcedure = authorizedProcedure(listWebhooksInput, "web
     const orgId = webhookOrganization(ctx.caller.principal, input.orgId);
     const subscriptions = await ctx.delivery.subscriptions.list(orgId);
     const stats = new Map(
-      (await ctx.delivery.subscriptions.stats(subscriptions.map((s) => s.id))).map((s) => [s.subscriptionId, s]),
+      (await ctx.delivery.subscriptions.stats(subscriptions.map((s) => s.id))).map((s) => [
+        s.subscriptionId,
+        s,
+      ]),
     );
     return subscriptions.map((subscription) => ({
       ...subscription,
@@ -107,7 +110,10 @@ export const rotateWebhookSecretProcedure = authorizedProcedure(rotateWebhookSec
   .output(webhookSecretOutput)
   .mutation(async (options) => {
     await ownSubscription(options, options.input.id);
-    return options.ctx.delivery.subscriptions.rotateSecret(options.input.id, options.input.overlapSeconds * 1000);
+    return options.ctx.delivery.subscriptions.rotateSecret(
+      options.input.id,
+      options.input.overlapSeconds * 1000,
+    );
   });
 
 export const webhookDeliveriesProcedure = authorizedProcedure(webhookDeliveriesInput, "webhooks.manage")

@@ -54,14 +54,22 @@ export const pauseWebhookInput = z.object({
 export const rotateWebhookSecretInput = z.object({
   caller: callerInput,
   id: subscriptionId,
-  overlapSeconds: z.number().int().min(0).max(7 * 86_400).default(86_400),
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(86_400),
 });
 
 export const webhookDeliveriesInput = z.object({
   caller: callerInput,
   filter: webhookDeliveryFilterSchema.default({}),
   first: z.number().int().min(1).max(100).default(20),
-  after: z.string().regex(/^\d{1,19}$/).optional(),
+  after: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
 });
 export const webhookDeliveriesOutput = z.object({
   nodes: z.array(webhookDeliverySchema),
@@ -73,7 +81,11 @@ export const webhookDeliveriesOutput = z.object({
 export const replayWebhookDeliveriesInput = z
   .object({
     caller: callerInput,
-    ids: z.array(z.string().regex(/^\d{1,19}$/)).min(1).max(1000).optional(),
+    ids: z
+      .array(z.string().regex(/^\d{1,19}$/))
+      .min(1)
+      .max(1000)
+      .optional(),
     filter: webhookDeliveryFilterSchema.omit({ status: true }).optional(),
   })
   .refine((input) => (input.ids === undefined) !== (input.filter === undefined), {
@@ -103,7 +115,10 @@ export const readLogInput = z.object({
   caller: callerInput,
   /** Where to continue: a cursor from a previous read, or the last position a client received. */
   after: logCursorSchema.optional(),
-  afterPosition: z.string().regex(/^\d{1,19}$/).optional(),
+  afterPosition: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
   limit: z.number().int().min(1).max(1000).default(200),
   hubId: z.uuid().optional(),
   types: z.array(hubEventTypeSchema).max(20).optional(),
@@ -115,9 +130,18 @@ export const readLogOutput = z.object({
 });
 
 const consumerName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/);
-export const consumerLeaseInput = z.object({ name: consumerName, owner, leaseMs: z.number().int().min(1000).max(600_000) });
+export const consumerLeaseInput = z.object({
+  name: consumerName,
+  owner,
+  leaseMs: z.number().int().min(1000).max(600_000),
+});
 export const consumerLeaseOutput = z.object({ checkpoint: logCursorSchema.nullable() });
-export const consumerCommitInput = z.object({ name: consumerName, owner, from: logCursorSchema, to: logCursorSchema });
+export const consumerCommitInput = z.object({
+  name: consumerName,
+  owner,
+  from: logCursorSchema,
+  to: logCursorSchema,
+});
 export const consumerCommitOutput = z.object({ saved: z.boolean() });
 export const consumersOutput = z.array(
   z.object({
