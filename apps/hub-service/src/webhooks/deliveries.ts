@@ -22,8 +22,13 @@ export async function fanOut(tx: Queryable, events: readonly LogEvent[]): Promis
   const positions = events.filter((event) => event.orgIds.length > 0).map((event) => event.position);
   if (positions.length === 0) return;
   await tx.$queryRaw(Prisma.sql`
-    INSERT INTO webhook_deliveries (subscription_id, hub_id, version, position, event_type)
-    SELECT s.id, e.stream_id, e.version, e.position, e.type
+    INSERT INTO webhook_deliveries (subscription_id, hub_id, version, position, event_type, next_attempt_at)
+    SELECT s.id, e.stream_id, e.version, e.position, e.type,
+           CASE WHEN s.status = 'paused' THEN 'infinity'::timestamptz
+                -- Behind an earlier event of the hub that waits for a retry: due no sooner than it.
+                ELSE greatest(now(), (SELECT max(p.next_attempt_at) FROM webhook_deliveries p
+                                      WHERE p.subscription_id = s.id AND p.hub_id = e.stream_id
+                                        AND p.status = 'pending')) END
     FROM hub_events e
     JOIN webhook_subscriptions s
       ON s.org_id::text = ANY(e.org_ids)
@@ -187,18 +192,20 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
       let applied = delivered.length > 0 ? await reportDelivered(prisma, owner, delivered) : 0;
       // Failures are rare next to successes: each in its own transaction with its subscription's streak.
       for (const report of reports.filter((r) => r.outcome !== "delivered")) {
+        const retry = report.outcome === "retry";
         const done = await prisma.$transaction(async (tx) => {
-          const updated = await tx.$queryRaw<{ subscription_id: string }[]>(Prisma.sql`
+          const updated = await tx.$queryRaw<{ subscription_id: string; hub_id: string; version: number }[]>(
+            Prisma.sql`
             UPDATE webhook_deliveries
-            SET status = ${report.outcome === "retry" ? "pending" : report.outcome},
-                next_attempt_at = ${report.outcome === "retry" ? new Date(report.nextAttemptAt ?? Date.now()) : new Date()},
+            SET status = ${retry ? "pending" : "dead"},
+                next_attempt_at = ${retry ? new Date(report.nextAttemptAt ?? Date.now()) : new Date()},
                 lease_owner = NULL, lease_until = NULL,
                 last_status = ${report.status ?? null}::int, last_error = ${report.error ?? null},
-                delivered_at = CASE WHEN ${report.outcome} = 'delivered' THEN now() ELSE delivered_at END,
-                dead_at = CASE WHEN ${report.outcome} = 'dead' THEN now() ELSE NULL END
+                dead_at = ${retry ? null : new Date()}
             WHERE id = ${report.id}::int8 AND lease_owner = ${owner} AND attempts = ${report.attempt}
               AND status = 'pending'
-            RETURNING subscription_id`);
+            RETURNING subscription_id, hub_id, version`,
+          );
           const [row] = updated;
           if (!row) return false;
           await tx.$executeRaw`
@@ -208,22 +215,26 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
                     ${report.status ?? null}::int, ${report.error ?? null}, ${report.durationMs},
                     ${report.responsePrefix ?? null})
             ON CONFLICT DO NOTHING`;
-          if (report.outcome === "delivered") {
-            await tx.$executeRaw`UPDATE webhook_subscriptions SET failing_since = NULL
-              WHERE id = ${row.subscription_id}::uuid AND failing_since IS NOT NULL`;
-          } else {
-            await tx.$executeRaw`
-              UPDATE webhook_subscriptions
-              SET failing_since = coalesce(failing_since, now()),
-                  status = CASE WHEN failing_since < now() - ${options.disableAfterMs}::int8 * interval '1 millisecond'
-                                THEN 'paused' ELSE status END,
-                  paused_reason = CASE WHEN failing_since < now() - ${options.disableAfterMs}::int8 * interval '1 millisecond'
-                                       AND status = 'active'
-                                       THEN ${`paused automatically: every delivery failed for ${describeDuration(options.disableAfterMs)} (last: ${report.error ?? `HTTP ${report.status ?? "?"}`})`}
-                                       ELSE paused_reason END,
-                  updated_at = now()
-              WHERE id = ${row.subscription_id}::uuid`;
-          }
+          // The hub's later events wait behind this one: while it waits for a retry they leave the
+          // due range (claims do not wade through them); once it is dead they are due at once.
+          await tx.$executeRaw`
+            UPDATE webhook_deliveries
+            SET next_attempt_at = ${retry ? Prisma.sql`greatest(next_attempt_at, ${new Date(report.nextAttemptAt ?? Date.now())})` : Prisma.sql`least(next_attempt_at, now())`}
+            WHERE subscription_id = ${row.subscription_id}::uuid AND hub_id = ${row.hub_id}::uuid
+              AND version > ${row.version} AND status = 'pending' AND attempts = schedule_base`;
+          const paused = await tx.$queryRaw<{ status: string }[]>`
+            UPDATE webhook_subscriptions
+            SET failing_since = coalesce(failing_since, now()),
+                status = CASE WHEN failing_since < now() - ${options.disableAfterMs}::int8 * interval '1 millisecond'
+                              THEN 'paused' ELSE status END,
+                paused_reason = CASE WHEN failing_since < now() - ${options.disableAfterMs}::int8 * interval '1 millisecond'
+                                     AND status = 'active'
+                                     THEN ${`paused automatically: every delivery failed for ${describeDuration(options.disableAfterMs)} (last: ${report.error ?? `HTTP ${report.status ?? "?"}`})`}
+                                     ELSE paused_reason END,
+                updated_at = now()
+            WHERE id = ${row.subscription_id}::uuid
+            RETURNING status`;
+          if (paused[0]?.status === "paused") await holdPending(tx, row.subscription_id);
           return true;
         });
         if (done) applied++;
@@ -321,6 +332,16 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 
+/**
+ * A paused subscription's pending deliveries leave the due range (claims would otherwise wade
+ * through a backlog they may not send); resuming makes them due again (subscriptions.ts).
+ */
+export async function holdPending(tx: Queryable, subscriptionId: string): Promise<void> {
+  await tx.$queryRaw(Prisma.sql`
+    UPDATE webhook_deliveries SET next_attempt_at = 'infinity'
+    WHERE subscription_id = ${subscriptionId}::uuid AND status = 'pending' RETURNING id`);
+}
+
 /** Successes in one statement: the deliveries, their attempts, their subscriptions' streaks. */
 async function reportDelivered(
   prisma: PrismaClient,
@@ -341,7 +362,7 @@ async function reportDelivered(
           last_status = r.status, last_error = NULL
       FROM r
       WHERE d.id = r.id AND d.lease_owner = ${owner} AND d.attempts = r.attempt AND d.status = 'pending'
-      RETURNING d.id, d.subscription_id
+      RETURNING d.id, d.subscription_id, d.hub_id, d.version
     ),
     logged AS (
       INSERT INTO webhook_delivery_attempts (delivery_id, attempt, attempted_at, status, duration_ms, response_prefix)
@@ -352,6 +373,13 @@ async function reportDelivered(
     cleared AS (
       UPDATE webhook_subscriptions s SET failing_since = NULL
       WHERE s.id IN (SELECT subscription_id FROM done) AND s.failing_since IS NOT NULL
+    ),
+    -- The hub's next events, held back while this one waited for a retry, are due now.
+    released AS (
+      UPDATE webhook_deliveries n SET next_attempt_at = now()
+      FROM done
+      WHERE n.subscription_id = done.subscription_id AND n.hub_id = done.hub_id AND n.version > done.version
+        AND n.status = 'pending' AND n.next_attempt_at > now() AND n.attempts = n.schedule_base
     )
     SELECT count(*) AS applied FROM done`);
   return Number(rows[0]?.applied ?? 0);

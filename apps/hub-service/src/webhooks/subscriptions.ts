@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { NotFoundError, ValidationError, type WebhookStats, type WebhookSubscriptionView } from "@hub/shared";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import { holdPending } from "./deliveries.ts";
 import { newSigningSecret, type SecretBox } from "./secrets.ts";
 
 type SubscriptionRow = {
@@ -146,8 +147,9 @@ export function createSubscriptionStore(prisma: PrismaClient, box: SecretBox, ur
           ? { status: "paused", pausedReason: reason ?? "paused by its owner", updatedAt: new Date() }
           : { status: "active", pausedReason: null, failingSince: null, updatedAt: new Date() },
       });
-      if (!paused) {
-        // Resumed: what waited for a retry goes now rather than at its backed-off time.
+      if (paused) await holdPending(prisma, id);
+      else {
+        // Resumed: everything it holds is due now (in each hub's order), retries included.
         await prisma.$executeRaw`UPDATE webhook_deliveries SET next_attempt_at = now()
           WHERE subscription_id = ${id}::uuid AND status = 'pending' AND next_attempt_at > now()`;
       }
