@@ -1,6 +1,6 @@
 import type { HubServiceClient } from "@hub/hub-client";
 import { type LogCursor, type LogEvent } from "@hub/shared";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { RelayMetrics } from "./metrics.ts";
@@ -46,18 +46,31 @@ export async function startJetStreamPublisher(
   options: JetStreamPublisherOptions,
 ): Promise<{ stop(): Promise<void> }> {
   const { client, logger } = options;
-  const nc = await connect({ servers: options.natsUrl, name: `event-relay ${options.owner}` });
+  const nc = await connect({
+    servers: options.natsUrl,
+    name: `event-relay ${options.owner}`,
+    // The client's default gives up after 10 attempts 2 s apart: a NATS restart or outage longer
+    // than ~20 s would leave a connection closed for good, every publish failing until the relay
+    // itself restarts (while /healthz says ok). Reconnect for as long as the relay runs instead.
+    maxReconnectAttempts: -1,
+  });
   const jsm = await jetstreamManager(nc);
   const config = {
     subjects: ["hubs.>"],
     duplicate_window: options.duplicateWindowMs * 1_000_000,
   };
+  // Only a missing stream is created: any other failure (of the lookup or of the update, e.g.
+  // subjects another stream already captures) stops the start with its own message, not with
+  // the "already in use" that adding an existing stream would answer.
+  let exists = true;
   try {
     await jsm.streams.info(options.stream);
-    await jsm.streams.update(options.stream, config);
-  } catch {
-    await jsm.streams.add({ name: options.stream, ...config });
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+    exists = false;
   }
+  if (exists) await jsm.streams.update(options.stream, config);
+  else await jsm.streams.add({ name: options.stream, ...config });
   const js = jetstream(nc);
   const waker = createWaker();
   const batchSize = options.batchSize ?? 500;
@@ -119,6 +132,11 @@ export async function startJetStreamPublisher(
       stopped = true;
       waker.wake();
       await loop;
+      await client.events.consumerRelease
+        .mutate({ name: JETSTREAM_CONSUMER, owner: options.owner })
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, "JetStream publisher: could not give the lease up"),
+        );
       await nc.drain();
     },
   };

@@ -1,6 +1,12 @@
 import type { LogCursor, LogEvent } from "@hub/shared";
 import type { Database } from "./db/client.ts";
-import { acquireLease, type ConsumerState, listConsumers, saveCheckpoint } from "./log/checkpoints.ts";
+import {
+  acquireLease,
+  type ConsumerState,
+  listConsumers,
+  releaseLease,
+  saveCheckpoint,
+} from "./log/checkpoints.ts";
 import { type LogConsumer, startLogConsumer } from "./log/log-consumer.ts";
 import { cursorAtPosition, headPosition, type LogReadOptions, readLog } from "./log/log-reader.ts";
 import { createDeliveryStore, type DeliveryStore, FAN_OUT_CONSUMER, fanOut } from "./webhooks/deliveries.ts";
@@ -16,6 +22,8 @@ export type EventLog = {
   lease(name: string, owner: string, leaseMs: number): Promise<LogCursor | null>;
   /** Moves a remote consumer's checkpoint (compare-and-set under its lease). */
   commit(name: string, owner: string, from: LogCursor, to: LogCursor): Promise<boolean>;
+  /** Gives a remote consumer's lease up (a clean stop); false when `owner` did not hold it. */
+  release(name: string, owner: string): Promise<boolean>;
   consumers(): Promise<ConsumerState[]>;
 };
 
@@ -73,6 +81,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
       head: () => headPosition(prisma),
       lease: (name, owner, leaseMs) => acquireLease(prisma, name, owner, leaseMs),
       commit: (name, owner, from, to) => saveCheckpoint(prisma, name, owner, from, to),
+      release: (name, owner) => releaseLease(prisma, name, owner),
       consumers: () => listConsumers(prisma),
     },
     subscriptions: createSubscriptionStore(prisma, box, { allowPrivate: options.allowPrivateUrls }),

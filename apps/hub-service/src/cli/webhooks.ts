@@ -92,9 +92,10 @@ async function checkSameKey(prisma: PrismaClient, secretKey: string): Promise<vo
   if (!newest) return;
   try {
     createSecretBox(secretKey).open(newest.secret);
-  } catch {
+  } catch (error) {
     throw new Error(
       "this environment's key material does not open the stored webhook secrets: set WEBHOOK_SECRET_KEY (or SERVICE_JWT_SECRET) as hub-service has it",
+      { cause: error },
     );
   }
 }
@@ -185,7 +186,7 @@ export const webhooksList: Command = {
 
 export const webhooksUpdate: Command = {
   usage:
-    "webhooks update <id> [--url <url>] [--event-type HubClaimed ... | --all-events] [--description <text>] (an empty description removes it)",
+    'webhooks update <id> [--url <url>] [--event-type HubClaimed ... | --all-events] [--description <text> | --description ""]',
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.args,
@@ -265,7 +266,7 @@ export const webhooksDelete: Command = {
 };
 
 export const webhooksRotateSecret: Command = {
-  usage: "webhooks rotate-secret <id> [--overlap-seconds 86400] (0 ends the previous secret at once)",
+  usage: "webhooks rotate-secret <id> [--overlap-seconds 0..604800 (default 86400)]",
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.args,
@@ -362,7 +363,7 @@ export const webhooksDeliveries: Command = {
 };
 
 export const webhooksReplay: Command = {
-  usage: "webhooks replay <deliveryId ...> | webhooks replay --subscription <id> (all its dead letters)",
+  usage: "webhooks replay (<deliveryId ...> | --subscription <id>)",
   async run(context) {
     const { values, positionals } = parseVariadic(context.args, { subscription: { type: "string" } });
     const byIds = positionals.length > 0;

@@ -24,10 +24,11 @@ export async function acquireLease(
 }
 
 /** Gives the lease up (a clean stop), so another instance need not wait for it to run out. */
-export async function releaseLease(db: Queryable, name: string, owner: string): Promise<void> {
-  await db.$queryRaw(Prisma.sql`
+export async function releaseLease(db: Queryable, name: string, owner: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ name: string }[]>(Prisma.sql`
     UPDATE log_consumers SET lease_owner = NULL, lease_until = NULL
     WHERE name = ${name} AND lease_owner = ${owner} RETURNING name`);
+  return rows.length === 1;
 }
 
 /**

@@ -5,6 +5,7 @@ import { eventFeedProcedure } from "./procedures/event-feed.ts";
 import {
   consumerCommitProcedure,
   consumerLeaseProcedure,
+  consumerReleaseProcedure,
   consumersProcedure,
   readLogProcedure,
 } from "./procedures/event-log.ts";
@@ -55,6 +56,7 @@ export const appRouter = router({
     read: readLogProcedure,
     consumerLease: consumerLeaseProcedure,
     consumerCommit: consumerCommitProcedure,
+    consumerRelease: consumerReleaseProcedure,
     consumers: consumersProcedure,
   }),
   webhooks: router({

@@ -150,7 +150,19 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
         JOIN webhook_subscriptions s ON s.id = l.subscription_id
         ORDER BY l.id`);
       const now = new Date();
-      return rows.map((row) => {
+      const claimed: ClaimedDelivery[] = [];
+      const unsignable = new Set<string>();
+      for (const row of rows) {
+        let secrets: string[];
+        try {
+          secrets = [box.open(row.secret)];
+          if (row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > now) {
+            secrets.push(box.open(row.previous_secret));
+          }
+        } catch {
+          unsignable.add(row.subscription_id);
+          continue;
+        }
         const webhookId = `${row.hub_id}:${row.version}`;
         const body = webhookBody({
           type: row.type,
@@ -160,11 +172,7 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
           position: String(row.position),
           data: row.data,
         });
-        const secrets = [box.open(row.secret)];
-        if (row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > now) {
-          secrets.push(box.open(row.previous_secret));
-        }
-        return {
+        claimed.push({
           id: String(row.id),
           subscriptionId: row.subscription_id,
           attempt: row.attempts,
@@ -177,8 +185,13 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
           },
           body,
           recordedAt: new Date(row.recorded_at).getTime(),
-        };
-      });
+        });
+      }
+      // A secret this service cannot open (stored under another WEBHOOK_SECRET_KEY): nothing is
+      // sent unsigned and nothing dies; the subscription is paused with the reason, its leases
+      // and attempts given back, and the other subscriptions' deliveries go on.
+      for (const subscriptionId of unsignable) await pauseUnsignable(prisma, subscriptionId, owner);
+      return claimed;
     },
 
     /**
@@ -331,6 +344,20 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
 }
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+
+async function pauseUnsignable(prisma: PrismaClient, subscriptionId: string, owner: string): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      UPDATE webhook_subscriptions
+      SET status = 'paused', updated_at = now(),
+          paused_reason = 'paused automatically: its signing secret cannot be decrypted with this WEBHOOK_SECRET_KEY; restore the key (or rotate the secret) and resume it'
+      WHERE id = ${subscriptionId}::uuid`;
+    await tx.$executeRaw`
+      UPDATE webhook_deliveries SET attempts = attempts - 1, lease_owner = NULL, lease_until = NULL
+      WHERE subscription_id = ${subscriptionId}::uuid AND lease_owner = ${owner} AND status = 'pending'`;
+    await holdPending(tx, subscriptionId);
+  });
+}
 
 /**
  * A paused subscription's pending deliveries leave the due range (claims would otherwise wade

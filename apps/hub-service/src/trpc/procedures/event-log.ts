@@ -6,6 +6,8 @@ import {
   consumerCommitOutput,
   consumerLeaseInput,
   consumerLeaseOutput,
+  consumerReleaseInput,
+  consumerReleaseOutput,
   consumersOutput,
   readLogInput,
   readLogOutput,
@@ -46,6 +48,14 @@ export const consumerCommitProcedure = serviceProcedure
   .output(consumerCommitOutput)
   .mutation(async ({ ctx, input }) => ({
     saved: await ctx.delivery.log.commit(input.name, input.owner, input.from, input.to),
+  }));
+
+/** …and gives its lease up when it stops cleanly, so a successor need not wait for it to run out. */
+export const consumerReleaseProcedure = serviceProcedure
+  .input(consumerReleaseInput)
+  .output(consumerReleaseOutput)
+  .mutation(async ({ ctx, input }) => ({
+    released: await ctx.delivery.log.release(input.name, input.owner),
   }));
 
 /** Every consumer's checkpoint, lease and lag (operators). */

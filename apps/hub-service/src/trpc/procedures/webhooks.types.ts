@@ -143,6 +143,8 @@ export const consumerCommitInput = z.object({
   to: logCursorSchema,
 });
 export const consumerCommitOutput = z.object({ saved: z.boolean() });
+export const consumerReleaseInput = z.object({ name: consumerName, owner });
+export const consumerReleaseOutput = z.object({ released: z.boolean() });
 export const consumersOutput = z.array(
   z.object({
     name: z.string(),
