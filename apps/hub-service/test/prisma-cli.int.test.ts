@@ -17,7 +17,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const TIMEOUT = 60_000;
-const TABLES = ["_prisma_migrations", "api_keys", "hub_events", "hubs", "organizations"];
+const TABLES = [
+  "_prisma_migrations",
+  "api_keys",
+  "hub_events",
+  "hubs",
+  "log_consumers",
+  "organizations",
+  "webhook_deliveries",
+  "webhook_delivery_attempts",
+  "webhook_subscriptions",
+];
 const TABLES_SQL =
   "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name";
 
