@@ -9,6 +9,9 @@ const schema = z.object({
   GATEWAY_PORT: port(4000),
   HUB_SERVICE_PORT: port(4001),
   IOT_EMULATOR_PORT: port(4566),
+  RELAY_PORT: port(4002),
+  /** A NATS server with JetStream: the relay also publishes every event there (off when unset). */
+  NATS_URL: z.string().optional(),
   AWS_REGION: z.string().default("us-east-1"),
   AWS_ENDPOINT_URL_IOT: z.url().optional(),
   /** Talk to the real AWS IoT registry (standard credential chain) instead of the emulator. */

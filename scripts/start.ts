@@ -120,7 +120,7 @@ async function prepareDemoApiKey(databaseUrl: string): Promise<string> {
     const issued = await issueApiKey(prisma, {
       organizationId: org.id,
       name: DEMO_KEY_NAME,
-      permissions: ["hubs:provision", "hubs:read", "hubs:manage"],
+      permissions: ["hubs:provision", "hubs:read", "hubs:manage", "webhooks:manage"],
       now,
     });
     return issued.key;
@@ -177,6 +177,8 @@ async function main(): Promise<void> {
     ...awsEnv,
     DATABASE_URL: databaseUrl,
     HUB_SERVICE_PORT: String(env.HUB_SERVICE_PORT),
+    // Development: a webhook endpoint on this machine (http://127.0.0.1:…) may be subscribed.
+    WEBHOOK_ALLOW_PRIVATE_URLS: "true",
     SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
   });
   await waitUntilReady("hub-service", `${hubServiceUrl}/readyz`);
@@ -190,6 +192,17 @@ async function main(): Promise<void> {
     GATEWAY_JWT_SECRET: gatewayJwtSecret,
   });
   await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
+
+  // The event relay: webhooks to partners' endpoints (and JetStream with NATS_URL).
+  const relayUrl = `http://127.0.0.1:${env.RELAY_PORT}`;
+  startService("event-relay", "event-relay", "main.ts", {
+    HUB_SERVICE_URL: hubServiceUrl,
+    RELAY_PORT: String(env.RELAY_PORT),
+    WEBHOOK_ALLOW_PRIVATE_URLS: "true",
+    SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
+    ...(env.NATS_URL ? { NATS_URL: env.NATS_URL } : {}),
+  });
+  await waitUntilReady("event relay", `${relayUrl}/healthz`);
 
   // A demo hub whose Thing exists, so the printed curl provisions it.
   const hubId = randomUUID();
@@ -239,6 +252,7 @@ async function main(): Promise<void> {
 Hub platform is running (Ctrl-C stops everything):
   gateway       ${gatewayUrl}   GraphQL/GraphiQL: ${gatewayUrl}/graphql   OpenAPI: ${gatewayUrl}/openapi.json
   hub-service   ${hubServiceUrl}/trpc
+  event relay   ${relayUrl}/metrics   (webhooks${env.NATS_URL ? `; JetStream at ${env.NATS_URL}` : "; JetStream off: set NATS_URL"})
   IoT registry  ${iotEndpoint ?? "AWS (standard endpoint)"}
 ${
   consoleBuilt

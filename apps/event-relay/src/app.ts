@@ -31,7 +31,7 @@ export async function createRelayApp(env: RelayEnv, logger: Logger): Promise<Rel
   });
   const sender = createWebhookSender({
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
-    allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.NODE_ENV !== "production",
+    allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS,
     userAgent: "hub-platform-webhooks/1",
   });
   const worker = startDeliveryWorker({
@@ -39,6 +39,7 @@ export async function createRelayApp(env: RelayEnv, logger: Logger): Promise<Rel
     sender,
     owner,
     concurrency: env.RELAY_CONCURRENCY,
+    ...(env.RELAY_PER_SUBSCRIPTION ? { perSubscription: env.RELAY_PER_SUBSCRIPTION } : {}),
     leaseMs: env.WEBHOOK_LEASE_MS,
     schedule: env.WEBHOOK_RETRY_SCHEDULE,
     disableAfterMs: env.WEBHOOK_DISABLE_AFTER,

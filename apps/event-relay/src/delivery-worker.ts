@@ -1,4 +1,4 @@
-import type { HubServiceClient } from "@hub/hub-client";
+import { type HubServiceClient, TRPCClientError } from "@hub/hub-client";
 import type { ClaimedDelivery, DeliveryReport } from "@hub/shared";
 import type { Logger } from "pino";
 import type { WebhookSender } from "./http-sender.ts";
@@ -12,6 +12,8 @@ export type DeliveryWorkerOptions = {
   /** This relay's name in the leases it takes. */
   readonly owner: string;
   readonly concurrency: number;
+  /** Most requests in flight to one subscription: a slow or hanging endpoint does not take every slot. */
+  readonly perSubscription?: number;
   readonly leaseMs: number;
   readonly schedule: readonly number[];
   readonly disableAfterMs: number;
@@ -36,6 +38,8 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const minIdleMs = options.minIdleMs ?? 25;
   const maxIdleMs = options.maxIdleMs ?? 250;
   const inFlight = new Set<Promise<void>>();
+  const perSubscription = options.perSubscription ?? Math.max(1, Math.ceil(options.concurrency / 4));
+  const bySubscription = new Map<string, number>();
   const waker = createWaker();
   const reporter = createReporter(options, () => waker.wake());
   let stopped = false;
@@ -130,6 +134,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       stopped = true;
       waker.wake();
       await loop;
+      // Requests in flight end within their timeout; their outcomes are reported if hub-service answers.
       await Promise.allSettled(inFlight);
       await reporter.close();
     },
@@ -146,7 +151,7 @@ function createReporter(options: DeliveryWorkerOptions, onApplied: () => void) {
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
 
-  async function flush(): Promise<void> {
+  async function flush(deadline = Number.POSITIVE_INFINITY): Promise<void> {
     timer = undefined;
     while (pending.length > 0) {
       const batch = pending.slice(0, 200);
@@ -159,6 +164,27 @@ function createReporter(options: DeliveryWorkerOptions, onApplied: () => void) {
         pending = pending.slice(batch.length);
         onApplied();
       } catch (error) {
+        if (
+          error instanceof TRPCClientError &&
+          (error.data as { code?: string } | undefined)?.code === "BAD_REQUEST"
+        ) {
+          // Refused as malformed: sending it again cannot help. Its leases run out and the
+          // deliveries are sent again, so nothing is lost.
+          options.logger.error(
+            { err: error, reports: batch.length },
+            "hub-service refused a report batch; dropped",
+          );
+          pending = pending.slice(batch.length);
+          continue;
+        }
+        if (Date.now() >= deadline) {
+          options.logger.warn(
+            { reports: pending.length },
+            "stopping with unreported outcomes: their leases run out and those deliveries are sent again",
+          );
+          pending = [];
+          return;
+        }
         options.logger.warn({ err: error, reports: batch.length }, "could not report deliveries; retrying");
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
@@ -180,11 +206,13 @@ function createReporter(options: DeliveryWorkerOptions, onApplied: () => void) {
       pending.push(report);
       schedule();
     },
-    async close() {
+    /** Reports what is left, for at most `withinMs` (then the leases take over). */
+    async close(withinMs = 5_000) {
       if (timer) clearTimeout(timer);
       timer = undefined;
+      const deadline = Date.now() + withinMs;
       await flushing;
-      await flush();
+      await flush(deadline);
     },
   };
 }

@@ -45,8 +45,13 @@ const schema = z.object({
     }),
   /** An endpoint failing for this long without one success is paused with the reason. */
   WEBHOOK_DISABLE_AFTER: duration("5d"),
-  /** Send to loopback/private addresses (development, tests); default: outside production only. */
-  WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().optional(),
+  /**
+   * Send to loopback/private addresses: development and tests only, and only when set (a relay
+   * deployed without it never reaches internal addresses); refused in production.
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().default(false),
+  /** Requests in flight to one subscription from this relay (default: a quarter of RELAY_CONCURRENCY). */
+  RELAY_PER_SUBSCRIPTION: z.coerce.number().int().positive().optional(),
   /** With it, every event is also published to JetStream; unset: off. */
   NATS_URL: z.string().optional(),
   NATS_STREAM: z

@@ -1,5 +1,5 @@
 import type { HubServiceClient } from "@hub/hub-client";
-import { type LogCursor, type LogEvent } from "@hub/shared";
+import { cursorOf, type LogCursor, type LogEvent } from "@hub/shared";
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { Logger } from "pino";
@@ -79,18 +79,33 @@ export async function startJetStreamPublisher(
   async function publishBatch(from: LogCursor): Promise<LogCursor | undefined> {
     const { events, cursor } = await client.events.read.query({ after: from, limit: batchSize });
     if (events.length === 0) return undefined;
-    const acks = await Promise.all(
-      events.map((event) => js.publish(subjectOf(event), messageOf(event), { msgID: event.position })),
-    );
-    for (const ack of acks) options.metrics.publish(ack.duplicate);
-    const { saved } = await client.events.consumerCommit.mutate({
-      name: JETSTREAM_CONSUMER,
-      owner: options.owner,
-      from,
-      to: cursor,
-    });
-    if (!saved) throw new Error("the JetStream publisher's lease was lost; another relay continues");
-    return cursor;
+    // One at a time, in log order: if a publication fails, nothing after it has been stored, so
+    // the retry cannot put a hub's later event before an earlier one. The checkpoint moves past
+    // what was acknowledged (a loopback round trip is well under a millisecond).
+    let acknowledged: LogCursor | undefined;
+    let failure: unknown;
+    for (const event of events) {
+      try {
+        const ack = await js.publish(subjectOf(event), messageOf(event), { msgID: event.position });
+        options.metrics.publish(ack.duplicate);
+        acknowledged = cursorOf(event);
+      } catch (error) {
+        failure = error;
+        break;
+      }
+    }
+    const to = failure ? acknowledged : cursor;
+    if (to) {
+      const { saved } = await client.events.consumerCommit.mutate({
+        name: JETSTREAM_CONSUMER,
+        owner: options.owner,
+        from,
+        to,
+      });
+      if (!saved) throw new Error("the JetStream publisher's lease was lost; another relay continues");
+    }
+    if (failure) throw failure;
+    return to;
   }
 
   const loop = (async () => {

@@ -7,6 +7,7 @@ import { createAuthenticator } from "./auth/index.ts";
 import { type GatewayEnv, splitPemKeys } from "./env.ts";
 import { createGatewayServer } from "./http-server.ts";
 import { createHubApi, type HubApi } from "./hub-api.ts";
+import { createLogTail } from "./live/log-tail.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { loadPersistedOperations } from "./persisted-operations.ts";
 import { createRateLimiters, withRateLimit } from "./rate-limit.ts";
@@ -55,8 +56,10 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
     logger,
   });
   const limited = withRateLimit(authenticate, rateLimiters);
+  const logTail = createLogTail({ hubApi, logger });
   const yoga = createGatewayYoga({
     hubApi,
+    logTail,
     authenticate: limited,
     logger,
     metrics,
@@ -99,6 +102,9 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
       return listen(server, env.GATEWAY_PORT, env.GATEWAY_HOST);
     },
     async close() {
+      // Live feeds end first (each with a "resume with after" error): their streams would
+      // otherwise hold the drain below until its deadline.
+      logTail.close();
       await closeServer(server);
       await metricsEndpoint.close();
       await rateLimiters.close();

@@ -23,3 +23,4 @@ builder.addScalarType("JSONObject", JSONObjectResolver);
 // Fields are added next to their types (builder.queryField / builder.mutationField).
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

@@ -99,6 +99,9 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
         : "unmatched",
     );
     if (url.pathname === "/graphql") {
+      // A subscription's SSE stream lasts as long as its client stays: measured under a route of
+      // its own, or hours-long streams would stretch the latency of GraphQL requests.
+      if (/\btext\/event-stream\b/i.test(req.headers.accept ?? "")) routes.set(req, "/graphql (sse)");
       await readGraphqlBody(req, options.bodyLimitBytes);
       // The request listener adds `req` and `res` to the server context and writes the response.
       await options.yoga(req, res, { requestId } as Partial<ServerContext>);

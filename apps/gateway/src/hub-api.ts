@@ -29,6 +29,10 @@ import {
   type RecordedEventView,
   type RequestContext,
   UnavailableError,
+  type WebhookDeliveryFilter,
+  type WebhookDeliveryView,
+  type WebhookStats,
+  type WebhookSubscriptionView,
 } from "@hub/shared";
 
 import { remainingBudgetMs } from "./request-scope.ts";
@@ -39,6 +43,64 @@ export type LogReadQuery = {
   readonly limit: number;
   readonly hubId?: string | undefined;
   readonly types?: readonly HubEventType[] | undefined;
+};
+
+/** A subscription as listed, with its delivery counts and lag. */
+export type WebhookSubscriptionWithStats = WebhookSubscriptionView & { readonly stats: WebhookStats };
+
+/** Create and rotate: the signing secret, shown this once. */
+export type WebhookSecretResult = { readonly subscription: WebhookSubscriptionView; readonly secret: string };
+
+export type WebhookChanges = {
+  readonly url?: string | undefined;
+  /** Empty: every event type. */
+  readonly eventTypes?: readonly HubEventType[] | undefined;
+  /** null removes it. */
+  readonly description?: string | null | undefined;
+};
+
+export type WebhookDeliveryPage = {
+  readonly nodes: WebhookDeliveryView[];
+  readonly endCursor: string | null;
+  readonly hasNextPage: boolean;
+};
+
+/**
+ * Webhook subscriptions and their deliveries (hub-service's `webhooks.*`). Which organization's
+ * a caller may manage is hub-service's policy; values are validated there too.
+ */
+export type WebhookApi = {
+  create(
+    call: CallContext,
+    input: {
+      orgId?: string | undefined;
+      url: string;
+      eventTypes?: readonly HubEventType[] | undefined;
+      description?: string | undefined;
+    },
+  ): Promise<WebhookSecretResult>;
+  /** An organization's subscriptions (its own for an organization; all when an admin names none). */
+  list(call: CallContext, orgId: string | undefined): Promise<WebhookSubscriptionWithStats[]>;
+  update(call: CallContext, id: string, changes: WebhookChanges): Promise<WebhookSubscriptionView>;
+  pause(call: CallContext, id: string, reason: string | undefined): Promise<WebhookSubscriptionView>;
+  resume(call: CallContext, id: string): Promise<WebhookSubscriptionView>;
+  /** Answers the subscription as it was. */
+  delete(call: CallContext, id: string): Promise<WebhookSubscriptionView>;
+  /** `overlapSeconds` undefined: hub-service's default (a day). */
+  rotateSecret(
+    call: CallContext,
+    id: string,
+    overlapSeconds: number | undefined,
+  ): Promise<WebhookSecretResult>;
+  deliveries(
+    call: CallContext,
+    query: { filter: WebhookDeliveryFilter; first?: number | undefined; after?: string | undefined },
+  ): Promise<WebhookDeliveryPage>;
+  /** By ids (dead or delivered ones), or every dead letter the filter matches; answers how many. */
+  replay(
+    call: CallContext,
+    target: { readonly ids: readonly string[] } | { readonly filter: Omit<WebhookDeliveryFilter, "status"> },
+  ): Promise<{ replayed: number }>;
 };
 
 export type CallContext = {
@@ -81,7 +143,11 @@ export type HubApi = {
    * The event log after a cursor (or after the last position a client received), in the order
    * that skips nothing; scoped to `call`'s caller, or unscoped as the gateway itself (undefined).
    */
-  readLog(call: CallContext | undefined, query: LogReadQuery): Promise<{ events: LogEvent[]; cursor: LogCursor }>;
+  readLog(
+    call: CallContext | undefined,
+    query: LogReadQuery,
+  ): Promise<{ events: LogEvent[]; cursor: LogCursor }>;
+  readonly webhooks: WebhookApi;
 
   readonly client: HubServiceClient;
 };
@@ -195,9 +261,87 @@ export function createHubApi(options: {
         }),
       );
     },
+    webhooks: createWebhookApi(client),
     async verifyApiKey(key) {
       const { principal } = await call(() => client.apiKeys.verify.query({ key }));
       return principal;
+    },
+  };
+}
+
+function createWebhookApi(client: HubServiceClient): WebhookApi {
+  return {
+    create(callContext, input) {
+      return call(() =>
+        client.webhooks.create.mutate({
+          caller: toRequestContext(callContext),
+          url: input.url,
+          ...(input.orgId !== undefined ? { orgId: input.orgId } : {}),
+          ...(input.eventTypes ? { eventTypes: [...input.eventTypes] } : {}),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+        }),
+      );
+    },
+    list(callContext, orgId) {
+      return call(() =>
+        client.webhooks.list.query({
+          caller: toRequestContext(callContext),
+          ...(orgId !== undefined ? { orgId } : {}),
+        }),
+      );
+    },
+    update(callContext, id, changes) {
+      return call(() =>
+        client.webhooks.update.mutate({
+          caller: toRequestContext(callContext),
+          id,
+          ...(changes.url !== undefined ? { url: changes.url } : {}),
+          ...(changes.eventTypes ? { eventTypes: [...changes.eventTypes] } : {}),
+          ...(changes.description !== undefined ? { description: changes.description } : {}),
+        }),
+      );
+    },
+    pause(callContext, id, reason) {
+      return call(() =>
+        client.webhooks.pause.mutate({
+          caller: toRequestContext(callContext),
+          id,
+          ...(reason !== undefined ? { reason } : {}),
+        }),
+      );
+    },
+    resume(callContext, id) {
+      return call(() => client.webhooks.resume.mutate({ caller: toRequestContext(callContext), id }));
+    },
+    delete(callContext, id) {
+      return call(() => client.webhooks.delete.mutate({ caller: toRequestContext(callContext), id }));
+    },
+    rotateSecret(callContext, id, overlapSeconds) {
+      return call(() =>
+        client.webhooks.rotateSecret.mutate({
+          caller: toRequestContext(callContext),
+          id,
+          ...(overlapSeconds !== undefined ? { overlapSeconds } : {}),
+        }),
+      );
+    },
+    deliveries(callContext, query) {
+      return call(() =>
+        client.webhooks.deliveries.query({
+          caller: toRequestContext(callContext),
+          filter: query.filter,
+          ...(query.first !== undefined ? { first: query.first } : {}),
+          ...(query.after !== undefined ? { after: query.after } : {}),
+        }),
+      );
+    },
+    replay(callContext, target) {
+      return call(() =>
+        client.webhooks.replay.mutate({
+          caller: toRequestContext(callContext),
+          ...("ids" in target ? { ids: [...target.ids] } : { filter: target.filter }),
+        }),
+      );
     },
   };
 }

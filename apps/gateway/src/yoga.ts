@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { GraphQLContext } from "./context.ts";
 import { graphqlObservability } from "./graphql-observability.ts";
 import type { HubApi } from "./hub-api.ts";
+import type { LogTail } from "./live/log-tail.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { persistedOperationsPlugin } from "./persisted-operations.ts";
 import { schema } from "./schema/index.ts";
@@ -15,6 +16,7 @@ export type Authenticate = (credentials: { authorization?: string; apiKey?: stri
 
 export type YogaOptions = {
   readonly hubApi: HubApi;
+  readonly logTail: LogTail;
   /** Authenticates and applies the rate limit; the second argument is the client IP. */
   readonly authenticate: (credentials: Parameters<Authenticate>[0], ip: string) => Promise<Principal>;
   readonly logger: Logger;
@@ -55,6 +57,9 @@ export function createGatewayYoga(options: YogaOptions) {
 
   return createYoga<ServerContext, GraphQLContext>({
     schema,
+    // Subscriptions (the live feed) are served over SSE, GraphQL over SSE's "distinct connections"
+    // mode: a POST with `Accept: text/event-stream`. Yoga writes a comment line every 12 s, the
+    // heartbeat that keeps proxies from closing an idle stream (not configurable in Yoga 5).
     graphqlEndpoint: "/graphql",
     graphiql: !options.production,
     landingPage: false,
@@ -74,6 +79,7 @@ export function createGatewayYoga(options: YogaOptions) {
           return logger;
         },
         hubApi: options.hubApi,
+        logTail: options.logTail,
         principal: () => {
           principal ??= options.authenticate(
             {

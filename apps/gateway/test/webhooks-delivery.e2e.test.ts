@@ -375,6 +375,7 @@ async function startRelay(): Promise<ServiceProcess> {
       HUB_SERVICE_URL: e2e.current.system.hubService.url,
       SERVICE_JWT_SECRET: e2e.current.system.secrets.service,
       RELAY_PORT: String(port),
+      WEBHOOK_ALLOW_PRIVATE_URLS: "true",
       ...RELAY,
     },
     port,

@@ -48,7 +48,7 @@ const schema = z.object({
    * key derived from SERVICE_JWT_SECRET (development); production sets its own.
    */
   WEBHOOK_SECRET_KEY: z.string().min(32, "must be at least 32 characters (a random secret)").optional(),
-  /** Subscription URLs may be http or name local hosts; default: outside production only. */
+  /** Subscription URLs may be http or name local hosts (development and tests; refused in production). */
   WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().optional(),
   /** Run the webhook fan-out (log → deliveries) in this process; one replica at a time is active. */
   WEBHOOK_FAN_OUT: z.stringbool().default(true),

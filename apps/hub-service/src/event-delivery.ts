@@ -68,7 +68,13 @@ export function webhookSecretKey(env: WebhookSettings): string {
 
 /** Whether subscription URLs may be http or name local hosts: outside production, unless set. */
 export function allowPrivateWebhookUrls(env: WebhookSettings): boolean {
-  return env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.NODE_ENV !== "production";
+  // Only when set: a service deployed without it never accepts internal endpoints.
+  if (env.WEBHOOK_ALLOW_PRIVATE_URLS && env.NODE_ENV === "production") {
+    throw new Error(
+      "WEBHOOK_ALLOW_PRIVATE_URLS must not be set in production (webhooks would reach internal addresses)",
+    );
+  }
+  return env.WEBHOOK_ALLOW_PRIVATE_URLS ?? false;
 }
 
 export function createEventDelivery(options: EventDeliveryOptions): EventDelivery {

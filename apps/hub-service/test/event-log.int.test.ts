@@ -94,9 +94,14 @@ describe(`the log in (transaction id, position) order (${testEngine()})`, () => 
     const forA = await readLog(prisma(), { limit: 100, filter: { orgId: orgA.toUpperCase() } });
     expect(forA.map((e) => e.streamId)).toEqual([a.hubId]);
     expect(forA[0]?.orgIds).toEqual([orgA]);
-    const byHub = await readLog(prisma(), { limit: 100, filter: { hubId: b.hubId, types: ["HubProvisioned"] } });
+    const byHub = await readLog(prisma(), {
+      limit: 100,
+      filter: { hubId: b.hubId, types: ["HubProvisioned"] },
+    });
     expect(byHub.map((e) => e.streamId)).toEqual([b.hubId]);
-    expect(await readLog(prisma(), { limit: 100, filter: { hubId: b.hubId, types: ["HubClaimed"] } })).toEqual([]);
+    expect(
+      await readLog(prisma(), { limit: 100, filter: { hubId: b.hubId, types: ["HubClaimed"] } }),
+    ).toEqual([]);
   });
 
   it("resumes after a position a client received: exactly what it had not seen", async () => {
@@ -121,7 +126,9 @@ describe("leases and checkpoints", () => {
     expect(await saveCheckpoint(prisma(), name, "relay-1", LOG_START, to)).toBe(false);
     expect(await saveCheckpoint(prisma(), name, "relay-2", LOG_START, to)).toBe(true);
     // Compare-and-set: a second move from the old point is refused.
-    expect(await saveCheckpoint(prisma(), name, "relay-2", LOG_START, { tx: "6", position: "6" })).toBe(false);
+    expect(await saveCheckpoint(prisma(), name, "relay-2", LOG_START, { tx: "6", position: "6" })).toBe(
+      false,
+    );
     expect(await acquireLease(prisma(), name, "relay-2", 10_000)).toEqual(to);
   });
 

@@ -272,4 +272,32 @@ describe("webhook deliveries", () => {
     await delivery.deliveries.report("relay-1", [report(claimed, "delivered")], { disableAfterMs: 1e9 });
     await delivery.subscriptions.remove(sub.id);
   });
+
+  it("a secret it cannot decrypt pauses that subscription only; nothing is sent unsigned or lost", async () => {
+    const broken = await subscription();
+    const fine = await subscription();
+    const foreign = createEventDelivery({
+      db: db.current,
+      secretKey: "another-key-material-0123456789abcdef",
+      allowPrivateUrls: true,
+    });
+    const sealedElsewhere = await foreign.subscriptions.create({ orgId: OTHER, url: "http://127.0.0.1:9/x" });
+    const { secret } = await db.current.prisma.webhookSubscription.findUniqueOrThrow({
+      where: { id: sealedElsewhere.subscription.id },
+    });
+    await db.current.prisma.webhookSubscription.update({
+      where: { id: broken.subscription.id },
+      data: { secret },
+    });
+    const hubId = await hubWithEvents(ORG);
+    const claimed = await delivery.deliveries.claim("relay-1", 50, 30_000);
+    expect(claimed.map((c) => c.subscriptionId)).toEqual([fine.subscription.id]);
+    const paused = await delivery.subscriptions.get(broken.subscription.id);
+    expect(paused.status).toBe("PAUSED");
+    expect(paused.pausedReason).toMatch(/cannot be decrypted/);
+    const [held] = (await delivery.deliveries.list({ subscriptionId: broken.subscription.id }, { first: 10 }))
+      .nodes;
+    expect(held).toMatchObject({ webhookId: `${hubId}:1`, status: "PENDING", attempts: 0 });
+    for (const s of [broken, fine, sealedElsewhere]) await delivery.subscriptions.remove(s.subscription.id);
+  });
 });

@@ -12,7 +12,7 @@ export type Permission = z.infer<typeof permissionSchema>;
 export const principalSchema = z.object({
   kind: z.enum(["user", "service", "admin", "organization"]),
   id: z.string().min(1).max(256),
-  orgId: z.string().max(256).optional(),
+  orgId: z.string().min(1).max(256).optional(),
   permissions: z.array(permissionSchema).default([]),
 });
 export type Principal = z.infer<typeof principalSchema>;

@@ -162,6 +162,8 @@ export async function startSystem(options: {
         AWS_SECRET_ACCESS_KEY: "test",
         IOT_DEADLINE_MS: "1500",
         IOT_ATTEMPT_TIMEOUT_MS: "400",
+        // The tests' webhook endpoints listen on loopback.
+        WEBHOOK_ALLOW_PRIVATE_URLS: "true",
         ...options.env,
       },
       port: hubPort,
@@ -190,6 +192,7 @@ export async function startSystem(options: {
         HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
         SERVICE_JWT_SECRET: TEST_SECRETS.service,
         RELAY_PORT: String(relayPort),
+        WEBHOOK_ALLOW_PRIVATE_URLS: "true",
         ...(typeof options.relay === "object" ? options.relay : {}),
       },
       port: relayPort,

@@ -48,7 +48,7 @@ builder.objectType(ThingNotFoundError, {
 
 builder.objectType(NotFoundError, {
   name: "NotFoundError",
-  description: "No such hub (or one of another organization)",
+  description: "No such hub or webhook subscription (or one of another organization)",
   interfaces: [ErrorInterface],
   fields: () => ({}),
 });

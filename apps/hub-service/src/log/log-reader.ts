@@ -60,7 +60,7 @@ export function readLogSql({ after = LOG_START, limit, filter = {} }: LogReadOpt
   if (filter.hubId) conditions.push(Prisma.sql`stream_id = ${filter.hubId}::uuid`);
   if (filter.types && filter.types.length > 0)
     conditions.push(Prisma.sql`type = ANY(${[...filter.types]}::text[])`);
-  if (filter.orgId) conditions.push(Prisma.sql`${filter.orgId.toLowerCase()} = ANY(org_ids)`);
+  if (filter.orgId !== undefined) conditions.push(Prisma.sql`${filter.orgId.toLowerCase()} = ANY(org_ids)`);
   return Prisma.sql`
     SELECT transaction_id::text AS tx, position, stream_id, version, type, data, metadata, recorded_at, org_ids
     FROM hub_events WHERE ${Prisma.join(conditions, " AND ")}

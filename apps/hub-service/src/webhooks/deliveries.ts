@@ -21,22 +21,59 @@ export const FAN_OUT_CONSUMER = "webhook-fan-out";
 export async function fanOut(tx: Queryable, events: readonly LogEvent[]): Promise<void> {
   const positions = events.filter((event) => event.orgIds.length > 0).map((event) => event.position);
   if (positions.length === 0) return;
+  // Only the head of each (subscription, hub) queue is due; the events behind it wait at
+  // 'infinity' and are promoted one by one (report), so claims never walk a hub's backlog. The
+  // subscriptions are read FOR SHARE: a pause or resume committing meanwhile waits for this
+  // batch, then sees (and holds or releases) its rows.
   await tx.$queryRaw(Prisma.sql`
+    WITH batch AS (
+      SELECT e.stream_id, e.version, e.position, e.type, e.org_ids FROM hub_events e
+      WHERE e.position = ANY(${positions}::int8[])
+    ),
+    subs AS (
+      SELECT s.id, s.org_id, s.event_types, s.status FROM webhook_subscriptions s
+      WHERE s.org_id::text IN (SELECT DISTINCT unnest(org_ids) FROM batch)
+      FOR SHARE
+    ),
+    fanned AS (
+      SELECT s.id AS subscription_id, s.status, b.stream_id, b.version, b.position, b.type,
+             row_number() OVER (PARTITION BY s.id, b.stream_id ORDER BY b.version) AS nth
+      FROM batch b
+      JOIN subs s ON s.org_id::text = ANY(b.org_ids)
+       AND (cardinality(s.event_types) = 0 OR b.type = ANY(s.event_types))
+    )
     INSERT INTO webhook_deliveries (subscription_id, hub_id, version, position, event_type, next_attempt_at)
-    SELECT s.id, e.stream_id, e.version, e.position, e.type,
-           CASE WHEN s.status = 'paused' THEN 'infinity'::timestamptz
-                -- Behind an earlier event of the hub that waits for a retry: due no sooner than it.
-                ELSE greatest(now(), (SELECT max(p.next_attempt_at) FROM webhook_deliveries p
-                                      WHERE p.subscription_id = s.id AND p.hub_id = e.stream_id
-                                        AND p.status = 'pending')) END
-    FROM hub_events e
-    JOIN webhook_subscriptions s
-      ON s.org_id::text = ANY(e.org_ids)
-     AND (cardinality(s.event_types) = 0 OR e.type = ANY(s.event_types))
-    WHERE e.position = ANY(${positions}::int8[])
-    ORDER BY e.position
+    SELECT f.subscription_id, f.stream_id, f.version, f.position, f.type,
+           -- The pending head is locked (FOR SHARE): a report finishing it meanwhile either commits
+           -- first (re-checked here: no longer pending, so this one is the head) or waits for this
+           -- batch and then promotes it (promoteNext runs as its own statement).
+           CASE WHEN f.status = 'paused' OR f.nth > 1 OR EXISTS (
+                  SELECT 1 FROM webhook_deliveries p
+                  WHERE p.subscription_id = f.subscription_id AND p.hub_id = f.stream_id AND p.status = 'pending'
+                  FOR SHARE)
+                THEN 'infinity'::timestamptz ELSE now() END
+    FROM fanned f
+    ORDER BY f.position
     ON CONFLICT (subscription_id, hub_id, version) DO NOTHING
     RETURNING id`);
+}
+
+/**
+ * The next event of each given (subscription, hub) queue becomes due: after its head was
+ * delivered or dead-lettered. Nothing for a paused subscription (resume releases it). A statement
+ * of its own, after the head's update: its snapshot sees an event a concurrent fan-out queued
+ * behind the head.
+ */
+function promoteNext(heads: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE webhook_deliveries n SET next_attempt_at = now()
+    FROM (${heads}) h
+    JOIN webhook_subscriptions s ON s.id = h.subscription_id AND s.status = 'active'
+    WHERE n.id = (SELECT p.id FROM webhook_deliveries p
+                  WHERE p.subscription_id = h.subscription_id AND p.hub_id = h.hub_id
+                    AND p.status = 'pending' AND p.version > h.version
+                  ORDER BY p.version LIMIT 1)
+      AND n.next_attempt_at = 'infinity'`;
 }
 
 /** The body partners receive (Standard Webhooks): the event's type and time, its data with the hub's coordinates. */
@@ -120,13 +157,20 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
      * rest back). `FOR UPDATE SKIP LOCKED` lets relays claim side by side; the lease (not a held
      * transaction) covers the HTTP call, and a relay that dies loses it when it runs out.
      */
-    async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    async claim(
+      owner: string,
+      limit: number,
+      leaseMs: number,
+      /** Subscriptions the relay has enough of in flight (a slow endpoint does not take every slot). */
+      exclude: readonly string[] = [],
+    ): Promise<ClaimedDelivery[]> {
       const rows = await prisma.$queryRaw<ClaimRow[]>(Prisma.sql`
         WITH due AS (
           SELECT d.id FROM webhook_deliveries d
           JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.status = 'active'
           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
             AND (d.lease_until IS NULL OR d.lease_until < now())
+            AND d.subscription_id <> ALL(${[...exclude]}::uuid[])
             AND NOT EXISTS (
               SELECT 1 FROM webhook_deliveries p
               WHERE p.subscription_id = d.subscription_id AND p.hub_id = d.hub_id
@@ -137,7 +181,9 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
         ),
         leased AS (
           UPDATE webhook_deliveries d
+          -- In flight, it leaves the due range until its lease runs out (a relay that died).
           SET lease_owner = ${owner}, lease_until = now() + ${leaseMs}::int * interval '1 millisecond',
+              next_attempt_at = now() + ${leaseMs}::int * interval '1 millisecond',
               attempts = d.attempts + 1
           FROM due WHERE d.id = due.id
           RETURNING d.id, d.subscription_id, d.attempts, d.schedule_base, d.hub_id, d.version
@@ -151,7 +197,7 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
         ORDER BY l.id`);
       const now = new Date();
       const claimed: ClaimedDelivery[] = [];
-      const unsignable = new Set<string>();
+      const unsignable = new Map<string, string[]>();
       for (const row of rows) {
         let secrets: string[];
         try {
@@ -160,7 +206,10 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
             secrets.push(box.open(row.previous_secret));
           }
         } catch {
-          unsignable.add(row.subscription_id);
+          unsignable.set(row.subscription_id, [
+            ...(unsignable.get(row.subscription_id) ?? []),
+            String(row.id),
+          ]);
           continue;
         }
         const webhookId = `${row.hub_id}:${row.version}`;
@@ -190,7 +239,7 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
       // A secret this service cannot open (stored under another WEBHOOK_SECRET_KEY): nothing is
       // sent unsigned and nothing dies; the subscription is paused with the reason, its leases
       // and attempts given back, and the other subscriptions' deliveries go on.
-      for (const subscriptionId of unsignable) await pauseUnsignable(prisma, subscriptionId, owner);
+      for (const [subscriptionId, ids] of unsignable) await pauseUnsignable(prisma, subscriptionId, ids);
       return claimed;
     },
 
@@ -228,13 +277,13 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
                     ${report.status ?? null}::int, ${report.error ?? null}, ${report.durationMs},
                     ${report.responsePrefix ?? null})
             ON CONFLICT DO NOTHING`;
-          // The hub's later events wait behind this one: while it waits for a retry they leave the
-          // due range (claims do not wade through them); once it is dead they are due at once.
-          await tx.$executeRaw`
-            UPDATE webhook_deliveries
-            SET next_attempt_at = ${retry ? Prisma.sql`greatest(next_attempt_at, ${new Date(report.nextAttemptAt ?? Date.now())})` : Prisma.sql`least(next_attempt_at, now())`}
-            WHERE subscription_id = ${row.subscription_id}::uuid AND hub_id = ${row.hub_id}::uuid
-              AND version > ${row.version} AND status = 'pending' AND attempts = schedule_base`;
+          // Dead: the hub's next event is due (a retry keeps it waiting behind this one).
+          if (!retry) {
+            await tx.$executeRaw(
+              promoteNext(Prisma.sql`SELECT ${row.subscription_id}::uuid AS subscription_id,
+                                            ${row.hub_id}::uuid AS hub_id, ${row.version}::int AS version`),
+            );
+          }
           const paused = await tx.$queryRaw<{ status: string }[]>`
             UPDATE webhook_subscriptions
             SET failing_since = coalesce(failing_since, now()),
@@ -334,7 +383,9 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
           : [...deliveryConditions({ ...target.filter, status: "DEAD" })];
       const rows = await prisma.$queryRaw<{ id: bigint }[]>(Prisma.sql`
         UPDATE webhook_deliveries d
-        SET status = 'pending', next_attempt_at = now(), schedule_base = d.attempts,
+        SET status = 'pending', schedule_base = d.attempts,
+            next_attempt_at = CASE WHEN (SELECT s.status FROM webhook_subscriptions s WHERE s.id = d.subscription_id) = 'paused'
+                                   THEN 'infinity'::timestamptz ELSE now() END,
             lease_owner = NULL, lease_until = NULL, dead_at = NULL
         WHERE ${Prisma.join(conditions, " AND ")}
         RETURNING d.id`);
@@ -345,7 +396,11 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 
-async function pauseUnsignable(prisma: PrismaClient, subscriptionId: string, owner: string): Promise<void> {
+async function pauseUnsignable(
+  prisma: PrismaClient,
+  subscriptionId: string,
+  ids: readonly string[],
+): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await tx.$executeRaw`
       UPDATE webhook_subscriptions
@@ -354,7 +409,7 @@ async function pauseUnsignable(prisma: PrismaClient, subscriptionId: string, own
       WHERE id = ${subscriptionId}::uuid`;
     await tx.$executeRaw`
       UPDATE webhook_deliveries SET attempts = attempts - 1, lease_owner = NULL, lease_until = NULL
-      WHERE subscription_id = ${subscriptionId}::uuid AND lease_owner = ${owner} AND status = 'pending'`;
+      WHERE id = ANY(${[...ids]}::int8[]) AND status = 'pending'`;
     await holdPending(tx, subscriptionId);
   });
 }
@@ -375,7 +430,26 @@ async function reportDelivered(
   owner: string,
   reports: readonly DeliveryReport[],
 ): Promise<number> {
-  const rows = await prisma.$queryRaw<{ applied: bigint }[]>(Prisma.sql`
+  return prisma.$transaction(async (tx) => {
+    const done = await markDelivered(tx, owner, reports);
+    if (done.length > 0) {
+      await tx.$executeRaw(
+        promoteNext(Prisma.sql`SELECT * FROM unnest(${done.map((d) => d.subscription_id)}::uuid[],
+                                                    ${done.map((d) => d.hub_id)}::uuid[],
+                                                    ${done.map((d) => d.version)}::int[])
+                                 AS h(subscription_id, hub_id, version)`),
+      );
+    }
+    return done.length;
+  });
+}
+
+async function markDelivered(
+  tx: Queryable,
+  owner: string,
+  reports: readonly DeliveryReport[],
+): Promise<{ subscription_id: string; hub_id: string; version: number }[]> {
+  return tx.$queryRaw(Prisma.sql`
     WITH r AS (
       SELECT * FROM unnest(${reports.map((r) => r.id)}::int8[], ${reports.map((r) => r.attempt)}::int[],
                            ${reports.map((r) => r.status ?? null)}::int[], ${reports.map((r) => r.durationMs)}::int[],
@@ -400,16 +474,8 @@ async function reportDelivered(
     cleared AS (
       UPDATE webhook_subscriptions s SET failing_since = NULL
       WHERE s.id IN (SELECT subscription_id FROM done) AND s.failing_since IS NOT NULL
-    ),
-    -- The hub's next events, held back while this one waited for a retry, are due now.
-    released AS (
-      UPDATE webhook_deliveries n SET next_attempt_at = now()
-      FROM done
-      WHERE n.subscription_id = done.subscription_id AND n.hub_id = done.hub_id AND n.version > done.version
-        AND n.status = 'pending' AND n.next_attempt_at > now() AND n.attempts = n.schedule_base
     )
-    SELECT count(*) AS applied FROM done`);
-  return Number(rows[0]?.applied ?? 0);
+    SELECT subscription_id, hub_id, version FROM done`);
 }
 
 function deliveryConditions(
@@ -419,7 +485,7 @@ function deliveryConditions(
   if (filter.subscriptionId) conditions.push(Prisma.sql`d.subscription_id = ${filter.subscriptionId}::uuid`);
   if (filter.status) conditions.push(Prisma.sql`d.status = ${filter.status.toLowerCase()}`);
   if (filter.hubId) conditions.push(Prisma.sql`d.hub_id = ${filter.hubId}::uuid`);
-  if (filter.orgId) {
+  if (filter.orgId !== undefined) {
     conditions.push(
       Prisma.sql`d.subscription_id IN (SELECT id FROM webhook_subscriptions WHERE org_id = ${filter.orgId}::uuid)`,
     );

@@ -114,7 +114,7 @@ export function createSubscriptionStore(prisma: PrismaClient, box: SecretBox, ur
 
     async list(orgId: string | undefined): Promise<WebhookSubscriptionView[]> {
       const rows = await prisma.webhookSubscription.findMany({
-        where: orgId ? { orgId } : {},
+        where: orgId !== undefined ? { orgId } : {},
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
         take: 1000,
       });
@@ -149,9 +149,12 @@ export function createSubscriptionStore(prisma: PrismaClient, box: SecretBox, ur
       });
       if (paused) await holdPending(prisma, id);
       else {
-        // Resumed: everything it holds is due now (in each hub's order), retries included.
+        // Resumed: the head of each hub's queue is due now (retries included); the rest follow it.
         await prisma.$executeRaw`UPDATE webhook_deliveries SET next_attempt_at = now()
-          WHERE subscription_id = ${id}::uuid AND status = 'pending' AND next_attempt_at > now()`;
+          WHERE id IN (SELECT DISTINCT ON (hub_id) id FROM webhook_deliveries
+                       WHERE subscription_id = ${id}::uuid AND status = 'pending'
+                       ORDER BY hub_id, version)
+            AND next_attempt_at > now() AND (lease_until IS NULL OR lease_until < now())`;
       }
       return toSubscriptionView(row);
     },

@@ -50,6 +50,7 @@ export function useHubService(
       IOT_DEADLINE_MS: "1500",
       IOT_ATTEMPT_TIMEOUT_MS: "400",
       LOG_LEVEL: "silent",
+      WEBHOOK_ALLOW_PRIVATE_URLS: "true",
       ...overrides,
     });
     const app = await createHubServiceApp(env, pino({ level: "silent" }), { db: database.current });

@@ -1,5 +1,6 @@
-import { cursorOf, LOG_START } from "@hub/shared";
+import { compareCursors, cursorOf, LOG_START, ValidationError } from "@hub/shared";
 import { organizationScope } from "../../policy/policy.ts";
+import { FAN_OUT_CONSUMER } from "../../webhooks/deliveries.ts";
 import { authorizedProcedure, serviceProcedure } from "../trpc.ts";
 import {
   consumerCommitInput,
@@ -38,17 +39,24 @@ export const readLogProcedure = authorizedProcedure(readLogInput, "events.follow
 export const consumerLeaseProcedure = serviceProcedure
   .input(consumerLeaseInput)
   .output(consumerLeaseOutput)
-  .mutation(async ({ ctx, input }) => ({
-    checkpoint: await ctx.delivery.log.lease(input.name, input.owner, input.leaseMs),
-  }));
+  .mutation(async ({ ctx, input }) => {
+    refuseInternal(input.name);
+    return { checkpoint: await ctx.delivery.log.lease(input.name, input.owner, input.leaseMs) };
+  });
 
 /** …and moves its checkpoint after it has handled a batch (compare-and-set under the lease). */
 export const consumerCommitProcedure = serviceProcedure
   .input(consumerCommitInput)
   .output(consumerCommitOutput)
-  .mutation(async ({ ctx, input }) => ({
-    saved: await ctx.delivery.log.commit(input.name, input.owner, input.from, input.to),
-  }));
+  .mutation(async ({ ctx, input }) => {
+    refuseInternal(input.name);
+    if (compareCursors(input.to, input.from) <= 0) {
+      throw new ValidationError("a checkpoint only moves forward", [
+        { field: "to", message: "must be after from" },
+      ]);
+    }
+    return { saved: await ctx.delivery.log.commit(input.name, input.owner, input.from, input.to) };
+  });
 
 /** …and gives its lease up when it stops cleanly, so a successor need not wait for it to run out. */
 export const consumerReleaseProcedure = serviceProcedure
@@ -57,6 +65,15 @@ export const consumerReleaseProcedure = serviceProcedure
   .mutation(async ({ ctx, input }) => ({
     released: await ctx.delivery.log.release(input.name, input.owner),
   }));
+
+/** hub-service's own consumers are not for remote callers to lease or move. */
+function refuseInternal(name: string): void {
+  if (name === FAN_OUT_CONSUMER) {
+    throw new ValidationError(`${name} is hub-service's own consumer`, [
+      { field: "name", message: "reserved" },
+    ]);
+  }
+}
 
 /** Every consumer's checkpoint, lease and lag (operators). */
 export const consumersProcedure = serviceProcedure.output(consumersOutput).query(async ({ ctx }) => {

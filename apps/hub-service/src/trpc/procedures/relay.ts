@@ -10,7 +10,9 @@ import {
 export const claimDeliveriesProcedure = serviceProcedure
   .input(claimDeliveriesInput)
   .output(claimDeliveriesOutput)
-  .mutation(({ ctx, input }) => ctx.delivery.deliveries.claim(input.owner, input.limit, input.leaseMs));
+  .mutation(({ ctx, input }) =>
+    ctx.delivery.deliveries.claim(input.owner, input.limit, input.leaseMs, input.exclude),
+  );
 
 /** …and reports each attempt's outcome under the lease it holds. */
 export const reportDeliveriesProcedure = serviceProcedure

@@ -100,6 +100,8 @@ export const claimDeliveriesInput = z.object({
   owner,
   limit: z.number().int().min(1).max(1000),
   leaseMs: z.number().int().min(1000).max(600_000),
+  /** Subscriptions the relay already has its fill of in flight. */
+  exclude: z.array(z.uuid()).max(1000).default([]),
 });
 export const claimDeliveriesOutput = z.array(claimedDeliverySchema);
 export const reportDeliveriesInput = z.object({

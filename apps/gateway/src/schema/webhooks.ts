@@ -1,0 +1,424 @@
+import {
+  hubEventTypeSchema,
+  NotFoundError,
+  parseOrThrow,
+  UnavailableError,
+  ValidationError,
+  type WebhookDeliveryView,
+  type WebhookStats,
+  type WebhookSubscriptionView,
+  webhookDeliveryFilterSchema,
+  webhookDeliveryStatuses,
+  webhookDescriptionSchema,
+  webhookSubscriptionStatuses,
+  webhookUrlSchema,
+} from "@hub/shared";
+import { z } from "zod";
+import { builder } from "../builder.ts";
+import type { GraphQLContext } from "../context.ts";
+import type { WebhookSecretResult } from "../hub-api.ts";
+import { guarded } from "./auth-errors.ts";
+import { callOf } from "./call.ts";
+import { withoutNulls } from "./hub-inputs.ts";
+
+/*
+ * Webhook subscriptions of organizations and their deliveries. Who may manage which is
+ * hub-service's policy (an organization's key with webhooks:manage its own, admins and services
+ * any); here the caller is forwarded and the answer mapped: validation and not found are result
+ * data, authentication and authorization failures GraphQL errors with `extensions.code`.
+ */
+
+/** What a webhook mutation can meet besides success. */
+const webhookErrorTypes = [ValidationError, NotFoundError, UnavailableError];
+
+// Inputs are checked with the shared field schemas before the call (hub-service checks again, with
+// its limits): the field names of a ValidationError are the input's own.
+const eventTypesSchema = z.array(hubEventTypeSchema);
+const subscriptionIdSchema = z.uuid();
+const createSchema = z.object({
+  orgId: z.uuid().optional(),
+  url: webhookUrlSchema,
+  eventTypes: eventTypesSchema.optional(),
+  description: webhookDescriptionSchema.optional(),
+});
+const updateSchema = z.object({
+  id: subscriptionIdSchema,
+  url: webhookUrlSchema.optional(),
+  eventTypes: eventTypesSchema.optional(),
+  description: webhookDescriptionSchema.nullable().optional(),
+});
+const deliveryIdSchema = z.string().regex(/^\d{1,19}$/, { error: "must be a delivery id" });
+const deliveriesSchema = z.object({
+  filter: webhookDeliveryFilterSchema,
+  first: z.number().int().min(1).max(100).optional(),
+  after: deliveryIdSchema.optional(),
+});
+const replayFilterSchema = webhookDeliveryFilterSchema.omit({ status: true });
+
+const WebhookSubscriptionStatus = builder.enumType("WebhookSubscriptionStatus", {
+  description: "PAUSED: events are still queued for it, and sent once it is resumed",
+  values: webhookSubscriptionStatuses,
+});
+
+const WebhookDeliveryStatus = builder.enumType("WebhookDeliveryStatus", {
+  description: "DEAD: every attempt failed (a dead letter, which can be replayed)",
+  values: webhookDeliveryStatuses,
+});
+
+const WebhookStatsRef = builder.objectRef<WebhookStats>("WebhookStats").implement({
+  description: "A subscription's deliveries by status, and how far it is behind the event log",
+  fields: (t) => ({
+    pending: t.exposeInt("pending"),
+    delivered: t.exposeInt("delivered"),
+    dead: t.exposeInt("dead"),
+    attempts: t.exposeInt("attempts", { description: "HTTP attempts over all its deliveries" }),
+    lagPositions: t.exposeInt("lagPositions", {
+      description: "Events in the log from its oldest pending delivery on (0: nothing pending)",
+    }),
+    oldestPendingAt: t.float({
+      nullable: true,
+      description: "Epoch ms the oldest pending delivery was queued",
+      resolve: (stats) => stats.oldestPendingAt,
+    }),
+  }),
+});
+
+/** A subscription as hub-service answers it; a list's come with their stats. */
+type SubscriptionShape = WebhookSubscriptionView & { readonly stats?: WebhookStats };
+
+const WebhookSubscriptionRef = builder.objectRef<SubscriptionShape>("WebhookSubscription").implement({
+  description: "An organization's endpoint receiving its hubs' events, signed per Standard Webhooks",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    orgId: t.exposeID("orgId"),
+    url: t.exposeString("url"),
+    eventTypes: t.exposeStringList("eventTypes", { description: "Empty: every event type" }),
+    description: t.exposeString("description", { nullable: true }),
+    status: t.field({ type: WebhookSubscriptionStatus, resolve: (subscription) => subscription.status }),
+    pausedReason: t.exposeString("pausedReason", {
+      nullable: true,
+      description: "Why it is paused: its owner's reason, or that every delivery failed for too long",
+    }),
+    previousSecretExpiresAt: t.float({
+      nullable: true,
+      description: "Epoch ms until which the secret before the last rotation also signs",
+      resolve: (subscription) => subscription.previousSecretExpiresAt,
+    }),
+    failingSince: t.float({
+      nullable: true,
+      description: "Epoch ms of the first failure since its last success",
+      resolve: (subscription) => subscription.failingSince,
+    }),
+    createdAt: t.float({ description: "Epoch ms", resolve: (subscription) => subscription.createdAt }),
+    updatedAt: t.float({ description: "Epoch ms", resolve: (subscription) => subscription.updatedAt }),
+    stats: t.field({
+      type: WebhookStatsRef,
+      nullable: true,
+      description: "Null only for a subscription just deleted",
+      resolve: (subscription, _args, ctx) => subscription.stats ?? guarded(() => statsOf(ctx, subscription)),
+    }),
+  }),
+});
+
+/**
+ * Stats of a subscription a mutation answered (the list answers them with it): read, only when
+ * asked for, from its organization's list, as the caller.
+ */
+async function statsOf(ctx: GraphQLContext, subscription: SubscriptionShape): Promise<WebhookStats | null> {
+  const listed = await ctx.hubApi.webhooks.list(await callOf(ctx), subscription.orgId);
+  return listed.find((candidate) => candidate.id === subscription.id)?.stats ?? null;
+}
+
+const WebhookSecretResultRef = builder.objectRef<WebhookSecretResult>("WebhookSecretResult").implement({
+  description: "The subscription and its new signing secret, shown this once and never again",
+  fields: (t) => ({
+    subscription: t.field({ type: WebhookSubscriptionRef, resolve: (result) => result.subscription }),
+    secret: t.exposeString("secret", {
+      description: "`whsec_` and base64: the key receivers verify the `webhook-signature` header with",
+    }),
+  }),
+});
+
+const WebhookAttemptRef = builder
+  .objectRef<WebhookDeliveryView["attemptLog"][number]>("WebhookAttempt")
+  .implement({
+    description: "One HTTP attempt of a delivery",
+    fields: (t) => ({
+      attempt: t.exposeInt("attempt", {
+        description: "1-based over the delivery's life (replays go on counting)",
+      }),
+      attemptedAt: t.float({ description: "Epoch ms", resolve: (attempt) => attempt.attemptedAt }),
+      status: t.exposeInt("status", { nullable: true, description: "The HTTP status; null: no response" }),
+      error: t.exposeString("error", { nullable: true }),
+      durationMs: t.exposeInt("durationMs"),
+      responsePrefix: t.exposeString("responsePrefix", {
+        nullable: true,
+        description: "The start of the response body",
+      }),
+    }),
+  });
+
+const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryView>("WebhookDelivery").implement({
+  description: "One event for one subscription, with its attempts",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    subscriptionId: t.exposeID("subscriptionId"),
+    webhookId: t.exposeString("webhookId", {
+      description: "The `webhook-id` header, `<hubId>:<version>`: the same on every attempt and replay",
+    }),
+    hubId: t.exposeID("hubId"),
+    version: t.exposeInt("version", { description: "The event's version in its hub's history" }),
+    position: t.exposeString("position", { description: "The event's position in the event log" }),
+    eventType: t.exposeString("eventType"),
+    status: t.field({ type: WebhookDeliveryStatus, resolve: (delivery) => delivery.status }),
+    attempts: t.exposeInt("attempts"),
+    nextAttemptAt: t.float({
+      nullable: true,
+      description: "Epoch ms of the next attempt (pending deliveries only)",
+      resolve: (delivery) => delivery.nextAttemptAt,
+    }),
+    lastStatus: t.exposeInt("lastStatus", { nullable: true, description: "The last attempt's HTTP status" }),
+    lastError: t.exposeString("lastError", { nullable: true }),
+    createdAt: t.float({ description: "Epoch ms", resolve: (delivery) => delivery.createdAt }),
+    deliveredAt: t.float({
+      nullable: true,
+      description: "Epoch ms of its successful attempt",
+      resolve: (delivery) => delivery.deliveredAt,
+    }),
+    deadAt: t.float({
+      nullable: true,
+      description: "Epoch ms it became a dead letter",
+      resolve: (delivery) => delivery.deadAt,
+    }),
+    attemptLog: t.field({
+      type: [WebhookAttemptRef],
+      description: "Every attempt, oldest first",
+      resolve: (delivery) => delivery.attemptLog,
+    }),
+  }),
+});
+
+const WebhookDeliveryConnection = builder.connectionObject(
+  { type: WebhookDeliveryRef, name: "WebhookDeliveryConnection" },
+  { name: "WebhookDeliveryEdge" },
+);
+
+const WebhookReplayResultRef = builder.objectRef<{ replayed: number }>("WebhookReplayResult").implement({
+  fields: (t) => ({
+    replayed: t.exposeInt("replayed", {
+      description: "Deliveries queued again (same webhook-id, a fresh retry schedule)",
+    }),
+  }),
+});
+
+const WebhookDeliveryFilter = builder.inputType("WebhookDeliveryFilter", {
+  description: "All given conditions must hold",
+  fields: (t) => ({
+    subscriptionId: t.id({ required: false }),
+    status: t.field({ type: WebhookDeliveryStatus, required: false }),
+    hubId: t.id({ required: false }),
+  }),
+});
+
+const WebhookReplayFilter = builder.inputType("WebhookReplayFilter", {
+  description: "The dead letters to replay; all given conditions must hold",
+  fields: (t) => ({
+    subscriptionId: t.id({ required: false }),
+    hubId: t.id({ required: false }),
+  }),
+});
+
+const CreateWebhookSubscriptionInput = builder.inputType("CreateWebhookSubscriptionInput", {
+  fields: (t) => ({
+    orgId: t.id({
+      required: false,
+      description: "The organization (admins and services); an organization's key may omit it",
+    }),
+    url: t.string({ required: true, description: "http(s), no credentials; https in production" }),
+    eventTypes: t.stringList({ required: false, description: "Hub event types; empty or absent: all" }),
+    description: t.string({ required: false }),
+  }),
+});
+
+const UpdateWebhookSubscriptionInput = builder.inputType("UpdateWebhookSubscriptionInput", {
+  description: "Absent (or null) fields stay as they are, except `description: null`, which removes it",
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    url: t.string({ required: false }),
+    eventTypes: t.stringList({ required: false, description: "Empty: every event type" }),
+    description: t.string({ required: false }),
+  }),
+});
+
+/** A delivery page as a Relay connection: the cursor is the delivery id, pages go newest first. */
+function toConnection(page: {
+  nodes: WebhookDeliveryView[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}) {
+  return {
+    edges: page.nodes.map((node) => ({ cursor: node.id, node })),
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      // Forward pages only (first/after), for which Relay allows false here.
+      hasPreviousPage: false,
+      startCursor: page.nodes[0]?.id ?? null,
+      endCursor: page.endCursor,
+    },
+  };
+}
+
+builder.queryField("webhookSubscriptions", (t) =>
+  t.field({
+    type: [WebhookSubscriptionRef],
+    description:
+      "Webhook subscriptions with their stats: an organization's own (webhooks:manage); admins any organization's, or all without orgId",
+    args: { orgId: t.arg.id({ required: false }) },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const orgId = args.orgId ? parseOrThrow(z.object({ orgId: z.uuid() }), args).orgId : undefined;
+        return ctx.hubApi.webhooks.list(await callOf(ctx), orgId);
+      }),
+  }),
+);
+
+builder.queryField("webhookDeliveries", (t) =>
+  t.field({
+    type: WebhookDeliveryConnection,
+    description:
+      "Webhook deliveries, newest first, with their attempts: an organization's own (webhooks:manage); admins any (pages of up to 100, default 20)",
+    args: {
+      filter: t.arg({ type: WebhookDeliveryFilter, required: false }),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false, description: "The endCursor of the previous page" }),
+    },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const query = parseOrThrow(
+          deliveriesSchema,
+          withoutNulls({ filter: args.filter ?? {}, first: args.first, after: args.after }),
+        );
+        return toConnection(await ctx.hubApi.webhooks.deliveries(await callOf(ctx), query));
+      }),
+  }),
+);
+
+builder.mutationField("createWebhookSubscription", (t) =>
+  t.field({
+    type: WebhookSecretResultRef,
+    description:
+      "Subscribes an organization's endpoint; the answer holds the signing secret, shown only here",
+    args: { input: t.arg({ type: CreateWebhookSubscriptionInput, required: true }) },
+    errors: { types: webhookErrorTypes, union: { name: "CreateWebhookSubscriptionResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const input = parseOrThrow(createSchema, withoutNulls(args.input));
+        return ctx.hubApi.webhooks.create(await callOf(ctx), input);
+      }, webhookErrorTypes),
+  }),
+);
+
+builder.mutationField("updateWebhookSubscription", (t) =>
+  t.field({
+    type: WebhookSubscriptionRef,
+    description: "Changes a subscription's URL, event types or description",
+    args: { input: t.arg({ type: UpdateWebhookSubscriptionInput, required: true }) },
+    errors: { types: webhookErrorTypes, union: { name: "UpdateWebhookSubscriptionResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const { id, ...changes } = parseOrThrow(updateSchema, {
+          ...(withoutNulls(args.input) as object),
+          // The one null that means something: remove the description.
+          ...(args.input.description === null ? { description: null } : {}),
+        });
+        return ctx.hubApi.webhooks.update(await callOf(ctx), id, changes);
+      }, webhookErrorTypes),
+  }),
+);
+
+builder.mutationField("pauseWebhookSubscription", (t) =>
+  t.field({
+    type: WebhookSubscriptionRef,
+    description: "Stops sending to a subscription; its events are kept and sent once it is resumed",
+    args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
+    errors: { types: webhookErrorTypes, union: { name: "PauseWebhookSubscriptionResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const id = parseId(args.id);
+        return ctx.hubApi.webhooks.pause(await callOf(ctx), id, args.reason ?? undefined);
+      }, webhookErrorTypes),
+  }),
+);
+
+builder.mutationField("resumeWebhookSubscription", (t) =>
+  t.field({
+    type: WebhookSubscriptionRef,
+    description: "Sends to a paused subscription again, starting with what waited",
+    args: { id: t.arg.id({ required: true }) },
+    errors: { types: webhookErrorTypes, union: { name: "ResumeWebhookSubscriptionResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => ctx.hubApi.webhooks.resume(await callOf(ctx), parseId(args.id)), webhookErrorTypes),
+  }),
+);
+
+builder.mutationField("deleteWebhookSubscription", (t) =>
+  t.field({
+    type: WebhookSubscriptionRef,
+    description: "Deletes a subscription and its deliveries; answers it as it was",
+    args: { id: t.arg.id({ required: true }) },
+    errors: { types: webhookErrorTypes, union: { name: "DeleteWebhookSubscriptionResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => ctx.hubApi.webhooks.delete(await callOf(ctx), parseId(args.id)), webhookErrorTypes),
+  }),
+);
+
+builder.mutationField("rotateWebhookSecret", (t) =>
+  t.field({
+    type: WebhookSecretResultRef,
+    description:
+      "A new signing secret, shown only here; the previous one also signs for overlapSeconds (default a day, at most 7 days, 0: not at all)",
+    args: { id: t.arg.id({ required: true }), overlapSeconds: t.arg.int({ required: false }) },
+    errors: { types: webhookErrorTypes, union: { name: "RotateWebhookSecretResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const id = parseId(args.id);
+        return ctx.hubApi.webhooks.rotateSecret(await callOf(ctx), id, args.overlapSeconds ?? undefined);
+      }, webhookErrorTypes),
+  }),
+);
+
+builder.mutationField("replayWebhookDelivery", (t) =>
+  t.field({
+    type: WebhookReplayResultRef,
+    description:
+      "Sends a dead or delivered delivery again (same webhook-id); replayed 0: none such, or it is still pending",
+    args: { id: t.arg.id({ required: true }) },
+    errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveryResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const { id } = parseOrThrow(z.object({ id: deliveryIdSchema }), { id: args.id });
+        return ctx.hubApi.webhooks.replay(await callOf(ctx), { ids: [id] });
+      }, webhookErrorTypes),
+  }),
+);
+
+builder.mutationField("replayWebhookDeliveries", (t) =>
+  t.field({
+    type: WebhookReplayResultRef,
+    description:
+      "Sends every dead letter the filter matches again (an organization: of its own subscriptions; an empty filter: all it may see)",
+    args: { filter: t.arg({ type: WebhookReplayFilter, required: true }) },
+    errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveriesResult" } },
+    resolve: (_root, args, ctx) =>
+      guarded(async () => {
+        const { filter } = parseOrThrow(z.object({ filter: replayFilterSchema }), {
+          filter: withoutNulls(args.filter),
+        });
+        return ctx.hubApi.webhooks.replay(await callOf(ctx), { filter });
+      }, webhookErrorTypes),
+  }),
+);
+
+function parseId(id: string): string {
+  return parseOrThrow(z.object({ id: subscriptionIdSchema }), { id }).id;
+}
