@@ -1,15 +1,11 @@
 import { defineConfig } from "vitest/config";
-import SkipReporter from "../../packages/test-support/src/skip-reporter.ts";
+import { serviceTestConfig } from "../../packages/test-support/src/vitest-config.ts";
 
-export default defineConfig({
-  test: {
+// The browser test's system clones the migrated template (PostgreSQL or PGlite); it is slower.
+export default defineConfig(
+  serviceTestConfig({
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-    // Skipped tests are listed with their reason; one skipped without a reason fails the run.
-    reporters: ["default", new SkipReporter()],
-    // A migrated template database that the browser test's system clones (PostgreSQL or PGlite).
-    globalSetup: ["../../packages/test-support/src/global-setup.ts"],
     testTimeout: 90_000,
     hookTimeout: 240_000,
-    fileParallelism: false,
-  },
-});
+  }),
+);

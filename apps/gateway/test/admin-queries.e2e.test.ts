@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../src/rest/openapi.ts";
 import { contract, schemaErrors } from "./support/contract.ts";
 import { useSystem } from "./support/system.ts";
+import { startTrpcProxy } from "./support/trpc-proxy.ts";
 
 const e2e = useSystem();
 const admin = () => e2e.current.token({ role: "admin" }, { subject: "admin-1" });
@@ -196,34 +195,16 @@ describe("GraphQL admin queries", () => {
 
 describe("no N+1: a page of hubs with their last events", () => {
   const procedures: string[][] = [];
-  let proxy: http.Server | undefined;
+  let proxy: Awaited<ReturnType<typeof startTrpcProxy>> | undefined;
   let gatewayUrl = "";
 
   beforeAll(async () => {
     // Counts the tRPC calls a second gateway makes to hub-service.
-    const target = new URL(e2e.current.system.hubService.url);
-    proxy = http.createServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://proxy");
-      if (url.pathname.startsWith("/trpc/")) procedures.push(url.pathname.slice("/trpc/".length).split(","));
-      const upstream = http.request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on("error", () => res.destroy());
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => proxy?.listen(0, "127.0.0.1", resolve));
-    const port = (proxy.address() as AddressInfo).port;
-    gatewayUrl = (await e2e.current.startGateway({ HUB_SERVICE_URL: `http://127.0.0.1:${port}` })).url;
+    proxy = await startTrpcProxy(e2e.current.system.hubService.url, (names) => procedures.push(names));
+    gatewayUrl = (await e2e.current.startGateway({ HUB_SERVICE_URL: proxy.url })).url;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => {
-      proxy?.close(() => resolve());
-      proxy?.closeAllConnections();
-    });
+    await proxy?.close();
   });
 
   it("makes one hub.list and one hub.lastEvents call for 16 hubs", async () => {

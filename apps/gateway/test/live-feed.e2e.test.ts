@@ -1,9 +1,8 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createClient, NetworkError } from "graphql-sse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scrape, valueOf } from "./support/prometheus.ts";
 import { useSystem } from "./support/system.ts";
+import { startTrpcProxy } from "./support/trpc-proxy.ts";
 
 // The live feed through the real gateway, hub-service and database, as a partner's SSE client
 // (graphql-sse, distinct connections mode) meets it.
@@ -286,40 +285,23 @@ const METRICS_TOKEN = "live-feed-metrics-token-0123456789";
 describe("the live feed through the HTTP layer", () => {
   /** events.read calls a second gateway makes to hub-service (its log tail and replays). */
   let reads = 0;
-  let proxy: http.Server | undefined;
+  let proxy: Awaited<ReturnType<typeof startTrpcProxy>> | undefined;
   let gateway: Awaited<ReturnType<typeof e2e.current.startGateway>> | undefined;
 
   beforeAll(async () => {
-    const target = new URL(e2e.current.system.hubService.url);
-    proxy = http.createServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://proxy");
-      if (url.pathname.startsWith("/trpc/"))
-        reads += url.pathname.split(",").filter((name) => name.endsWith("events.read")).length;
-      const upstream = http.request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on("error", () => res.destroy());
-      req.pipe(upstream);
+    proxy = await startTrpcProxy(e2e.current.system.hubService.url, (procedures) => {
+      reads += procedures.filter((name) => name.endsWith("events.read")).length;
     });
-    await new Promise<void>((resolve) => proxy?.listen(0, "127.0.0.1", resolve));
-    const port = (proxy.address() as AddressInfo).port;
     // A request must arrive within a second here; a stream must still outlive that.
     gateway = await e2e.current.startGateway({
-      HUB_SERVICE_URL: `http://127.0.0.1:${port}`,
+      HUB_SERVICE_URL: proxy.url,
       REQUEST_TIMEOUT_MS: "1000",
       METRICS_TOKEN,
     });
   });
   afterAll(async () => {
     await gateway?.stop();
-    await new Promise<void>((resolve) => {
-      proxy?.close(() => resolve());
-      proxy?.closeAllConnections();
-    });
+    await proxy?.close();
   });
 
   it("keeps an idle stream open past the request timeout, with heartbeats, and still delivers", async () => {

@@ -287,11 +287,14 @@ describe("webhook subscriptions through GraphQL", () => {
     await validation(CREATE, { input: { orgId, url: "ftp://127.0.0.1/x" } }, "url");
     await validation(CREATE, { input: { orgId, url: "https://user:secret@example.com/x" } }, "url");
     await validation(CREATE, { input: { orgId, url: "not a url" } }, "url");
-    await validation(
+    // Event types are the HubEventType enum: an unknown one is refused before any resolver runs.
+    const unknownType = await graphql(
       CREATE,
       { input: { orgId, url: "https://example.com/x", eventTypes: ["HubExploded"] } },
-      "eventTypes.0",
+      asAdmin(),
     );
+    expect(unknownType.data, unknownType.text).toBeUndefined();
+    expect(unknownType.text).toMatch(/HubExploded/);
     await validation(CREATE, { input: { url: "https://example.com/x" } }, "orgId");
     await validation(CREATE, { input: { orgId: randomUUID(), url: "https://example.com/x" } }, "orgId");
     await validation(CREATE, { input: { orgId: "acme", url: "https://example.com/x" } }, "orgId");

@@ -1,53 +1,15 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { createRegistryServer, MemoryRegistryStore, type RegistryServer } from "@hub/iot-registry-emulator";
 import { cloneTemplate, repoRoot, type TestDatabase, testEngine } from "@hub/test-support";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyApiKey } from "../src/api-keys/api-keys.ts";
 import { createDatabase } from "../src/db/client.ts";
+import { cli, expectOneLineFailure } from "./support/cli.ts";
 
-const run = promisify(execFile);
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const cliEntry = path.join(repoRoot, "apps/hub-service/src/cli/main.ts");
 const GATEWAY_SECRET = "gateway-secret-for-cli-tests-0123456789abcdef";
-
-type CliResult = { code: number; stdout: string; stderr: string };
-
-/**
- * The CLI as operators run it: a separate process. The parent environment is not inherited for
- * anything the CLI reads, so a developer's shell cannot change the outcome.
- */
-async function cli(args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => !/^(AWS_|DATABASE_URL|SERVICE_JWT_SECRET|GATEWAY_JWT_SECRET)/.test(name),
-    ),
-  );
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", tsxLoader, cliEntry, ...args], {
-      cwd,
-      env: { ...inherited, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
-
-function expectOneLineFailure(result: CliResult, pattern: RegExp): void {
-  expect(result.code).toBe(1);
-  expect(result.stdout).toBe("");
-  expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
-  expect(result.stderr).toMatch(pattern);
-}
 
 describe(`operator CLI (${testEngine()})`, () => {
   // Not useTestDatabase(): it holds a connection for the whole file, and a PGlite directory can be

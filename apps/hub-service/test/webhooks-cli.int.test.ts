@@ -1,53 +1,16 @@
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { cloneTemplate, repoRoot, type TestDatabase, testEngine } from "@hub/test-support";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase } from "../src/db/client.ts";
 import { webhookSecretKey } from "../src/event-delivery.ts";
 import { createSecretBox } from "../src/webhooks/secrets.ts";
+import { cli, expectOneLineFailure } from "./support/cli.ts";
 
-const run = promisify(execFile);
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const cliEntry = path.join(repoRoot, "apps/hub-service/src/cli/main.ts");
 const SERVICE_SECRET = "service-secret-for-webhook-cli-tests-0123456789";
 const SECRET_SHAPE = /^whsec_[A-Za-z0-9+/]{43}=$/;
 
-type CliResult = { code: number; stdout: string; stderr: string };
 type Json = Record<string, any>;
-
-/**
- * The CLI as operators run it, in its own process; nothing it reads is inherited from the test
- * run (vitest's NODE_ENV=test included), so each case states its environment.
- */
-async function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => !/^(AWS_|DATABASE_URL|SERVICE_JWT_SECRET|GATEWAY_JWT_SECRET|WEBHOOK_|NODE_ENV)/.test(name),
-    ),
-  );
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", tsxLoader, cliEntry, ...args], {
-      cwd: repoRoot,
-      env: { ...inherited, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
-
-function expectOneLineFailure(result: CliResult, pattern: RegExp): void {
-  expect(result.code, result.stderr).toBe(1);
-  expect(result.stdout).toBe("");
-  expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
-  expect(result.stderr).toMatch(pattern);
-}
 
 // Each CLI run is a process opening the database (about a second on PGlite): roomier than 60 s.
 describe(`webhooks CLI (${testEngine()})`, { timeout: 180_000 }, () => {

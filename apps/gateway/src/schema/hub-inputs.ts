@@ -1,4 +1,4 @@
-import { hubOrderFields, hubStatuses, orderDirections } from "@hub/shared";
+import { hubEventTypeNames, hubOrderFields, hubStatuses, orderDirections } from "@hub/shared";
 import { builder } from "../builder.ts";
 
 export const HubStatus = builder.enumType("HubStatus", { values: hubStatuses });
@@ -62,3 +62,9 @@ export function withoutNulls(value: unknown): unknown {
       .map(([key, field]) => [key, withoutNulls(field)]),
   );
 }
+
+/** The hub event types (the contract's and ours): filters of the live feed and webhook subscriptions. */
+export const HubEventType = builder.enumType("HubEventType", {
+  description: "The types of hub events",
+  values: hubEventTypeNames,
+});

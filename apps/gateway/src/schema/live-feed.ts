@@ -1,8 +1,7 @@
 import {
   eventVisibleTo,
   ForbiddenError,
-  type HubEventType,
-  hubEventTypeNames,
+  type HubEventType as HubEventTypeName,
   isAppError,
   type LogEvent,
   type Principal,
@@ -17,6 +16,7 @@ import { LOG_PAGE_SIZE } from "../live/log-tail.ts";
 import { guarded, toGraphQLError } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
 import { HubEventRef } from "./hub-event.ts";
+import { HubEventType } from "./hub-inputs.ts";
 
 /**
  * Events one subscriber may have waiting (tail events held during its replay, or not yet sent to
@@ -24,11 +24,6 @@ import { HubEventRef } from "./hub-event.ts";
  * with `after` (a replay reads pages as fast as the client takes them, so it needs no buffer).
  */
 export const FEED_BUFFER_LIMIT = 10_000;
-
-const HubEventType = builder.enumType("HubEventType", {
-  description: "The types of hub events",
-  values: hubEventTypeNames,
-});
 
 const HubEventsFilter = builder.inputType("HubEventsFilter", {
   description: "All given conditions must hold",
@@ -71,7 +66,7 @@ function feedError(ctx: GraphQLContext, error: unknown): Error {
 
 type Filter = {
   readonly hubId?: string | null | undefined;
-  readonly types?: readonly HubEventType[] | null | undefined;
+  readonly types?: readonly HubEventTypeName[] | null | undefined;
   readonly after?: string | null | undefined;
 };
 

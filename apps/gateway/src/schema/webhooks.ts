@@ -1,4 +1,5 @@
 import {
+  type HubEventType as HubEventTypeName,
   hubEventTypeSchema,
   NotFoundError,
   parseOrThrow,
@@ -19,7 +20,7 @@ import type { GraphQLContext } from "../context.ts";
 import type { WebhookSecretResult } from "../hub-api.ts";
 import { guarded } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
-import { withoutNulls } from "./hub-inputs.ts";
+import { HubEventType, withoutNulls } from "./hub-inputs.ts";
 
 /*
  * Webhook subscriptions of organizations and their deliveries. Who may manage which is
@@ -92,7 +93,11 @@ const WebhookSubscriptionRef = builder.objectRef<SubscriptionShape>("WebhookSubs
     id: t.exposeID("id"),
     orgId: t.exposeID("orgId"),
     url: t.exposeString("url"),
-    eventTypes: t.exposeStringList("eventTypes", { description: "Empty: every event type" }),
+    eventTypes: t.field({
+      type: [HubEventType],
+      description: "Empty: every event type",
+      resolve: (subscription) => subscription.eventTypes as HubEventTypeName[],
+    }),
     description: t.exposeString("description", { nullable: true }),
     status: t.field({ type: WebhookSubscriptionStatus, resolve: (subscription) => subscription.status }),
     pausedReason: t.exposeString("pausedReason", {
@@ -235,7 +240,7 @@ const CreateWebhookSubscriptionInput = builder.inputType("CreateWebhookSubscript
       description: "The organization (admins and services); an organization's key may omit it",
     }),
     url: t.string({ required: true, description: "http(s), no credentials; https in production" }),
-    eventTypes: t.stringList({ required: false, description: "Hub event types; empty or absent: all" }),
+    eventTypes: t.field({ type: [HubEventType], required: false, description: "Empty or absent: all" }),
     description: t.string({ required: false }),
   }),
 });
@@ -245,7 +250,7 @@ const UpdateWebhookSubscriptionInput = builder.inputType("UpdateWebhookSubscript
   fields: (t) => ({
     id: t.id({ required: true }),
     url: t.string({ required: false }),
-    eventTypes: t.stringList({ required: false, description: "Empty: every event type" }),
+    eventTypes: t.field({ type: [HubEventType], required: false, description: "Empty: every event type" }),
     description: t.string({ required: false }),
   }),
 });

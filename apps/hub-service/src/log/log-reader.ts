@@ -1,5 +1,6 @@
 import { LOG_START, type LogCursor, type LogEvent } from "@hub/shared";
 import { Prisma } from "../generated/prisma/client.ts";
+import { type EventRow, rowToEventView } from "../queries/event-reads.ts";
 
 /** Anything that runs a raw query: the client, or a transaction's client. */
 export type Queryable = {
@@ -19,30 +20,10 @@ export type LogReadOptions = {
   readonly filter?: LogFilter | undefined;
 };
 
-type LogRow = {
-  tx: string;
-  position: bigint | number | string;
-  stream_id: string;
-  version: number;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  recorded_at: Date;
-  org_ids: string[];
-};
+type LogRow = EventRow & { tx: string; org_ids: string[] };
 
 export function toLogEvent(row: LogRow): LogEvent {
-  return {
-    tx: String(row.tx),
-    position: String(row.position),
-    streamId: row.stream_id,
-    version: row.version,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata,
-    recordedAt: new Date(row.recorded_at).getTime(),
-    orgIds: row.org_ids,
-  };
+  return { ...rowToEventView(row), tx: String(row.tx), orgIds: row.org_ids };
 }
 
 /**
