@@ -280,6 +280,14 @@ curl -s -X POST "${gatewayUrl}/hubs/ProvisionHubs" \\
   -d '${JSON.stringify({ hubs: pallet })}'
 (from a CSV or JSONL file: HUB_API_KEY=<key> npm run cli -- hubs import <file> --url ${gatewayUrl})
 
+Send the demo organization's hub events to a webhook endpoint of yours (signed, Standard Webhooks;
+the secret is printed once; README "Event delivery" shows how to verify a delivery):
+curl -s -X POST "${gatewayUrl}/graphql" -H "Content-Type: application/json" -H "X-API-Key: ${apiKey}" \\
+  -d '{"query":"mutation { createWebhookSubscription(input: {url: \\"http://127.0.0.1:9000/hooks\\"}) { __typename ... on WebhookSecretResult { secret subscription { id } } ... on Error { message } } }"}'
+Follow them live (Server-Sent Events):
+curl -N "${gatewayUrl}/graphql" -H "Accept: text/event-stream" -H "Content-Type: application/json" -H "X-API-Key: ${apiKey}" \\
+  -d '{"query":"subscription { hubEvents { position hubId version type } }"}'
+
 Then claim it into the demo organization's site "lobby" (the API key alone: hubs:manage):
 curl -i -X POST "${gatewayUrl}/hubs/${hubId}/ClaimHub" \\
   -H "Content-Type: application/json" \\
