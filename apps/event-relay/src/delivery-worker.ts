@@ -38,7 +38,10 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const minIdleMs = options.minIdleMs ?? 25;
   const maxIdleMs = options.maxIdleMs ?? 250;
   const inFlight = new Set<Promise<void>>();
-  const perSubscription = options.perSubscription ?? Math.max(1, Math.ceil(options.concurrency / 4));
+  const perSubscription = options.perSubscription ?? Math.max(8, Math.ceil(options.concurrency / 2));
+  // Claims fill a quarter of the slots or more: one claim per freed slot would cost hub-service a
+  // statement per delivery.
+  const claimAtLeast = Math.max(1, Math.floor(options.concurrency / 4));
   const bySubscription = new Map<string, number>();
   const waker = createWaker();
   const reporter = createReporter(options, () => waker.wake());
@@ -91,8 +94,8 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     let idle = minIdleMs;
     while (!stopped) {
       const free = options.concurrency - inFlight.size;
-      if (free <= 0) {
-        await Promise.race(inFlight);
+      if (free <= 0 || (free < claimAtLeast && inFlight.size > 0)) {
+        await Promise.race([...inFlight, waker.sleep(minIdleMs)]);
         continue;
       }
       let claimed: ClaimedDelivery[];

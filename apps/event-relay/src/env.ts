@@ -50,7 +50,7 @@ const schema = z.object({
    * deployed without it never reaches internal addresses); refused in production.
    */
   WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().default(false),
-  /** Requests in flight to one subscription from this relay (default: a quarter of RELAY_CONCURRENCY). */
+  /** Requests in flight to one subscription from this relay (default: half of RELAY_CONCURRENCY, at least 8). */
   RELAY_PER_SUBSCRIPTION: z.coerce.number().int().positive().optional(),
   /** With it, every event is also published to JetStream; unset: off. */
   NATS_URL: z.string().optional(),

@@ -300,4 +300,26 @@ describe("webhook deliveries", () => {
     expect(held).toMatchObject({ webhookId: `${hubId}:1`, status: "PENDING", attempts: 0 });
     for (const s of [broken, fine, sealedElsewhere]) await delivery.subscriptions.remove(s.subscription.id);
   });
+
+  it("a bulk replay of one hub's dead letters sends them one at a time, in version order", async () => {
+    const { subscription: sub } = await subscription();
+    const hubId = await hubWithEvents(ORG, 2);
+    const kill = async () => {
+      const [claimed] = (await delivery.deliveries.claim("relay-1", 50, 30_000)) as [ClaimedDelivery];
+      await delivery.deliveries.report("relay-1", [report(claimed, "dead", { status: 400 })], {
+        disableAfterMs: 1e9,
+      });
+      return claimed.headers["webhook-id"];
+    };
+    expect([await kill(), await kill()]).toEqual([`${hubId}:1`, `${hubId}:2`]);
+    expect(await drain()).toEqual([`${hubId}:3`]);
+    expect(await delivery.deliveries.replay({ filter: { subscriptionId: sub.id } })).toBe(2);
+    const one = await delivery.deliveries.claim("relay-1", 50, 30_000);
+    expect(one.map((c) => c.headers["webhook-id"])).toEqual([`${hubId}:1`]);
+    await delivery.deliveries.report("relay-1", [report(one[0] as ClaimedDelivery, "delivered")], {
+      disableAfterMs: 1e9,
+    });
+    expect(await drain()).toEqual([`${hubId}:2`]);
+    await delivery.subscriptions.remove(sub.id);
+  });
 });

@@ -70,8 +70,7 @@ function promoteNext(heads: Prisma.Sql): Prisma.Sql {
     FROM (${heads}) h
     JOIN webhook_subscriptions s ON s.id = h.subscription_id AND s.status = 'active'
     WHERE n.id = (SELECT p.id FROM webhook_deliveries p
-                  WHERE p.subscription_id = h.subscription_id AND p.hub_id = h.hub_id
-                    AND p.status = 'pending' AND p.version > h.version
+                  WHERE p.subscription_id = h.subscription_id AND p.hub_id = h.hub_id AND p.status = 'pending'
                   ORDER BY p.version LIMIT 1)
       AND n.next_attempt_at = 'infinity'`;
 }
@@ -152,10 +151,11 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
   return {
     /**
      * Leases up to `limit` due deliveries to `owner` for `leaseMs`, each signed and ready to send.
-     * A hub's events go in version order per subscription: a delivery is due only when no earlier
-     * event of its hub is still pending for that subscription (a dead letter does not hold the
-     * rest back). `FOR UPDATE SKIP LOCKED` lets relays claim side by side; the lease (not a held
-     * transaction) covers the HTTP call, and a relay that dies loses it when it runs out.
+     * A hub's events go in version order per subscription: only the head of its queue is ever due
+     * (fanOut, promoteNext), so this is a short ordered read of the due index whatever the backlog
+     * (a dead letter does not hold the rest back). `FOR UPDATE SKIP LOCKED` lets relays claim side
+     * by side; the lease (not a held transaction) covers the HTTP call, and a relay that dies loses
+     * it when it runs out.
      */
     async claim(
       owner: string,
@@ -171,10 +171,6 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
             AND (d.lease_until IS NULL OR d.lease_until < now())
             AND d.subscription_id <> ALL(${[...exclude]}::uuid[])
-            AND NOT EXISTS (
-              SELECT 1 FROM webhook_deliveries p
-              WHERE p.subscription_id = d.subscription_id AND p.hub_id = d.hub_id
-                AND p.version < d.version AND p.status = 'pending')
           ORDER BY d.next_attempt_at, d.id
           LIMIT ${limit}
           FOR UPDATE OF d SKIP LOCKED
@@ -381,13 +377,26 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
               Prisma.sql`d.status IN ('dead', 'delivered')`,
             ]
           : [...deliveryConditions({ ...target.filter, status: "DEAD" })];
+      // Each hub keeps one delivery due at a time: a replayed one goes behind the hub's queue
+      // when it has one (promoted in turn), several of one hub one after the other; all are held
+      // while the subscription is paused.
       const rows = await prisma.$queryRaw<{ id: bigint }[]>(Prisma.sql`
+        WITH targets AS (
+          SELECT d.id,
+                 row_number() OVER (PARTITION BY d.subscription_id, d.hub_id ORDER BY d.version) AS nth,
+                 EXISTS (SELECT 1 FROM webhook_deliveries q
+                         WHERE q.subscription_id = d.subscription_id AND q.hub_id = d.hub_id
+                           AND q.status = 'pending') AS queued,
+                 (SELECT s.status FROM webhook_subscriptions s WHERE s.id = d.subscription_id) = 'paused' AS held
+          FROM webhook_deliveries d
+          WHERE ${Prisma.join(conditions, " AND ")}
+        )
         UPDATE webhook_deliveries d
         SET status = 'pending', schedule_base = d.attempts,
-            next_attempt_at = CASE WHEN (SELECT s.status FROM webhook_subscriptions s WHERE s.id = d.subscription_id) = 'paused'
-                                   THEN 'infinity'::timestamptz ELSE now() END,
+            next_attempt_at = CASE WHEN t.held OR t.queued OR t.nth > 1 THEN 'infinity'::timestamptz ELSE now() END,
             lease_owner = NULL, lease_until = NULL, dead_at = NULL
-        WHERE ${Prisma.join(conditions, " AND ")}
+        FROM targets t
+        WHERE d.id = t.id
         RETURNING d.id`);
       return rows.length;
     },
