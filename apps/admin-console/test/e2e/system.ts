@@ -22,7 +22,12 @@ export type ConsoleSystem = {
 
 export async function startConsoleSystem(options: { databaseUrl: string }): Promise<ConsoleSystem> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "hub-console-e2e-"));
-  const [gatewayPort, hubPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+  const [gatewayPort, hubPort, emulatorPort, relayPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const log = createWriteStream(path.join(dataDir, "npm-start.log"));
   let output = "";
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
@@ -33,6 +38,7 @@ export async function startConsoleSystem(options: { databaseUrl: string }): Prom
       GATEWAY_PORT: String(gatewayPort),
       HUB_SERVICE_PORT: String(hubPort),
       IOT_EMULATOR_PORT: String(emulatorPort),
+      RELAY_PORT: String(relayPort),
       SERVICE_JWT_SECRET: TEST_SECRETS.service,
       GATEWAY_JWT_SECRET: TEST_SECRETS.gatewayJwt,
       LOG_LEVEL: "warn",
