@@ -42,17 +42,10 @@ export const globalOptions = {
   help: { type: "boolean", short: "h" },
 } as const satisfies Options;
 
-/** `parseArgs` in strict mode with an exact number of positionals; its errors become usage errors. */
-export function parseCommandArgs<O extends Options>(
-  args: readonly string[],
-  options: O,
-  positionals: readonly string[],
-) {
-  let parsed: ReturnType<
-    typeof parseArgs<{ options: O & typeof globalOptions; allowPositionals: true; strict: true }>
-  >;
+/** `parseArgs` in strict mode with any number of positionals; its errors become usage errors. */
+export function parseVariadicArgs<O extends Options>(args: readonly string[], options: O) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...args],
       options: { ...options, ...globalOptions },
       allowPositionals: true,
@@ -61,6 +54,15 @@ export function parseCommandArgs<O extends Options>(
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** `parseArgs` in strict mode with an exact number of positionals; its errors become usage errors. */
+export function parseCommandArgs<O extends Options>(
+  args: readonly string[],
+  options: O,
+  positionals: readonly string[],
+) {
+  const parsed = parseVariadicArgs(args, options);
   if (parsed.positionals.length !== positionals.length) {
     const expected =
       positionals.length === 0 ? "no arguments" : positionals.map((name) => `<${name}>`).join(" ");

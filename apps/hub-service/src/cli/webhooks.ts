@@ -1,4 +1,3 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
 import {
   parseOrThrow,
   type WebhookDeliveryView,
@@ -27,9 +26,9 @@ import { createSecretBox } from "../webhooks/secrets.ts";
 import {
   type Command,
   type CommandContext,
-  globalOptions,
   parseCommandArgs,
   parsePositiveInteger,
+  parseVariadicArgs,
   requireOption,
   UsageError,
 } from "./command.ts";
@@ -365,7 +364,7 @@ export const webhooksDeliveries: Command = {
 export const webhooksReplay: Command = {
   usage: "webhooks replay (<deliveryId ...> | --subscription <id>)",
   async run(context) {
-    const { values, positionals } = parseVariadic(context.args, { subscription: { type: "string" } });
+    const { values, positionals } = parseVariadicArgs(context.args, { subscription: { type: "string" } });
     const byIds = positionals.length > 0;
     if (byIds === (values.subscription !== undefined)) {
       throw new UsageError("give either delivery ids or --subscription");
@@ -395,23 +394,6 @@ export const webhooksReplay: Command = {
 function parseId({ args }: CommandContext) {
   const { positionals } = parseCommandArgs(args, {}, ["id"]);
   return parseOrThrow(webhookByIdInput, { id: positionals[0] });
-}
-
-/** `parseCommandArgs` for a command taking any number of positionals. */
-function parseVariadic<O extends NonNullable<ParseArgsConfig["options"]>>(
-  args: readonly string[],
-  options: O,
-) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: { ...options, ...globalOptions },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
