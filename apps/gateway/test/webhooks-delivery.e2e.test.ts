@@ -178,6 +178,11 @@ describe("webhook delivery", { timeout: 180_000 }, () => {
     expect(receiver.attempts.get(`${hanging}:1`)).toBe(2);
     expect(receiver.attempts.get(`${throttled}:1`)).toBe(2);
     expect(receiver.attempts.get(`${slow}:1`)).toBe(1);
+    // The endpoint has its 2xx before the relay reports it: wait for the reports.
+    await eventually(
+      "the four reported delivered",
+      async () => (await deliveries(subscription.id, "DELIVERED")).length === 4,
+    );
     const byHub = new Map((await deliveries(subscription.id)).map((d) => [d.hubId, d]));
     const failed = byHub.get(failing ?? "");
     expect(failed?.status).toBe("DELIVERED");
