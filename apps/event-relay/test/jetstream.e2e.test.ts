@@ -4,6 +4,7 @@ import {
   cloneTemplate,
   hasNats,
   hasPostgres,
+  holdEventWriter,
   NEEDS_NATS,
   NEEDS_POSTGRES,
   type ServiceProcess,
@@ -434,11 +435,9 @@ describe.runIf(hasNats() && hasPostgres())(
     const relay = useRelaySystem();
 
     it("an event whose transaction commits after a later position is published, first; nothing after it is published before", async () => {
-      const writer = new pg.Client({ connectionString: relay.databaseUrl });
       const observer = new pg.Client({ connectionString: relay.databaseUrl });
-      await writer.connect();
       await observer.connect();
-      let open = false;
+      let writer: Awaited<ReturnType<typeof holdEventWriter>> | undefined;
       try {
         const leaseUntil = async (): Promise<number> => {
           const { rows } = await observer.query<{ lease_until: Date | null }>(
@@ -450,14 +449,12 @@ describe.runIf(hasNats() && hasPostgres())(
         await waitUntil(async () => (await leaseUntil()) > 0, "the relay's first lease");
 
         const lateId = randomUUID();
-        await writer.query("BEGIN");
-        open = true;
-        const inserted = await writer.query<{ position: string }>(
-          `INSERT INTO hub_events (stream_id, version, type, data, metadata, org_ids)
-           VALUES ($1, 1, 'HubSuspended', '{}', '{}', '{}') RETURNING position`,
-          [lateId],
-        );
-        const latePosition = inserted.rows[0]?.position ?? "";
+        writer = await holdEventWriter(relay.databaseUrl, {
+          streamId: lateId,
+          version: 1,
+          type: "HubSuspended",
+        });
+        const latePosition = writer.position;
         const [hub] = (await relay.newHubs(1)) as [HubBody];
         const provisioned = await relay.post(`/hubs/${hub.hubId}/ProvisionHub`, hub);
         expect(provisioned.status, JSON.stringify(provisioned.body)).toBe(201);
@@ -482,8 +479,7 @@ describe.runIf(hasNats() && hasPostgres())(
         );
         expect(await relay.streamCount(), "published while an earlier position was uncommitted").toBe(0);
 
-        await writer.query("COMMIT");
-        open = false;
+        await writer.commit();
         const log = await relay.feed();
         expect(log.map((event) => event.position)).toEqual([latePosition, laterPosition]);
         await relay.waitForStream(2);
@@ -494,8 +490,7 @@ describe.runIf(hasNats() && hasPostgres())(
           [`hubs.HubProvisioned.${hub.hubId}`, laterPosition],
         ]);
       } finally {
-        if (open) await writer.query("ROLLBACK");
-        await writer.end();
+        await writer?.end();
         await observer.end();
       }
     }, 120_000);

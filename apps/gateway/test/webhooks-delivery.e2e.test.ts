@@ -1,8 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { createHubServiceClient } from "@hub/hub-client";
 import { mintServiceToken, type RequestContext } from "@hub/shared";
-import { freePort, hasPostgres, NEEDS_POSTGRES, type ServiceProcess, startService } from "@hub/test-support";
-import pg from "pg";
+import {
+  freePort,
+  hasPostgres,
+  holdEventWriter,
+  NEEDS_POSTGRES,
+  type ServiceProcess,
+  startService,
+} from "@hub/test-support";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { useSystem } from "./support/system.ts";
@@ -339,31 +345,26 @@ describe("webhook delivery", { timeout: 180_000 }, () => {
       await eventually("the first hub's event", () => receiver.ids().has(`${first}:1`));
       // A writer that took its position and has not committed yet: a suspension of that hub,
       // written the way the event store writes (the same columns), held open.
-      const held = new pg.Client({ connectionString: e2e.current.databaseUrl });
-      await held.connect();
+      const held = await holdEventWriter(e2e.current.databaseUrl, {
+        streamId: first ?? "",
+        version: 2,
+        type: "HubSuspended",
+        data: { hubId: first, reason: "held", suspendedAt: Date.now() },
+        orgIds: [e2e.current.orgId.toLowerCase()],
+      });
       try {
-        await held.query("BEGIN");
-        const inserted = await held.query<{ position: string }>(
-          `INSERT INTO hub_events (stream_id, version, type, data, metadata, org_ids)
-           VALUES ($1, 2, 'HubSuspended', $2, '{}', ARRAY[$3]) RETURNING position`,
-          [
-            first,
-            JSON.stringify({ hubId: first, reason: "held", suspendedAt: Date.now() }),
-            e2e.current.orgId.toLowerCase(),
-          ],
-        );
         const [later] = await provisionHubs(1);
         // Held back behind the open transaction, not skipped: nothing after it goes out yet.
         await new Promise((resolve) => setTimeout(resolve, 1_500));
         expect(receiver.ids().has(`${later}:1`)).toBe(false);
-        await held.query("COMMIT");
+        await held.commit();
         await eventually(
           "both events",
           () => receiver.ids().has(`${first}:2`) && receiver.ids().has(`${later}:1`),
         );
         const heldPosition = receiver.received.find((e) => e.id === `${first}:2`)?.payload.data.position;
         const laterPosition = receiver.received.find((e) => e.id === `${later}:1`)?.payload.data.position;
-        expect(BigInt(heldPosition ?? 0)).toBe(BigInt(inserted.rows[0]?.position ?? -1));
+        expect(BigInt(heldPosition ?? 0)).toBe(BigInt(held.position));
         expect(BigInt(heldPosition ?? 0)).toBeLessThan(BigInt(laterPosition ?? 0));
       } finally {
         await held.end();

@@ -1,5 +1,6 @@
 export * from "./databases.ts";
 export * from "./env.ts";
+export * from "./held-writer.ts";
 export * from "./inspect.ts";
 export * from "./needs.ts";
 export * from "./otlp-receiver.ts";
