@@ -1,14 +1,13 @@
 import http from "node:http";
 import { createHubServiceClient } from "@hub/hub-client";
 import { createMetricsEndpoint } from "@hub/observability";
-import { closeServer, createServiceTokenSource, listen } from "@hub/shared";
+import { closeServer, createServiceTokenSource, defaultOwner, listen } from "@hub/shared";
 import type { Logger } from "pino";
 import { startDeliveryWorker } from "./delivery-worker.ts";
 import type { RelayEnv } from "./env.ts";
 import { createWebhookSender } from "./http-sender.ts";
 import { startJetStreamPublisher } from "./jetstream-publisher.ts";
 import { createRelayMetrics } from "./metrics.ts";
-import { defaultOwner } from "./owner.ts";
 
 export type RelayApp = {
   readonly owner: string;

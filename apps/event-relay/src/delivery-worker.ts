@@ -1,10 +1,10 @@
 import { type HubServiceClient, TRPCClientError } from "@hub/hub-client";
 import type { ClaimedDelivery, DeliveryReport } from "@hub/shared";
+import { createWaker } from "@hub/shared";
 import type { Logger } from "pino";
 import type { WebhookSender } from "./http-sender.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { nextStep } from "./retry-policy.ts";
-import { createWaker } from "./wake.ts";
 
 export type DeliveryWorkerOptions = {
   readonly client: HubServiceClient;

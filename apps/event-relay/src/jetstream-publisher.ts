@@ -1,10 +1,9 @@
 import type { HubServiceClient } from "@hub/hub-client";
-import { cursorOf, type LogCursor, type LogEvent } from "@hub/shared";
+import { createWaker, cursorOf, type LogCursor, type LogEvent } from "@hub/shared";
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { RelayMetrics } from "./metrics.ts";
-import { createWaker } from "./wake.ts";
 
 /** The log consumer's durable name in hub-service (its checkpoint and lease). */
 export const JETSTREAM_CONSUMER = "jetstream";

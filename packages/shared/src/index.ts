@@ -9,3 +9,4 @@ export * from "./logger.ts";
 export * from "./principal.ts";
 export * from "./service-token.ts";
 export * from "./validation.ts";
+export * from "./waker.ts";

@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
-import { cursorOf, type LogEvent } from "@hub/shared";
+import { createWaker, cursorOf, defaultOwner, type LogCursor, type LogEvent } from "@hub/shared";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { acquireLease, releaseLease, saveCheckpoint } from "./checkpoints.ts";
 import { readLog } from "./log-reader.ts";
@@ -41,8 +39,6 @@ class LeaseLostError extends Error {
   }
 }
 
-export const defaultOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-
 /**
  * Runs one durable log consumer: one active instance across replicas (a lease in
  * `log_consumers`, renewed at half its life), batches read with the snapshot rule
@@ -57,29 +53,21 @@ export function startLogConsumer(options: LogConsumerOptions): LogConsumer {
   const minIdleMs = options.minIdleMs ?? 20;
   const maxIdleMs = options.maxIdleMs ?? 250;
   let stopped = false;
-  let wake: (() => void) | undefined;
+  const waker = createWaker();
+  /** The checkpoint while this instance holds the lease (it alone moves it); undefined otherwise. */
+  let held: LogCursor | undefined;
   let leaseRenewAt = 0;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-
   async function batch(): Promise<number> {
-    // Renewed at half its life, so a busy consumer writes the lease row rarely.
-    const checkpoint = await acquireLease(prisma, name, owner, leaseMs);
-    if (!checkpoint) return -1;
-    leaseRenewAt = Date.now() + leaseMs / 2;
-    let from = checkpoint;
+    // The lease is renewed at half its life, not on every poll: an idle consumer reads only.
+    if (!held || Date.now() >= leaseRenewAt) {
+      held = (await acquireLease(prisma, name, owner, leaseMs)) ?? undefined;
+      if (!held) return -1;
+      leaseRenewAt = Date.now() + leaseMs / 2;
+    }
     let total = 0;
-    while (!stopped && Date.now() < leaseRenewAt) {
-      const start = from;
+    while (!stopped && held && Date.now() < leaseRenewAt) {
+      const start: LogCursor = held;
       const events = await prisma.$transaction(
         async (tx) => {
           const read = await readLog(tx, { after: start, limit: batchSize });
@@ -95,7 +83,7 @@ export function startLogConsumer(options: LogConsumerOptions): LogConsumer {
       if (!last) break;
       options.onBatch?.(events);
       total += events.length;
-      from = cursorOf(last);
+      held = cursorOf(last);
       if (events.length < batchSize) break;
     }
     return total;
@@ -116,21 +104,23 @@ export function startLogConsumer(options: LogConsumerOptions): LogConsumer {
           idle = Math.min(maxIdleMs, idle * 2);
         }
       } catch (error) {
+        // Whatever failed (a lost lease among others), take the lease and checkpoint afresh.
+        held = undefined;
         options.onError?.(error);
         delay = Math.max(maxIdleMs, 1_000);
       }
-      if (!stopped && delay > 0) await sleep(delay);
+      if (!stopped && delay > 0) await waker.sleep(delay);
     }
   })();
 
   return {
     owner,
     poke() {
-      wake?.();
+      waker.wake();
     },
     async stop() {
       stopped = true;
-      wake?.();
+      waker.wake();
       await loop;
       await releaseLease(prisma, name, owner).catch((error: unknown) => options.onError?.(error));
     },
