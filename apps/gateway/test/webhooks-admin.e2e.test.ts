@@ -55,6 +55,10 @@ const DELIVERIES = `query W($filter: WebhookDeliveryFilter, $first: Int, $after:
     edges { cursor node { id subscriptionId webhookId hubId version position eventType status attempts
       nextAttemptAt lastStatus lastError createdAt deliveredAt deadAt attemptLog { attempt status } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+const WAITING = `query Q($filter: WebhookDeliveryFilter) {
+  webhookDeliveries(filter: $filter, first: 100) {
+    edges { node { id hubId version status nextAttemptAt waitingReason waitingFor } } } }`;
+const IDS_ONLY = `query I($filter: WebhookDeliveryFilter) { webhookDeliveries(filter: $filter) { edges { node { id } } } }`;
 const REPLAY_ONE = `mutation O($id: ID!) { replayWebhookDelivery(id: $id) { ${REPLAY_RESULT} } }`;
 const REPLAY = `mutation M($filter: WebhookReplayFilter!) { replayWebhookDeliveries(filter: $filter) { ${REPLAY_RESULT} } }`;
 
@@ -397,5 +401,74 @@ describe("webhook subscriptions through GraphQL", () => {
       expect.arrayContaining([id, second.subscription.id]),
     );
     expect(new Set(paged.map((node) => node.webhookId))).toEqual(new Set([`${hub.hubId}:1`]));
+  });
+
+  it("a queue waiting behind its head, then paused, lists with its real state for admins and the organization, by subscription, hub and organization-wide", async () => {
+    const { subscription } = await create(e2e.current.orgId);
+    const id = subscription.id as string;
+    const hub = await e2e.current.newHub();
+    const rest = (command: string, body: Json) =>
+      fetch(`${e2e.current.gatewayUrl}/hubs/${hub.hubId}/${command}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...asA() },
+        body: JSON.stringify(body),
+      });
+    expect((await rest("ProvisionHub", hub)).status).toBe(201);
+    const suspended = await fetch(`${e2e.current.gatewayUrl}/hubs/${hub.hubId}/SuspendHub`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...asAdmin() },
+      body: JSON.stringify({ hubId: hub.hubId, reason: "stolen", userId: "ops" }),
+    });
+    expect(suspended.status).toBe(200);
+
+    // No relay runs: version 1 is due and stays pending, version 2 waits behind it.
+    const listed = async (filter: Json, headers: Record<string, string>) => {
+      const answer = await graphql(WAITING, { filter }, headers);
+      expect(answer.errors, answer.text).toBeUndefined();
+      return (answer.data?.webhookDeliveries.edges as Json[])
+        .map((edge) => edge.node)
+        .filter((node) => node.hubId === hub.hubId);
+    };
+    let nodes: Json[] = [];
+    await waitUntil(async () => {
+      nodes = await listed({ subscriptionId: id }, asA());
+      return nodes.length === 2;
+    }, "the fan-out to queue both events");
+    const [second, first] = nodes as [Json, Json];
+    expect(first).toMatchObject({ version: 1, status: "PENDING", waitingReason: null, waitingFor: null });
+    expect(first.nextAttemptAt).toEqual(expect.any(Number));
+    expect(second).toMatchObject({
+      version: 2,
+      status: "PENDING",
+      nextAttemptAt: null,
+      waitingReason: "EARLIER_DELIVERY",
+      waitingFor: first.id,
+    });
+    for (const [filter, headers] of [
+      [{ subscriptionId: id }, asAdmin()],
+      [{ hubId: hub.hubId }, asA()],
+      [{ hubId: hub.hubId }, asAdmin()],
+      [{}, asA()],
+    ] as const) {
+      expect((await listed(filter, headers)).filter((node) => node.waitingReason !== null)).toContainEqual(
+        second,
+      );
+      const ids = await graphql(IDS_ONLY, { filter }, headers);
+      expect(ids.errors, ids.text).toBeUndefined();
+      expect(ids.data?.webhookDeliveries.edges.length).toBeGreaterThan(0);
+    }
+
+    // Paused: the whole queue is held, its head too.
+    expect((await graphql(PAUSE, { id }, asA())).data?.pauseWebhookSubscription.status).toBe("PAUSED");
+    expect(await listed({}, asA())).toEqual(
+      expect.arrayContaining([
+        { ...second, waitingReason: "SUBSCRIPTION_PAUSED" },
+        { ...first, nextAttemptAt: null, waitingReason: "SUBSCRIPTION_PAUSED" },
+      ]),
+    );
+    expect((await listed({ subscriptionId: id }, asAdmin())).map((node) => node.waitingReason)).toEqual([
+      "SUBSCRIPTION_PAUSED",
+      "SUBSCRIPTION_PAUSED",
+    ]);
   });
 });

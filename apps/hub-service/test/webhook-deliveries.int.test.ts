@@ -203,6 +203,61 @@ describe("webhook deliveries", () => {
     await delivery.subscriptions.remove(sub.id);
   });
 
+  it("a delivery waiting behind its hub's earlier one, or held by a pause, lists with its real state (by subscription, hub and organization)", async () => {
+    const { subscription: sub } = await subscription();
+    const hubId = await hubWithEvents(ORG, 2);
+    // The endpoint fails: the head waits for its retry, the two behind it for the head.
+    const [first] = (await delivery.deliveries.claim("relay-1", 50, 30_000)) as [ClaimedDelivery];
+    await delivery.deliveries.report(
+      "relay-1",
+      [report(first, "retry", { status: 503, nextAttemptAt: Date.now() + 60_000 })],
+      { disableAfterMs: 1e9 },
+    );
+    const states = async (filter: Parameters<EventDelivery["deliveries"]["list"]>[0]) =>
+      (await delivery.deliveries.list(filter, { first: 100 })).nodes
+        .filter((node) => node.hubId === hubId)
+        .map(({ id, version, status, nextAttemptAt, waitingReason, waitingFor }) => ({
+          id,
+          version,
+          status,
+          next: nextAttemptAt === null ? null : "at",
+          waitingReason,
+          waitingFor,
+        }));
+    const failing = await states({ subscriptionId: sub.id });
+    expect(failing).toEqual([
+      {
+        id: expect.any(String),
+        version: 3,
+        status: "PENDING",
+        next: null,
+        waitingReason: "EARLIER_DELIVERY",
+        waitingFor: first.id,
+      },
+      {
+        id: expect.any(String),
+        version: 2,
+        status: "PENDING",
+        next: null,
+        waitingReason: "EARLIER_DELIVERY",
+        waitingFor: first.id,
+      },
+      { id: first.id, version: 1, status: "PENDING", next: "at", waitingReason: null, waitingFor: null },
+    ]);
+    // The same rows by hub and organization-wide (every subscription of the organization).
+    expect(await states({ hubId })).toEqual(failing);
+    expect(await states({ orgId: ORG })).toEqual(failing);
+
+    // Paused: the whole queue is held, the head too.
+    await delivery.subscriptions.setPaused(sub.id, true);
+    expect(await states({ orgId: ORG })).toEqual([
+      { ...failing[0], waitingReason: "SUBSCRIPTION_PAUSED" },
+      { ...failing[1], waitingReason: "SUBSCRIPTION_PAUSED" },
+      { ...failing[2], next: null, waitingReason: "SUBSCRIPTION_PAUSED" },
+    ]);
+    await delivery.subscriptions.remove(sub.id);
+  });
+
   it("a dead letter does not hold the hub back; a replay sends it again with the same id and a new schedule", async () => {
     const { subscription: sub } = await subscription();
     const hubId = await hubWithEvents(ORG, 1);

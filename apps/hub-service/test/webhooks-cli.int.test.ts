@@ -272,6 +272,60 @@ describe(`webhooks CLI (${testEngine()})`, { timeout: 180_000 }, () => {
     });
   });
 
+  it("a queue waiting behind a failing head, and then paused, lists with what each delivery waits for", async () => {
+    const { subscription } = await create();
+    const id = subscription.id as string;
+    const hubId = randomUUID();
+    // What the fan-out and a failing endpoint leave: the head waiting for its retry, the hub's
+    // later event behind it with no time of its own ('infinity' until the head is done).
+    const [head, behind] = await withDb(async (db) => {
+      const rows = await db.prisma.$queryRaw<{ id: bigint }[]>`
+        INSERT INTO webhook_deliveries (subscription_id, hub_id, version, position, event_type, attempts, last_status, next_attempt_at)
+        VALUES (${id}::uuid, ${hubId}::uuid, 1, 50, 'HubProvisioned', 1, 503, now() + interval '5 minutes'),
+               (${id}::uuid, ${hubId}::uuid, 2, 51, 'HubSuspended', 0, NULL, 'infinity')
+        RETURNING id`;
+      return rows.map((row) => String(row.id));
+    });
+
+    const table = await cli(["webhooks", "deliveries", "--subscription", id], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(
+      new RegExp(`^${behind}\tPENDING\t0\tHubSuspended\t${hubId}:2\t-\tafter delivery ${head}\t${id}$`, "m"),
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`^${head}\tPENDING\t1\tHubProvisioned\t${hubId}:1\tHTTP 503\t\\d{4}-\\S+\t${id}$`, "m"),
+    );
+    const json = async () =>
+      (
+        JSON.parse((await cli(["webhooks", "deliveries", "--subscription", id, "--json"], env)).stdout) as {
+          nodes: Json[];
+        }
+      ).nodes.map(({ id: deliveryId, nextAttemptAt, waitingReason, waitingFor }) => ({
+        deliveryId,
+        nextAttemptAt,
+        waitingReason,
+        waitingFor,
+      }));
+    expect(await json()).toEqual([
+      { deliveryId: behind, nextAttemptAt: null, waitingReason: "EARLIER_DELIVERY", waitingFor: head },
+      {
+        deliveryId: head,
+        nextAttemptAt: expect.stringMatching(/^\d{4}-/),
+        waitingReason: null,
+        waitingFor: null,
+      },
+    ]);
+
+    const paused = await cli(["webhooks", "pause", id, "--json"], env);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(await json()).toEqual([
+      { deliveryId: behind, nextAttemptAt: null, waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: head },
+      { deliveryId: head, nextAttemptAt: null, waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: null },
+    ]);
+    const held = await cli(["webhooks", "deliveries", "--subscription", id], env);
+    expect(held.stdout).toMatch(new RegExp(`^${head}\tPENDING\t.*\theld: subscription paused\t${id}$`, "m"));
+  });
+
   it("refuses what the API refuses, and a key other than hub-service's", async () => {
     expectOneLineFailure(
       await cli(["webhooks", "create", "--org", orgId, "--url", "ftp://127.0.0.1/x"], env),

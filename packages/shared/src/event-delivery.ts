@@ -122,6 +122,13 @@ export const webhookAttemptSchema = z.object({
   responsePrefix: z.string().nullable(),
 });
 
+/**
+ * A pending delivery without a next attempt: its hub's earlier event is still being delivered
+ * (a hub's events go in version order), or its subscription is paused.
+ */
+export const webhookDeliveryWaitReasons = ["EARLIER_DELIVERY", "SUBSCRIPTION_PAUSED"] as const;
+export const webhookDeliveryWaitReasonSchema = z.enum(webhookDeliveryWaitReasons);
+
 export const webhookDeliverySchema = z.object({
   id: z.string(),
   subscriptionId: z.string(),
@@ -133,7 +140,12 @@ export const webhookDeliverySchema = z.object({
   eventType: z.string(),
   status: webhookDeliveryStatusSchema,
   attempts: z.number().int(),
+  /** Epoch ms of the next attempt; null unless pending, and null while it waits (`waitingReason`). */
   nextAttemptAt: z.number().nullable(),
+  /** Why a pending delivery has no next attempt yet; null when it has one (or is not pending). */
+  waitingReason: webhookDeliveryWaitReasonSchema.nullable(),
+  /** The pending delivery of the same hub and subscription it waits behind (sent first), if any. */
+  waitingFor: z.string().nullable(),
   lastStatus: z.number().int().nullable(),
   lastError: z.string().nullable(),
   createdAt: z.number(),

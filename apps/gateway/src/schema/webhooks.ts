@@ -10,6 +10,7 @@ import {
   type WebhookSubscriptionView,
   webhookDeliveryFilterSchema,
   webhookDeliveryStatuses,
+  webhookDeliveryWaitReasons,
   webhookDescriptionSchema,
   webhookSubscriptionStatuses,
   webhookUrlSchema,
@@ -64,6 +65,12 @@ const WebhookSubscriptionStatus = builder.enumType("WebhookSubscriptionStatus", 
 const WebhookDeliveryStatus = builder.enumType("WebhookDeliveryStatus", {
   description: "DEAD: every attempt failed (a dead letter, which can be replayed)",
   values: webhookDeliveryStatuses,
+});
+
+const WebhookDeliveryWaitReason = builder.enumType("WebhookDeliveryWaitReason", {
+  description:
+    "Why a pending delivery has no next attempt yet. EARLIER_DELIVERY: its hub's earlier event (`waitingFor`) is sent first, since a hub's events arrive in version order; SUBSCRIPTION_PAUSED: the subscription is paused, and resuming it sends its queue in order",
+  values: webhookDeliveryWaitReasons,
 });
 
 const WebhookStatsRef = builder.objectRef<WebhookStats>("WebhookStats").implement({
@@ -179,8 +186,19 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryView>("WebhookDelive
     attempts: t.exposeInt("attempts"),
     nextAttemptAt: t.float({
       nullable: true,
-      description: "Epoch ms of the next attempt (pending deliveries only)",
+      description:
+        "Epoch ms of the next attempt (pending deliveries only); null while it waits (see `waitingReason`)",
       resolve: (delivery) => delivery.nextAttemptAt,
+    }),
+    waitingReason: t.field({
+      type: WebhookDeliveryWaitReason,
+      nullable: true,
+      description: "Why a pending delivery has no next attempt yet; null when it has one",
+      resolve: (delivery) => delivery.waitingReason,
+    }),
+    waitingFor: t.exposeID("waitingFor", {
+      nullable: true,
+      description: "The id of the same hub's earlier delivery this one waits behind, if any",
     }),
     lastStatus: t.exposeInt("lastStatus", { nullable: true, description: "The last attempt's HTTP status" }),
     lastError: t.exposeString("lastError", { nullable: true }),

@@ -343,7 +343,7 @@ export const webhooksDeliveries: Command = {
                 node.eventType,
                 node.webhookId,
                 outcomeText(node.lastStatus, node.lastError),
-                node.nextAttemptAt === null ? "-" : iso(node.nextAttemptAt),
+                nextAttemptText(node),
                 node.subscriptionId,
               ].join("\t"),
               // Each attempt under its delivery: what the endpoint answered, and when.
@@ -431,6 +431,14 @@ function subscriptionJson(subscription: WebhookSubscriptionView) {
 function statsJson(stats: WebhookStats) {
   const { subscriptionId: _, ...rest } = stats;
   return { ...rest, oldestPendingAt: isoOrNull(stats.oldestPendingAt) };
+}
+
+/** When a delivery is tried next, or what it waits for. */
+function nextAttemptText(delivery: WebhookDeliveryView): string {
+  if (delivery.nextAttemptAt !== null) return iso(delivery.nextAttemptAt);
+  if (delivery.waitingReason === "SUBSCRIPTION_PAUSED") return "held: subscription paused";
+  if (delivery.waitingReason === "EARLIER_DELIVERY") return `after delivery ${delivery.waitingFor}`;
+  return "-";
 }
 
 function deliveryJson(delivery: WebhookDeliveryView) {

@@ -117,7 +117,11 @@ type DeliveryRow = {
   event_type: string;
   status: string;
   attempts: number;
-  next_attempt_at: Date;
+  /** Null while the delivery waits (stored as 'infinity': behind its hub's earlier event, or held by a pause). */
+  next_attempt_at: Date | null;
+  /** The pending delivery of the same hub this one waits behind, if any. */
+  waiting_for: bigint | null;
+  subscription_paused: boolean;
   last_status: number | null;
   last_error: string | null;
   created_at: Date;
@@ -136,6 +140,22 @@ type AttemptRow = {
 };
 
 const upper = (status: string) => status.toUpperCase() as WebhookDeliveryStatus;
+
+/**
+ * Why a pending delivery has no next attempt: it waits behind its hub's earlier event (only a
+ * queue's head is ever due, so a hub's events arrive in order), or its subscription is paused
+ * (the pause holds the whole queue). Both can hold; the pause is named first, since resuming is
+ * what an operator can do about it.
+ */
+function waitingState(
+  row: Pick<DeliveryRow, "status" | "next_attempt_at" | "waiting_for" | "subscription_paused">,
+): Pick<WebhookDeliveryView, "waitingFor" | "waitingReason"> {
+  const waitingFor = row.waiting_for === null ? null : String(row.waiting_for);
+  if (row.status !== "pending" || row.next_attempt_at !== null)
+    return { waitingFor: null, waitingReason: null };
+  if (row.subscription_paused) return { waitingFor, waitingReason: "SUBSCRIPTION_PAUSED" };
+  return { waitingFor, waitingReason: waitingFor === null ? null : "EARLIER_DELIVERY" };
+}
 const ms = (date: Date | null) => (date ? new Date(date).getTime() : null);
 
 export type ReplayTarget =
@@ -309,8 +329,18 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
       if (page.after) conditions.push(Prisma.sql`d.id < ${page.after}::int8`);
       const rows = await prisma.$queryRaw<DeliveryRow[]>(Prisma.sql`
         SELECT d.id, d.subscription_id, d.hub_id, d.version, d.position, d.event_type, d.status, d.attempts,
-               d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.delivered_at, d.dead_at
+               -- 'infinity' (waiting: see fanOut and holdPending) has no epoch value: it lists as null.
+               CASE WHEN d.status = 'pending' AND d.next_attempt_at <> 'infinity' THEN d.next_attempt_at END
+                 AS next_attempt_at,
+               CASE WHEN d.status = 'pending' AND d.next_attempt_at = 'infinity' THEN (
+                 SELECT p.id FROM webhook_deliveries p
+                 WHERE p.subscription_id = d.subscription_id AND p.hub_id = d.hub_id
+                   AND p.status = 'pending' AND p.version < d.version
+                 ORDER BY p.version LIMIT 1) END AS waiting_for,
+               s.status = 'paused' AS subscription_paused,
+               d.last_status, d.last_error, d.created_at, d.delivered_at, d.dead_at
         FROM webhook_deliveries d
+        JOIN webhook_subscriptions s ON s.id = d.subscription_id
         ${conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty}
         ORDER BY d.id DESC LIMIT ${page.first + 1}`);
       const hasNextPage = rows.length > page.first;
@@ -338,7 +368,8 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
           eventType: row.event_type,
           status: upper(row.status),
           attempts: row.attempts,
-          nextAttemptAt: row.status === "pending" ? ms(row.next_attempt_at) : null,
+          nextAttemptAt: ms(row.next_attempt_at),
+          ...waitingState(row),
           lastStatus: row.last_status,
           lastError: row.last_error,
           createdAt: new Date(row.created_at).getTime(),
