@@ -35,7 +35,7 @@ import {
   type WebhookSubscriptionView,
 } from "@hub/shared";
 
-import { remainingBudgetMs } from "./request-scope.ts";
+import { remainingBudget } from "./request-scope.ts";
 
 export type LogReadQuery = {
   readonly after?: LogCursor | undefined;
@@ -154,14 +154,14 @@ export type HubApi = {
 
 /** The caller as hub-service receives it, with the request's remaining time and its trace. */
 export function toRequestContext(call: CallContext): RequestContext {
-  const budgetMs = remainingBudgetMs();
+  const budget = remainingBudget();
   const traceparent = currentTraceparent();
   return {
     principal: call.principal,
     requestId: call.requestId,
     correlationId: call.requestId,
     source: call.source,
-    ...(budgetMs !== undefined ? { budgetMs } : {}),
+    ...budget,
     ...(traceparent !== undefined ? { traceparent } : {}),
   };
 }

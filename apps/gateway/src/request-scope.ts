@@ -16,10 +16,18 @@ export function withBudget<T>(budgetMs: number, work: () => T): T {
   return scope.run({ budgetMs: budgetMs - Math.min(500, budgetMs / 10) }, work);
 }
 
-/** Milliseconds left for the current request (at least 1), or undefined outside a request. */
-export function remainingBudgetMs(now = Date.now()): number | undefined {
+/**
+ * What is left for the current request, or undefined outside a request: the milliseconds left (at
+ * least 1) and the deadline itself (epoch ms). Both travel with every call: the deadline makes
+ * time spent in transit count (a call held in a partition past it is refused unexecuted), the
+ * remaining time bounds what a hub-service whose clock is behind ours could add.
+ */
+export function remainingBudget(now = Date.now()): { budgetMs: number; deadlineAt: number } | undefined {
   const current = scope.getStore();
   if (!current) return undefined;
   current.deadline ??= now + current.budgetMs;
-  return Math.max(1, Math.round(current.deadline - now));
+  return {
+    budgetMs: Math.max(1, Math.round(current.deadline - now)),
+    deadlineAt: Math.ceil(current.deadline),
+  };
 }

@@ -136,6 +136,7 @@ export async function createHubServiceApp(
     metricsEndpoint,
     serviceSecret: env.SERVICE_JWT_SECRET,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    clockSkewMs: env.DEADLINE_CLOCK_SKEW_MS,
     async readiness(): Promise<Readiness> {
       const database = await db.prisma.$queryRaw`SELECT 1`.then(
         () => "ok" as const,

@@ -37,6 +37,13 @@ const schema = z.object({
   /** Group-commit statements in flight at once; the next group forms while they run. */
   GROUP_COMMIT_MAX_IN_FLIGHT: positive(1),
   REQUEST_TIMEOUT_MS: positive(10_000),
+  /**
+   * How far a caller's clock may be off this one's when a call's deadline (epoch ms on the
+   * caller's clock) is compared with ours. A call arriving later than deadline + this is refused
+   * unexecuted; keep it below the caller's own margin (the gateway's is 500 ms at most) and the
+   * hosts' clocks synchronised (NTP) well within it.
+   */
+  DEADLINE_CLOCK_SKEW_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   /** Provisionings running at once per instance; more wait in line (see bulkhead.ts). */
   PROVISION_CONCURRENCY: positive(32),
   /** Longest wait in that line before a 503; below the gateway's HUB_SERVICE_TIMEOUT_MS. */

@@ -21,7 +21,18 @@ export type HubServiceServerOptions = {
   /** Readiness, with why not: the database answers and the registry breaker is not open. */
   readonly readiness: () => Promise<Readiness>;
   readonly requestTimeoutMs?: number;
+  /** How far a caller's clock may be off this one's when its deadline is compared (ms). */
+  readonly clockSkewMs: number;
 };
+
+/**
+ * The calling process' deadline for this HTTP request (`x-request-deadline`, epoch ms on its
+ * clock, set by @hub/hub-client), plus the skew allowance: on this process' clock.
+ */
+function requestDeadline(header: string | string[] | undefined, skewMs: number): number | undefined {
+  if (typeof header !== "string" || !/^\d{1,15}$/.test(header)) return undefined;
+  return Number(header) + skewMs;
+}
 
 export type Readiness = {
   readonly ready: boolean;
@@ -35,11 +46,15 @@ export function createHubServiceServer(options: HubServiceServerOptions): http.S
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
-    createContext({ req }) {
+    createContext({ req, info }) {
       const header = req.headers["x-request-id"];
       const requestId = typeof header === "string" && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
       return {
         service: verifyServiceToken(req.headers.authorization),
+        arrivedAt: Date.now(),
+        deadline: requestDeadline(req.headers["x-request-deadline"], options.clockSkewMs),
+        signal: info.signal,
+        clockSkewMs: options.clockSkewMs,
         hubs: options.hubs,
         delivery: options.delivery,
         apiKeys: options.apiKeys,

@@ -41,7 +41,13 @@ export function createHubServiceClient(options: HubServiceClientOptions) {
       httpBatchLink({
         url: `${options.url.replace(/\/$/, "")}/trpc`,
         maxItems: options.maxBatchSize ?? 50,
-        headers: () => ({ authorization: `Bearer ${token()}`, ...options.headers?.() }),
+        // The deadline of this HTTP request (epoch ms): hub-service refuses, unexecuted, the calls
+        // of one that reaches it after that (held in a partition while this client gave up).
+        headers: () => ({
+          authorization: `Bearer ${token()}`,
+          "x-request-deadline": String(Date.now() + timeoutMs),
+          ...options.headers?.(),
+        }),
         fetch: async (url, init) => {
           const response = await request(String(url), {
             dispatcher,

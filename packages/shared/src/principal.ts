@@ -25,6 +25,12 @@ export const requestContextSchema = z.object({
   source: z.enum(["rest", "graphql", "trpc", "cli"]),
   /** The caller's remaining time when it sent the call (ms); hub-service starts and appends nothing after it. */
   budgetMs: z.number().int().positive().max(600_000).optional(),
+  /**
+   * When the caller stops waiting (epoch ms on its clock). Unlike `budgetMs` it survives time in
+   * transit: a call that arrives after it (plus hub-service's clock-skew allowance) is refused
+   * without executing. Send both: hub-service takes the earlier.
+   */
+  deadlineAt: z.number().int().positive().optional(),
   /** W3C trace context of the call (each call of a batch carries its own). */
   traceparent: z
     .string()

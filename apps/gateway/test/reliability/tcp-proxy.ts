@@ -1,6 +1,6 @@
 import net from "node:net";
 
-export type ProxyMode = "up" | "down" | "stalled";
+export type ProxyMode = "up" | "down" | "stalled" | "held";
 
 export type TcpProxy = {
   readonly port: number;
@@ -11,6 +11,13 @@ export type TcpProxy = {
   stall(): void;
   /** Forwards again; connections that were stalled are cut (as after a real partition). */
   restore(): void;
+  /**
+   * A network partition that heals: nothing moves either way, and what each side sends meanwhile
+   * (data, and a close) waits, as unacknowledged packets do, to arrive in order on `heal`.
+   */
+  hold(): void;
+  /** Ends a hold: what waited is delivered, in order, then the connections go on as before. */
+  heal(): void;
   close(): Promise<void>;
 };
 
@@ -37,19 +44,37 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     pair.upstream?.pause();
   };
 
-  const server = net.createServer((client) => {
-    const pair: Pair = { client, upstream: undefined };
-    pairs.add(pair);
-    client.on("error", () => drop(pair));
-    client.on("close", () => drop(pair));
-    if (mode === "down") return drop(pair);
-    if (mode === "stalled") return freeze(pair);
+  // A held connection reads nothing: what its peer sends (and its FIN) stays in the kernel's
+  // buffers, so on heal it arrives in order, followed by the close, as after a real partition.
+  const held = new Set<Pair>();
+  const hold = (pair: Pair) => {
+    held.add(pair);
+    pair.client.unpipe();
+    pair.upstream?.unpipe();
+    pair.client.pause();
+    pair.upstream?.pause();
+  };
+  const connect = (pair: Pair) => {
     const upstream = net.connect(target.port, target.host);
     pair.upstream = upstream;
     upstream.on("error", () => drop(pair));
-    upstream.on("close", () => drop(pair));
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // A graceful close goes on as one (the other side still reads what came before it).
+    upstream.on("end", () => pair.client.end());
+    upstream.on("close", () => (pair.client.writableEnded ? undefined : drop(pair)));
+    pair.client.pipe(upstream, { end: false });
+    upstream.pipe(pair.client, { end: false });
+  };
+
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const pair: Pair = { client, upstream: undefined };
+    pairs.add(pair);
+    client.on("error", () => drop(pair));
+    client.on("end", () => pair.upstream?.end());
+    client.on("close", () => (pair.upstream?.writableEnded ? undefined : drop(pair)));
+    if (mode === "down") return drop(pair);
+    if (mode === "stalled") return freeze(pair);
+    if (mode === "held") return hold(pair);
+    connect(pair);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -69,6 +94,22 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     restore() {
       for (const pair of [...stalled]) drop(pair);
       mode = "up";
+    },
+    hold() {
+      mode = "held";
+      for (const pair of pairs) hold(pair);
+    },
+    heal() {
+      mode = "up";
+      for (const pair of [...held]) {
+        held.delete(pair);
+        if (!pair.upstream) {
+          connect(pair);
+          continue;
+        }
+        pair.client.pipe(pair.upstream, { end: false });
+        pair.upstream.pipe(pair.client, { end: false });
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

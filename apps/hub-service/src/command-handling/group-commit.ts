@@ -1,5 +1,5 @@
 import { GroupConflictError, type NewStream, type RecordedEvent } from "../event-store/event-store.ts";
-import { checkDeadline } from "./handle-command.ts";
+import { type CallerWait, checkCaller } from "./handle-command.ts";
 
 export type GroupCommitOptions = {
   /** Writes one group in one statement: the stored events by stream id (EventStore.appendNewStreams). */
@@ -12,17 +12,17 @@ export type GroupCommitOptions = {
   readonly onGroup?: (rows: number) => void;
 };
 
-export type GroupEntry = NewStream & {
-  /**
-   * What the entry may not share with another entry of its group, or of a statement in flight:
-   * its stream id and its unique read-model values (a serial, a thing name). An entry sharing one
-   * waits for the next group, so statements of this process never race each other and same-key
-   * entries are written in arrival order.
-   */
-  readonly keys: readonly string[];
-  /** The caller's deadline (epoch ms): an entry still queued then is refused, nothing written. */
-  readonly deadline?: number | undefined;
-};
+/** An entry still queued when its caller's deadline passes, or its caller disconnects, is refused: nothing written. */
+export type GroupEntry = NewStream &
+  CallerWait & {
+    /**
+     * What the entry may not share with another entry of its group, or of a statement in flight:
+     * its stream id and its unique read-model values (a serial, a thing name). An entry sharing one
+     * waits for the next group, so statements of this process never race each other and same-key
+     * entries are written in arrival order.
+     */
+    readonly keys: readonly string[];
+  };
 
 export type GroupCommit = {
   /**
@@ -76,7 +76,7 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
     while (queue.length > 0 && group.length < maxRows) {
       const waiting = queue.shift() as Waiting;
       try {
-        checkDeadline(waiting.entry.deadline, now);
+        checkCaller(waiting.entry, now);
       } catch (error) {
         waiting.reject(error);
         continue;

@@ -27,7 +27,16 @@ export type CommandHandlerOptions<State> = {
   ) => { readonly orgIds: readonly string[]; readonly after: State };
 };
 
-export type HandleOptions = {
+/**
+ * How long the caller waits: past `deadline` (epoch ms, this process' clock) or once `signal` has
+ * aborted (the caller disconnected) nobody will read the answer, so nothing is started or written.
+ */
+export type CallerWait = {
+  readonly deadline?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+};
+
+export type HandleOptions = CallerWait & {
   /** Recorded with every event: actor, organization, request id, correlation, source. */
   readonly metadata: JsonObject;
   /**
@@ -38,16 +47,20 @@ export type HandleOptions = {
    * null when it wrote nothing.
    */
   readonly appendFirst?: boolean | FirstWriter;
-  /** The caller's deadline (epoch ms): past it nothing is appended (the caller has stopped waiting). */
-  readonly deadline?: number | undefined;
 };
 
 /** Writes a new stream's first events, or answers null (the stream is not new, or a constraint objected). */
 export type FirstWriter = (streamId: string, events: readonly NewEvent[]) => Promise<AppendResult | null>;
 
 /** Refuses work the caller no longer waits for: nothing has been written when this throws. */
-export function checkDeadline(deadline: number | undefined, now = Date.now()): void {
-  if (deadline !== undefined && now >= deadline) {
+export function checkCaller(wait: CallerWait, now = Date.now()): void {
+  if (wait.signal?.aborted) {
+    throw new UnavailableError(
+      "The caller disconnected before the command could complete; nothing was written",
+      1,
+    );
+  }
+  if (wait.deadline !== undefined && now >= wait.deadline) {
     throw new UnavailableError(
       "The caller's deadline passed before the command could complete; nothing was written",
       1,
@@ -92,7 +105,7 @@ export async function handleCommand<State>(
     const state = options.initialState();
     const events = await decide(state);
     if (events.length > 0) {
-      checkDeadline(handle.deadline);
+      checkCaller(handle);
       if (typeof handle.appendFirst === "function") {
         const appended = await handle.appendFirst(streamId, toNew(state, events));
         if (appended) return { version: appended.nextVersion, events: appended.events, state };
@@ -113,7 +126,7 @@ export async function handleCommand<State>(
     const state = options.fold(stream.events);
     const events = await decide(state);
     if (events.length === 0) return { version: stream.version, events: [], state };
-    checkDeadline(handle.deadline);
+    checkCaller(handle);
     try {
       const appended = await store.appendToStream(streamId, stream.version, toNew(state, events));
       return { version: appended.nextVersion, events: appended.events, state };

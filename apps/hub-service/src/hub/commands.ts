@@ -18,7 +18,8 @@ import {
 import pMap from "p-map";
 import type { GroupCommit } from "../command-handling/group-commit.ts";
 import {
-  checkDeadline,
+  type CallerWait,
+  checkCaller,
   type FirstWriter,
   type HandleResult,
   handleCommand,
@@ -45,10 +46,11 @@ export type HubCommandsDeps = {
 };
 
 /**
- * Who asks, and until when: past `deadline` (epoch ms, this process' clock) the caller has given
- * up, so a command is not started, and not appended, after it.
+ * Who asks, and until when: past `deadline` (epoch ms, this process' clock), or once `signal`
+ * says the caller disconnected, nobody waits for the answer, so a command is not started, and
+ * not appended, after it.
  */
-export type CommandContext = RequestContext & { readonly deadline?: number | undefined };
+export type CommandContext = RequestContext & CallerWait;
 
 /** A lifecycle command's body as the handler takes it: ClaimHub's `orgId` already resolved. */
 export type ResolvedBody<N extends LifecycleCommandName> = N extends "ClaimHub"
@@ -114,7 +116,7 @@ function organizationCheck(deps: HubCommandsDeps) {
 }
 
 /** A group commit as the pipeline's first writer: each hub's one event, keyed by its unique fields. */
-function groupWriter(groupCommit: GroupCommit, deadline: number | undefined): FirstWriter {
+function groupWriter(groupCommit: GroupCommit, wait: CallerWait): FirstWriter {
   return async (streamId, events) => {
     const [event] = events;
     if (!event || events.length !== 1) return null;
@@ -123,7 +125,8 @@ function groupWriter(groupCommit: GroupCommit, deadline: number | undefined): Fi
       streamId,
       event,
       keys: uniqueKeys(streamId, data.serial, data.thingName),
-      deadline,
+      deadline: wait.deadline,
+      signal: wait.signal,
     });
     return stored ? { nextVersion: stored.version, events: [stored] } : null;
   };
@@ -157,12 +160,12 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
      * an empty stream and is one statement; a repeat falls back to read-and-decide.
      */
     async provision(body, context) {
-      checkDeadline(context.deadline);
+      checkCaller(context);
       const thingName = body.thingName ?? body.hubId;
       const lookup = await deps.registry.describeThing(thingName, { deadline: context.deadline });
       if (lookup.outcome === "missing") throw new ThingNotFoundError(thingName);
       if (lookup.outcome === "unavailable") {
-        checkDeadline(context.deadline); // cut short by the caller's deadline: say so
+        checkCaller(context); // cut short by the caller's deadline: say so
         throw unavailable(lookup);
       }
       const command = (): ProvisionHub => ({
@@ -178,8 +181,9 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
       });
       const handled = await handleCommand(pipeline, body.hubId, (state) => decide(command(), state), {
         metadata: eventMetadataFrom(context),
-        appendFirst: deps.groupCommit ? groupWriter(deps.groupCommit, context.deadline) : true,
+        appendFirst: deps.groupCommit ? groupWriter(deps.groupCommit, context) : true,
         deadline: context.deadline,
+        signal: context.signal,
       });
       return toResult(body.hubId, handled);
     },
@@ -222,7 +226,7 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
      * (GetThingConnectivityData), then decides again with the answer as data.
      */
     async execute(name, body, context) {
-      checkDeadline(context.deadline);
+      checkCaller(context);
       const command = (online: boolean) =>
         ({ type: name, data: body, metadata: { now: deps.now(), online } }) as HubCommand;
       let decidedOn: Hub = initialState();
@@ -240,12 +244,12 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
               deadline: context.deadline,
             });
             if (connectivity.outcome === "unavailable") {
-              checkDeadline(context.deadline);
+              checkCaller(context);
               throw unavailable(connectivity);
             }
             return decide(command(connectivity.outcome === "connected"), state);
           },
-          { metadata: eventMetadataFrom(context), deadline: context.deadline },
+          { metadata: eventMetadataFrom(context), deadline: context.deadline, signal: context.signal },
         );
         return toResult(body.hubId, handled);
       } catch (error) {

@@ -10,22 +10,43 @@ import type { Context } from "./trpc.ts";
 export const callerInput = requestContextSchema.optional();
 
 /**
- * The caller as commands take it: with the caller's remaining time (`budgetMs`, sent relative so
- * clocks need not agree) turned into a deadline on this process' clock when the call arrived.
+ * The caller as commands take it, with until when it waits (`deadline`, this process' clock) and
+ * the HTTP request's disconnect signal.
  */
 export type CallerContext = CommandContext;
+
+/**
+ * The earliest of the deadlines a call carries, on this process' clock:
+ * - the caller's `deadlineAt` (epoch ms on its clock) plus the clock-skew allowance: time the call
+ *   spent in transit (a partition that healed) counts against it;
+ * - its remaining `budgetMs` counted from the call's arrival: bounds the damage of a caller whose
+ *   clock runs ahead of ours (it could otherwise extend the deadline by its error);
+ * - the HTTP request's own `x-request-deadline` (the calling process' wait for the whole batch).
+ */
+export function callDeadline(
+  ctx: Pick<Context, "arrivedAt" | "deadline" | "clockSkewMs">,
+  caller: Pick<RequestContext, "budgetMs" | "deadlineAt"> | undefined,
+): number | undefined {
+  const candidates = [
+    ctx.deadline,
+    caller?.budgetMs === undefined ? undefined : ctx.arrivedAt + caller.budgetMs,
+    caller?.deadlineAt === undefined ? undefined : caller.deadlineAt + ctx.clockSkewMs,
+  ].filter((value): value is number => value !== undefined);
+  return candidates.length === 0 ? undefined : Math.min(...candidates);
+}
 
 export function resolveCaller(
   ctx: Context,
   serviceId: string,
   caller: RequestContext | undefined,
 ): CallerContext {
-  if (caller)
-    return caller.budgetMs === undefined ? caller : { ...caller, deadline: Date.now() + caller.budgetMs };
+  const wait = { deadline: callDeadline(ctx, caller), signal: ctx.signal };
+  if (caller) return { ...caller, ...wait };
   return {
     principal: { kind: "service", id: serviceId, permissions: [] },
     requestId: ctx.requestId,
     correlationId: ctx.requestId,
     source: "trpc",
+    ...wait,
   };
 }

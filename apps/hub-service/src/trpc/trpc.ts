@@ -7,12 +7,14 @@ import {
   type ServiceIdentity,
   toAppErrorData,
   toFieldIssues,
+  UnavailableError,
   ValidationError,
 } from "@hub/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Logger } from "pino";
 import { ZodError, type z } from "zod";
 import type { ApiKeyVerifier } from "../api-keys/api-keys.ts";
+import type { CallerWait } from "../command-handling/handle-command.ts";
 import { toAppError } from "../errors.ts";
 import type { EventDelivery } from "../event-delivery.ts";
 import type { HubServiceMetrics } from "../metrics.ts";
@@ -22,6 +24,17 @@ import { resolveCaller } from "./caller.ts";
 
 export type Context = {
   readonly service: ServiceIdentity | undefined;
+  /** When the HTTP request carrying the call arrived (epoch ms, this process' clock). */
+  readonly arrivedAt: number;
+  /**
+   * Until when the calling process waits for the HTTP request (its `x-request-deadline`, with the
+   * clock-skew allowance), on this process' clock; undefined when it did not say.
+   */
+  readonly deadline: number | undefined;
+  /** Aborts when the calling process disconnects before the answer was written. */
+  readonly signal: AbortSignal | undefined;
+  /** How far another process' clock may be off ours (DEADLINE_CLOCK_SKEW_MS). */
+  readonly clockSkewMs: number;
   readonly hubs: HubService;
   readonly delivery: EventDelivery;
   readonly apiKeys: ApiKeyVerifier;
@@ -46,9 +59,11 @@ const t = initTRPC.context<Context>().create({
 });
 
 /** Expected failures become the matching tRPC code; unexpected ones are logged and masked. */
-const mapErrors = t.middleware(async ({ next, ctx, path }) => {
+const mapErrors = t.middleware(async ({ next, ctx, path, signal }) => {
   const result = await next();
   if (result.ok) return result;
+  if (signal?.aborted)
+    ctx.logger.warn({ path, requestId: ctx.requestId }, "caller disconnected; the call stopped");
   const cause = result.error.cause ?? result.error;
   const appError =
     cause instanceof ZodError
@@ -94,7 +109,8 @@ const observe = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
       },
     },
     async (span) => {
-      const outcome = await next();
+      // Logged from here on with the call's own request id (a batch carries several).
+      const outcome = await next({ ctx: { requestId } });
       if (!outcome.ok) span.setAttribute("trpc.code", outcome.error.code);
       return outcome;
     },
@@ -103,12 +119,36 @@ const observe = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
   return result;
 });
 
-const requireService = t.middleware(({ ctx, next }) => {
+const requireService = t.middleware(({ ctx, next, path }) => {
   if (!ctx.service) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "A valid service credential is required" });
   }
+  refuseIfCallerGone(ctx, path, ctx);
   return next({ ctx: { ...ctx, service: ctx.service } });
 });
+
+/**
+ * A call is not started once nobody waits for its answer: it arrived past its caller's deadline
+ * (held in a network partition, say, while the caller answered its own client 503), or its caller
+ * has already disconnected. Executing it then would do what the client was told had failed.
+ */
+function refuseIfCallerGone(ctx: Context, path: string, wait: CallerWait): void {
+  const now = Date.now();
+  if (wait.deadline !== undefined && now >= wait.deadline) {
+    ctx.logger.warn(
+      { path, requestId: ctx.requestId, lateMs: now - wait.deadline, inTransitMs: now - ctx.arrivedAt },
+      "call arrived past its deadline; refused without executing",
+    );
+    throw new UnavailableError("The call arrived after its caller's deadline; it was not executed", 1);
+  }
+  if (wait.signal?.aborted) {
+    ctx.logger.warn(
+      { path, requestId: ctx.requestId },
+      "caller disconnected before the call started; refused",
+    );
+    throw new UnavailableError("The caller disconnected; the call was not executed", 1);
+  }
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -123,7 +163,7 @@ export const serviceProcedure = publicProcedure.use(requireService);
  * (undefined: not read; null: no such hub).
  */
 export function authorizedProcedure<Input extends z.ZodType>(input: Input, action: Action) {
-  return serviceProcedure.input(input).use(async ({ ctx, input: given, next }) => {
+  return serviceProcedure.input(input).use(async ({ ctx, input: given, next, path }) => {
     const {
       caller: forwarded,
       hubId,
@@ -134,6 +174,7 @@ export function authorizedProcedure<Input extends z.ZodType>(input: Input, actio
       command?: { hubId?: string };
     };
     const caller = resolveCaller(ctx, ctx.service.id, forwarded);
+    refuseIfCallerGone(ctx, path, caller);
     const id = hubId ?? command?.hubId;
     const hub: HubView | null | undefined =
       id && needsHub(action, caller.principal) ? await ctx.hubs.byId(id) : undefined;
