@@ -14,8 +14,16 @@ import {
 } from "./event-delivery.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
 import { createHubServiceMetrics, type HubServiceMetrics } from "./metrics.ts";
+import { createBoundedCheck } from "./readiness.ts";
 import { createHubServiceServer, type Readiness } from "./server.ts";
 import { createHubService, type HubService } from "./service.ts";
+
+/**
+ * `/readyz` answers within this, whatever the database does (probes time out after 1 s by
+ * default); a database check older than READINESS_FRESH_MS is taken again.
+ */
+const READINESS_TIMEOUT_MS = 500;
+const READINESS_FRESH_MS = 1000;
 
 export type HubServiceApp = {
   readonly db: Database;
@@ -127,6 +135,10 @@ export async function createHubServiceApp(
     token: env.METRICS_TOKEN,
     production: env.NODE_ENV === "production",
   });
+  const databaseCheck = createBoundedCheck(() => db.prisma.$queryRaw`SELECT 1`, {
+    timeoutMs: READINESS_TIMEOUT_MS,
+    freshMs: READINESS_FRESH_MS,
+  });
   const server = createHubServiceServer({
     hubs,
     delivery,
@@ -138,10 +150,7 @@ export async function createHubServiceApp(
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     clockSkewMs: env.DEADLINE_CLOCK_SKEW_MS,
     async readiness(): Promise<Readiness> {
-      const database = await db.prisma.$queryRaw`SELECT 1`.then(
-        () => "ok" as const,
-        () => "unavailable" as const,
-      );
+      const database = await databaseCheck();
       // Provisioning needs DescribeThing: its breaker open, this instance cannot provision (for
       // at most the cool-down); the connectivity breaker only concerns three lifecycle commands.
       const breaker = registry.breakerState("DescribeThing");

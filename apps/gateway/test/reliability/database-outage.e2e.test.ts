@@ -1,4 +1,4 @@
-import { NEEDS_POSTGRES } from "@hub/test-support";
+import { NEEDS_POSTGRES, waitUntil } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { useSystem } from "../support/system.ts";
 import {
@@ -106,4 +106,43 @@ describe.runIf(onPostgres)(`PostgreSQL cut off mid-load (${NEEDS_POSTGRES})`, ()
     },
     LONG_TEST_MS,
   );
+
+  it("/readyz answers 503 with the reason within its bound while the database does not answer, then ready again", async () => {
+    const probe = async (url: string) => {
+      const started = performance.now();
+      const response = await fetch(`${url}/readyz`);
+      return { status: response.status, body: await response.json(), ms: performance.now() - started };
+    };
+    const { hubService, gateway } = e2e.current.system;
+    control().stall();
+    try {
+      // A database answer from just before the stall may be reused for up to a second; every
+      // probe, that one included, answers within its bound.
+      await waitUntil(async () => {
+        const own = await probe(hubService.url);
+        expect(own.ms).toBeLessThan(900);
+        return own.status === 503;
+      }, "hub-service to report its database unready");
+      // Then probes while the database holds every query (each would otherwise wait for
+      // DATABASE_QUERY_TIMEOUT_MS): each answers 503 within its bound, with why.
+      for (let i = 0; i < 3; i++) {
+        const own = await probe(hubService.url);
+        expect(own.status).toBe(503);
+        // Still waiting for the probe, or the probe failed at DATABASE_QUERY_TIMEOUT_MS.
+        expect(own.body).toMatchObject({
+          status: "unavailable",
+          checks: { database: expect.stringMatching(/^(no answer within 500 ms|unavailable)$/) },
+        });
+        expect(own.ms).toBeLessThan(900);
+        const edge = await probe(gateway.url);
+        expect(edge.status).toBe(503);
+        expect(edge.body).toMatchObject({ status: "unavailable", checks: { hubService: "unavailable" } });
+        expect(edge.ms).toBeLessThan(900);
+      }
+    } finally {
+      control().restore();
+    }
+    await waitUntil(async () => (await probe(hubService.url)).status === 200, "hub-service ready again");
+    expect((await probe(gateway.url)).status).toBe(200);
+  });
 });
