@@ -121,6 +121,22 @@ describe(`operator CLI (${testEngine()})`, () => {
     expect(claims.exp! - claims.iat!).toBe(600);
   });
 
+  it("mints the JWT with the issuer and audience the gateway is configured with", async () => {
+    const result = await cli(["tokens", "jwt", "--sub", "ops-1", "--role", "admin"], {
+      GATEWAY_JWT_SECRET: GATEWAY_SECRET,
+      JWT_ISSUER: "https://idp.example/",
+      JWT_AUDIENCE: "hub-prod",
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(
+      jwt.verify(result.stdout.trim(), GATEWAY_SECRET, {
+        algorithms: ["HS256"],
+        issuer: "https://idp.example/",
+        audience: "hub-prod",
+      }),
+    ).toMatchObject({ sub: "ops-1", role: "admin" });
+  });
+
   it("falls back to one generated dev secrets file (mode 0600) when no secret is configured", async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), "hub-cli-"));
     try {

@@ -14,6 +14,9 @@ const schema = z.object({
   AWS_ENDPOINT_URL_IOT: optional(z.url()),
   SERVICE_JWT_SECRET: optional(secret),
   GATEWAY_JWT_SECRET: optional(secret),
+  /** `tokens jwt`: the claims the gateway requires, with the gateway's defaults. */
+  JWT_ISSUER: optional(z.string().min(1)).transform((value) => value ?? "hub-platform-dev"),
+  JWT_AUDIENCE: optional(z.string().min(1)).transform((value) => value ?? "hub-api"),
   /** `webhooks`: the service's rules, read as hub-service reads them (see event-delivery.ts). */
   // Any value: only "production" matters here, and other commands must not fail over it.
   NODE_ENV: optional(z.string()),

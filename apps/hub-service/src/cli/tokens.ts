@@ -10,9 +10,6 @@ import {
 import { DEV_SECRETS_FILE, loadOrCreateDevSecrets } from "./dev-secrets.ts";
 import { parsePermissions } from "./keys.ts";
 
-/** The gateway's development JWT settings; real deployments configure their identity provider. */
-export const DEV_JWT_ISSUER = "hub-platform-dev";
-export const DEV_JWT_AUDIENCE = "hub-api";
 const roles = ["user", "service", "admin"] as const;
 type Role = (typeof roles)[number];
 const MAX_EXPIRES_IN_SECONDS = 30 * 86_400;
@@ -39,6 +36,11 @@ export const tokensService: Command = {
   },
 };
 
+/**
+ * A JWT the gateway accepts, for local use and tests: HS256 with GATEWAY_JWT_SECRET, and the
+ * `iss`/`aud` the gateway requires (JWT_ISSUER/JWT_AUDIENCE, with the gateway's defaults). Real
+ * deployments mint their tokens in their identity provider.
+ */
 export const tokensJwt: Command = {
   usage:
     "tokens jwt --sub <id> --role user|service|admin [--org <orgId>] [--permission p ...] [--expires-in <seconds>]",
@@ -72,8 +74,8 @@ export const tokensJwt: Command = {
     };
     const token = jwt.sign(claims, secret, {
       algorithm: "HS256",
-      issuer: DEV_JWT_ISSUER,
-      audience: DEV_JWT_AUDIENCE,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
       subject,
       expiresIn,
     });
