@@ -23,20 +23,64 @@ import { repoRoot } from "@hub/test-support";
 import { launchChromium } from "../apps/admin-console/test/e2e/browser.ts";
 import { startConsoleSystem } from "../apps/admin-console/test/e2e/system.ts";
 import { percentile } from "./lib/load.ts";
-import { DEFAULT_SERVER_URL, databaseExists, databaseUrl, seedHubsDatabase } from "./seed-hubs.ts";
+import {
+  DEFAULT_SERVER_URL,
+  databaseExists,
+  databaseUrl,
+  dropBenchDatabase,
+  seedHubsDatabase,
+} from "./seed-hubs.ts";
+
+const HELP = `npm run bench:console -- [flags]
+  --hubs <n>            hubs in the seeded database hub_bench_console_<n> (default 100000; kept)
+  --repeats <n>         first page and page turns per view (default 10)
+  --reseed              seed the database again even if it exists
+  --database-url <url>  PostgreSQL server (default ${DEFAULT_SERVER_URL})
+  --smoke               seconds-long check that the bench works: 10,000 hubs seeded afresh into
+                        hub_bench_smoke_console_10000 (dropped at the end), every view once (first
+                        page, 2 pages forward, 1 back, the baseline query; flags above still
+                        apply); exits non-zero if the system or Chromium does not start, a query
+                        fails, a page does not render its rows (30 s bound) or the page reports an
+                        error; no targets checked
+Chromium: /usr/bin/chromium, or CHROMIUM_PATH.`;
 
 const { values: flags } = parseArgs({
   options: {
-    hubs: { type: "string", default: "100000" },
-    repeats: { type: "string", default: "10" },
+    hubs: { type: "string" },
+    repeats: { type: "string" },
     reseed: { type: "boolean", default: false },
     "database-url": { type: "string", default: DEFAULT_SERVER_URL },
+    smoke: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
   },
 });
-const hubCount = Number(flags.hubs);
-const repeats = Number(flags.repeats);
+if (flags.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const smoke = flags.smoke;
+// A smoke run needs at least three pages of 25 in every view: the serial prefix SN00 matches ~1%.
+const hubCount = Number(flags.hubs ?? (smoke ? 10_000 : 100_000));
+const repeats = Number(flags.repeats ?? (smoke ? 1 : 10));
+const pageTurns = smoke ? { next: 2, previous: 1 } : { next: 10, previous: 3 };
 const server = flags["database-url"];
-const database = `hub_bench_console_${hubCount}`;
+// A smoke run's database is its own (never the real runs' cached one) and is dropped at the end.
+const database = `hub_bench_${smoke ? "smoke_" : ""}console_${hubCount}`;
+/** How long a smoke run waits for a page to render (the real run waits as long as it takes). */
+const SMOKE_WAIT_MS = 30_000;
+
+/** In a smoke run, `promise` or an error after SMOKE_WAIT_MS; otherwise `promise` itself. */
+function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+  if (!smoke) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: nothing after ${SMOKE_WAIT_MS / 1000} s`)),
+      SMOKE_WAIT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 const views = [
   { name: "default order", query: "" },
@@ -79,20 +123,44 @@ async function timePageTurn(page: import("playwright-core").Page, button: RegExp
     });
   })()`);
   await page.getByRole("button", { name: button }).click();
-  return (await page.evaluate("window.__turn")) as number;
+  return (await bounded(page.evaluate("window.__turn"), `page turn (${button.source})`)) as number;
 }
 
 async function main() {
-  if (flags.reseed || !(await databaseExists(server, database))) {
+  try {
+    await run();
+  } finally {
+    if (smoke) {
+      await dropBenchDatabase(server, database);
+      console.log(`dropped ${database}`);
+    }
+  }
+}
+
+async function run() {
+  if (smoke || flags.reseed || !(await databaseExists(server, database))) {
     console.log(`seeding ${hubCount} hubs into ${database} …`);
     await seedHubsDatabase({ serverUrl: server, database, hubs: hubCount, log: (m) => console.log(m) });
   }
   const system = await startConsoleSystem({ databaseUrl: databaseUrl(server, database) });
-  const browser = await launchChromium();
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await system.stop();
+    throw error;
+  });
   const results: Record<string, unknown>[] = [];
+  /** Smoke: what the pages reported (uncaught exceptions, console errors); any of them fails the run. */
+  const pageErrors: string[] = [];
+  const watch = (page: import("playwright-core").Page) => {
+    if (!smoke) return;
+    page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(`${page.url()}: console: ${message.text()}`);
+    });
+  };
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const signIn = await context.newPage();
+    watch(signIn);
     await signIn.goto(system.signInLink);
     await signIn.getByRole("heading", { name: "Hubs", level: 1 }).waitFor();
     const adminToken = new URL(system.signInLink).hash.slice("#token=".length);
@@ -125,8 +193,16 @@ async function main() {
           },
           body: JSON.stringify({ query: HUBS_QUERY, variables }),
         });
-        await response.json();
+        const answer = (await response.json()) as {
+          data?: { hubs?: { edges?: unknown[] } };
+          errors?: unknown[];
+        };
         baseline.push(performance.now() - t0);
+        if (smoke && (response.status !== 200 || answer.errors || answer.data?.hubs?.edges?.length !== 25)) {
+          throw new Error(
+            `${view.name}: the baseline query answered ${response.status} ${JSON.stringify(answer).slice(0, 300)}`,
+          );
+        }
 
         // A cold start: a new browser context (empty cache and storage), signed in by the link's
         // fragment. Timed inside the page: from navigation start (performance.now() is relative
@@ -144,14 +220,19 @@ async function main() {
           });
         `);
         const page = await cold.newPage();
+        watch(page);
         await page.goto(
           `${system.gatewayUrl}/admin/hubs${view.query ? `?${view.query}` : ""}#token=${adminToken}`,
         );
         first.push(
-          await page.evaluate(() => (window as unknown as { __firstPage: Promise<number> }).__firstPage),
+          await bounded(
+            page.evaluate(() => (window as unknown as { __firstPage: Promise<number> }).__firstPage),
+            `${view.name}: first page`,
+          ),
         );
-        for (let p = 0; p < 10; p += 1) next.push(await timePageTurn(page, /Next page/));
-        for (let p = 0; p < 3; p += 1) previous.push(await timePageTurn(page, /Previous page/));
+        for (let p = 0; p < pageTurns.next; p += 1) next.push(await timePageTurn(page, /Next page/));
+        for (let p = 0; p < pageTurns.previous; p += 1)
+          previous.push(await timePageTurn(page, /Previous page/));
         await cold.close();
       }
       const row = {
@@ -187,7 +268,21 @@ async function main() {
   console.log(JSON.stringify(summary));
   const dir = path.join(repoRoot, "bench/results");
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, `console-${Date.now()}.json`), JSON.stringify(summary, null, 2));
+  await writeFile(
+    path.join(dir, `console-${smoke ? "smoke-" : ""}${Date.now()}.json`),
+    JSON.stringify(summary, null, 2),
+  );
+  if (smoke) {
+    if (pageErrors.length > 0) {
+      console.log(`smoke: FAILED\n${pageErrors.map((error) => `  - ${error}`).join("\n")}`);
+      process.exitCode = 1;
+    } else {
+      console.log(
+        `smoke: ok — ${views.length} views: the baseline query, the first page, ${pageTurns.next} pages forward and ` +
+          `${pageTurns.previous} back in Chromium; no page errors (no targets checked)`,
+      );
+    }
+  }
 }
 
 main().catch((error: unknown) => {

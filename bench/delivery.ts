@@ -27,7 +27,14 @@ import { type ReceiverStats, receiverClient } from "./lib/webhook-receiver.ts";
 const HELP = `npm run bench:delivery -- [flags]
   --rounds <n>            repeat every cell n times (default 1); the ratio uses the means
   --cells <list>          steady,burst,provisioning (default all three, in that order)
-  --quick                 a smoke run: 5 s steady, a 4,000-event burst, 4,000 hubs per provisioning cell
+  --quick                 a short run: 5 s steady, a 4,000-event burst, 4,000 hubs per provisioning cell
+  --smoke                 seconds-long check that the bench works: every process and cell with tiny
+                          amounts (2 s steady at 200/s in requests of 20, a 500-event burst, 500 hubs
+                          per provisioning cell in requests of 100, 60 s drain timeout; flags below
+                          still apply); exits non-zero if a process does not start, a cell created or
+                          delivered nothing, or anything failed: a request, a delivery (all received,
+                          none left pending or dead), a duplicate, an order violation, a signature, a
+                          relay claim or report; no targets checked
   --rate <n>              steady cell: events per second (default 500)
   --seconds <s>           steady cell: seconds of load (default 20)
   --steady-batch <n>      steady cell: hubs per ProvisionHubs request (default 50, sent every batch/rate s)
@@ -54,14 +61,15 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "1" },
     cells: { type: "string", default: "steady,burst,provisioning" },
     quick: { type: "boolean", default: false },
-    rate: { type: "string", default: "500" },
+    smoke: { type: "boolean", default: false },
+    rate: { type: "string" },
     seconds: { type: "string" },
-    "steady-batch": { type: "string", default: "50" },
+    "steady-batch": { type: "string" },
     burst: { type: "string" },
     "bulk-hubs": { type: "string" },
-    batch: { type: "string", default: "1000" },
+    batch: { type: "string" },
     "bulk-concurrency": { type: "string", default: "4" },
-    "drain-timeout": { type: "string", default: "180" },
+    "drain-timeout": { type: "string" },
     "relay-env": { type: "string", multiple: true, default: [] },
     env: { type: "string", multiple: true, default: [] },
     profile: { type: "boolean", default: false },
@@ -78,6 +86,8 @@ if (flags.help) {
   process.exit(0);
 }
 if (flags.runtime !== "built" && flags.runtime !== "tsx") throw new Error("--runtime is built or tsx");
+const smoke = flags.smoke;
+if (smoke && flags.quick) throw new Error("--smoke and --quick: one or the other");
 
 const pairs = (list: string[]): Record<string, string> =>
   Object.fromEntries(
@@ -86,14 +96,14 @@ const pairs = (list: string[]): Record<string, string> =>
 const config = {
   rounds: Math.max(1, Number(flags.rounds)),
   cells: new Set(flags.cells.split(",").map((cell) => cell.trim())),
-  rate: Number(flags.rate),
-  seconds: Number(flags.seconds ?? (flags.quick ? 5 : 20)),
-  steadyBatch: Number(flags["steady-batch"]),
-  burst: Number(flags.burst ?? (flags.quick ? 4000 : 20_000)),
-  bulkHubs: Number(flags["bulk-hubs"] ?? (flags.quick ? 4000 : 20_000)),
-  batch: Number(flags.batch),
+  rate: Number(flags.rate ?? (smoke ? 200 : 500)),
+  seconds: Number(flags.seconds ?? (smoke ? 2 : flags.quick ? 5 : 20)),
+  steadyBatch: Number(flags["steady-batch"] ?? (smoke ? 20 : 50)),
+  burst: Number(flags.burst ?? (smoke ? 500 : flags.quick ? 4000 : 20_000)),
+  bulkHubs: Number(flags["bulk-hubs"] ?? (smoke ? 500 : flags.quick ? 4000 : 20_000)),
+  batch: Number(flags.batch ?? (smoke ? 100 : 1000)),
   bulkConcurrency: Number(flags["bulk-concurrency"]),
-  drainTimeoutMs: 1000 * Number(flags["drain-timeout"]),
+  drainTimeoutMs: 1000 * Number(flags["drain-timeout"] ?? (smoke ? 60 : 180)),
   relayEnv: pairs(flags["relay-env"]),
   env: pairs(flags.env),
   profile: flags.profile,
@@ -292,7 +302,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadAverage();
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
   const resultsDir = path.join(repoRoot, "bench/results");
-  const runDir = path.join(resultsDir, `${stamp}-delivery`);
+  const runDir = path.join(resultsDir, `${stamp}-delivery${smoke ? "-smoke" : ""}`);
   await mkdir(runDir, { recursive: true });
   const processes: BenchProcess[] = [];
   let admin: pg.Client | undefined;
@@ -870,7 +880,7 @@ async function main(): Promise<void> {
       (retired
         ? ` (${retired} of the dead retired by the bench: undelivered when their cell timed out)`
         : "");
-    const jsonFile = path.join(resultsDir, `${stamp}-delivery.json`);
+    const jsonFile = path.join(resultsDir, `${stamp}-delivery${smoke ? "-smoke" : ""}.json`);
     await writeFile(
       jsonFile,
       `${JSON.stringify(
@@ -902,9 +912,82 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nJSON: ${path.relative(repoRoot, jsonFile)}   logs: ${path.relative(repoRoot, runDir)}\n`,
     );
+    if (smoke) {
+      const problems = smokeProblems(deliveryCells, provisioningCells, checks);
+      process.stdout.write(
+        problems.length === 0
+          ? `smoke: ok — ${deliveryCells.length + provisioningCells.length} cells, every event delivered once, in order, verified; no errors (no targets checked)\n`
+          : `smoke: FAILED\n${problems.map((problem) => `  - ${problem}`).join("\n")}\n`,
+      );
+      if (problems.length > 0) process.exitCode = 1;
+    }
   } finally {
     if (!interrupted) await cleanup();
   }
+}
+
+/**
+ * What a smoke run fails on: a cell that did not run or created nothing, and any error — a failed
+ * request, a delivery not received (or left pending or dead), a duplicate, an order violation, a
+ * signature that did not verify, a malformed body, a failed relay.claim or relay.report call.
+ */
+function smokeProblems(
+  deliveryCells: readonly DeliveryCell[],
+  provisioningCells: readonly ProvisioningCell[],
+  checks: {
+    retired: number;
+    duplicatesTotal: number;
+    deliveries: readonly { status: string; count: number }[];
+  },
+): string[] {
+  const problems: string[] = [];
+  const relayFailed = (name: string, failures: { claim: number; report: number } | undefined) => {
+    if (failures && failures.claim + failures.report > 0)
+      problems.push(
+        `${name}: ${failures.claim} failed relay.claim, ${failures.report} failed relay.report calls`,
+      );
+  };
+  for (const kind of ["steady", "burst"] as const) {
+    if (!config.cells.has(kind)) continue;
+    const mine = deliveryCells.filter((cell) => cell.cell === kind);
+    if (mine.length !== config.rounds) problems.push(`${kind}: ${mine.length} of ${config.rounds} cells ran`);
+    for (const cell of mine) {
+      const { stats } = cell;
+      if (cell.events === 0) problems.push(`${kind}: no hub was created`);
+      if (cell.generatorFailures > 0)
+        problems.push(`${kind}: ${cell.generatorFailures} hubs failed to provision`);
+      if (!cell.complete || stats.received !== cell.events)
+        problems.push(`${kind}: ${stats.received} of ${cell.events} events delivered`);
+      if (stats.duplicates + stats.orderViolations + stats.verifyFailures + stats.malformed > 0)
+        problems.push(
+          `${kind}: duplicates ${stats.duplicates}, order violations ${stats.orderViolations}, ` +
+            `verify failures ${stats.verifyFailures}, malformed ${stats.malformed}`,
+        );
+      relayFailed(kind, cell.relayFailures);
+    }
+  }
+  if (config.cells.has("provisioning")) {
+    if (provisioningCells.length !== 4 * config.rounds)
+      problems.push(`provisioning: ${provisioningCells.length} of ${4 * config.rounds} cells ran`);
+    for (const cell of provisioningCells) {
+      const name = `provisioning ${cell.variant}`;
+      if (cell.hubs === 0) problems.push(`${name}: no hub was created`);
+      if (cell.failed > 0) problems.push(`${name}: ${cell.failed} hubs failed to provision`);
+      const expected = cell.variant === "with relay" ? cell.hubs : 0;
+      if (cell.delivered !== expected)
+        problems.push(`${name}: ${cell.delivered} delivered, expected ${expected}`);
+      relayFailed(name, cell.relayFailures);
+    }
+  }
+  if (checks.retired > 0) problems.push(`${checks.retired} deliveries left undelivered by their cell`);
+  if (checks.duplicatesTotal > 0)
+    problems.push(`${checks.duplicatesTotal} duplicate deliveries over the run`);
+  const undelivered = checks.deliveries.filter((row) => row.status !== "delivered" && row.count > 0);
+  if (undelivered.length > 0)
+    problems.push(
+      `webhook_deliveries not delivered: ${undelivered.map((row) => `${row.status} ${row.count}`).join(", ")}`,
+    );
+  return problems;
 }
 
 function logDeliveryCell(cell: DeliveryCell): void {

@@ -51,7 +51,12 @@ const HELP = `npm run bench:provision -- [flags]
   --bulk-hubs <n>       hubs per bulk cell, each a new hub and Thing (default 20000)
   --bulk-concurrency <n> bulk requests in flight (default 4)
   --compare-runtimes    the services built and under tsx in one run: start-to-ready, then 60 s at
-                        c=64 (REST and GraphQL taking turns) each, RSS and CPU per request (runtime.ts)`;
+                        c=64 (REST and GraphQL taking turns) each, RSS and CPU per request (runtime.ts)
+  --smoke               seconds-long check that the bench works: every process, every cell (each
+                        concurrency and surface, each bulk size) with tiny amounts (0.5 s measured,
+                        0.25 s warm-up, 1,000 hubs per bulk cell; flags above still apply); exits
+                        non-zero if a process does not start, a cell has no successful request, or
+                        any request fails or stored events differ; no ratios or targets checked`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -73,14 +78,19 @@ const { values: flags } = parseArgs({
     runtime: { type: "string", default: "built" },
     "compare-runtimes": { type: "boolean", default: false },
     "batch-sizes": { type: "string", default: "100,1000" },
-    "bulk-hubs": { type: "string", default: "20000" },
+    "bulk-hubs": { type: "string" },
     "bulk-concurrency": { type: "string", default: "4" },
+    smoke: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (flags.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
+}
+const smoke = flags.smoke;
+if (smoke && (flags.long || flags.hold || flags["compare-runtimes"])) {
+  throw new Error("--smoke runs the default matrix: not with --long, --hold or --compare-runtimes");
 }
 
 const list = (value: string) =>
@@ -89,9 +99,9 @@ const list = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 const config = {
-  duration: Number(flags.duration ?? (flags.long || flags["compare-runtimes"] ? 60 : 10)),
-  warmup: Number(flags.warmup ?? 3),
-  slice: Number(flags.slice ?? (flags.long ? 5 : 2)),
+  duration: Number(flags.duration ?? (flags.long || flags["compare-runtimes"] ? 60 : smoke ? 0.5 : 10)),
+  warmup: Number(flags.warmup ?? (smoke ? 0.25 : 3)),
+  slice: Number(flags.slice ?? (flags.long ? 5 : smoke ? 0.5 : 2)),
   concurrency: list(flags.concurrency ?? (flags.long ? "64" : "1,16,64")).map(Number),
   surfaces: list(flags.surfaces ?? (flags.long ? "rest,graphql" : "rest,graphql,trpc")) as Surface[],
   rounds: Number(flags.rounds ?? 1),
@@ -108,7 +118,7 @@ const config = {
   batchSizes: list(flags["batch-sizes"])
     .map(Number)
     .filter((n) => n > 0),
-  bulkHubs: Number(flags["bulk-hubs"]),
+  bulkHubs: Number(flags["bulk-hubs"] ?? (smoke ? 1000 : 20_000)),
   bulkConcurrency: Number(flags["bulk-concurrency"]),
   serverUrl:
     flags["database-url"] ??
@@ -128,6 +138,8 @@ if (flags.runtime !== "built" && flags.runtime !== "tsx") throw new Error("--run
 const SECRETS = {
   service: `bench-service-secret-${randomBytes(16).toString("hex")}`,
   gatewayJwt: `bench-gateway-jwt-secret-${randomBytes(16).toString("hex")}`,
+  // hub-service requires its own key in production (it encrypts webhook signing secrets at rest).
+  webhookKey: `bench-webhook-key-${randomBytes(16).toString("hex")}`,
 };
 
 function log(message: string): void {
@@ -229,6 +241,7 @@ function hubServiceEnv(emulatorUrl: string, databaseUrl: string, port: number): 
     DATABASE_URL: databaseUrl,
     HUB_SERVICE_PORT: String(port),
     SERVICE_JWT_SECRET: SECRETS.service,
+    WEBHOOK_SECRET_KEY: SECRETS.webhookKey,
     // The emulator has no quota: the client-side limit (300/s by default, under AWS's) would
     // bound every cell instead of the system.
     IOT_REGISTRY_RPS: "1000000",
@@ -266,7 +279,7 @@ async function main(): Promise<void> {
     .join(" ");
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
   const resultsDir = path.join(repoRoot, "bench/results");
-  const runDir = path.join(resultsDir, `${stamp}-run`);
+  const runDir = path.join(resultsDir, `${stamp}${smoke ? "-smoke" : ""}-run`);
   await mkdir(runDir, { recursive: true });
   const processes: BenchProcess[] = [];
   const dbName = `hub_bench_prov_${randomBytes(5).toString("hex")}`;
@@ -573,7 +586,7 @@ async function main(): Promise<void> {
       cells,
       logs: runDir,
     };
-    const jsonFile = path.join(resultsDir, `${stamp}.json`);
+    const jsonFile = path.join(resultsDir, `${stamp}${smoke ? "-smoke" : ""}.json`);
     await writeFile(jsonFile, `${JSON.stringify(output, null, 2)}\n`);
 
     process.stdout.write(`\n${report.table}\n\n`);
@@ -600,9 +613,60 @@ async function main(): Promise<void> {
       `\nJSON: ${path.relative(repoRoot, jsonFile)}   logs: ${path.relative(repoRoot, runDir)}\n`,
     );
     if (!report.ok) process.exitCode = 1;
+    if (smoke) {
+      const problems = smokeProblems(cells, report.checks);
+      process.stdout.write(
+        problems.length === 0
+          ? `smoke: ok — ${cells.length} cells, every one with successful requests; no errors (no targets checked)\n`
+          : `smoke: FAILED\n${problems.map((problem) => `  - ${problem}`).join("\n")}\n`,
+      );
+      if (problems.length > 0) process.exitCode = 1;
+    }
   } finally {
     if (!stopping) await cleanup();
   }
+}
+
+/**
+ * What a smoke run fails on: a cell of the matrix that did not run or had no successful request,
+ * any failed request (warm-ups included), or stored rows that differ from the successes.
+ */
+function smokeProblems(cells: readonly Cell[], checks: { mismatchedCells: number }): string[] {
+  const problems: string[] = [];
+  const expected = [
+    ...config.concurrency.flatMap((connections) =>
+      cellSurfaces.map((surface) => ({ surface, connections, batch: undefined as number | undefined })),
+    ),
+    ...config.batchSizes.flatMap((batch) =>
+      config.surfaces.map((surface) => ({ surface, connections: undefined as number | undefined, batch })),
+    ),
+  ];
+  for (const want of expected) {
+    const name =
+      want.batch === undefined ? `${want.surface} c=${want.connections}` : `${want.surface}×${want.batch}`;
+    const mine = cells.filter(
+      (cell) =>
+        cell.surface === want.surface &&
+        cell.batch === want.batch &&
+        (want.connections === undefined || cell.connections === want.connections),
+    );
+    if (mine.length === 0) problems.push(`${name}: did not run`);
+    else if (mine.every((cell) => cell.created === 0)) problems.push(`${name}: no successful request`);
+  }
+  for (const cell of cells) {
+    if (cell.failedTotal > 0) {
+      problems.push(
+        `${cell.surface}${cell.batch ? `×${cell.batch}` : ""} c=${cell.connections}: ${cell.failedTotal} failed ` +
+          `(statuses ${JSON.stringify(cell.statusCounts)}${cell.sampleFailure ? `; first: ${cell.sampleFailure}` : ""})`,
+      );
+    }
+  }
+  if (checks.mismatchedCells > 0) {
+    problems.push(
+      `stored events or hubs differ from the successful responses in ${checks.mismatchedCells} cell(s)`,
+    );
+  }
+  return problems;
 }
 
 /** A cell's accumulated runs: the measured results and what they cost. */

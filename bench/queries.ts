@@ -43,17 +43,22 @@ const HELP = `npm run bench:queries -- [flags]
   --reseed              seed the databases again even if they exist
   --drop                drop the bench databases at the end
   --no-explain          skip EXPLAIN ANALYZE
-  --database-url <url>  PostgreSQL server (default ${DEFAULT_SERVER_URL})`;
+  --database-url <url>  PostgreSQL server (default ${DEFAULT_SERVER_URL})
+  --smoke               seconds-long check that the bench works: every read at 1,000 and 2,000 hubs
+                        (5 warm-up + 20 measured calls each, EXPLAIN included), seeded afresh into
+                        hub_bench_smoke_q_1k and hub_bench_smoke_q_2k and dropped at the end (flags
+                        above still apply); exits non-zero on any failed call; no targets checked`;
 
 const { values: flags } = parseArgs({
   options: {
-    iterations: { type: "string", default: "400" },
-    warmup: { type: "string", default: "40" },
-    sizes: { type: "string", default: "10000,1000000" },
+    iterations: { type: "string" },
+    warmup: { type: "string" },
+    sizes: { type: "string" },
     reseed: { type: "boolean", default: false },
     drop: { type: "boolean", default: false },
     "no-explain": { type: "boolean", default: false },
     "database-url": { type: "string" },
+    smoke: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -61,10 +66,11 @@ if (flags.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
 }
+const smoke = flags.smoke;
 const config = {
-  iterations: Number(flags.iterations),
-  warmup: Number(flags.warmup),
-  sizes: flags.sizes.split(",").map(Number),
+  iterations: Number(flags.iterations ?? (smoke ? 20 : 400)),
+  warmup: Number(flags.warmup ?? (smoke ? 5 : 40)),
+  sizes: (flags.sizes ?? (smoke ? "1000,2000" : "10000,1000000")).split(",").map(Number),
   serverUrl: flags["database-url"] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL,
 };
 /** The targets of the issue, checked at the largest size against the smallest. */
@@ -74,9 +80,13 @@ const DEEP = 10_000;
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const label = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1000}k`);
-// The seed's shape is in the name: a database seeded by an older version is not reused.
+// The seed's shape is in the name: a database seeded by an older version is not reused. A smoke
+// run seeds databases of its own (never the real runs' cached ones) and drops them at the end.
 const SEED_VERSION = 2;
-const databaseName = (size: number) => `hub_bench_v${SEED_VERSION}_${label(size).toLowerCase()}`;
+const databaseName = (size: number) =>
+  smoke
+    ? `hub_bench_smoke_q_${label(size).toLowerCase()}`
+    : `hub_bench_v${SEED_VERSION}_${label(size).toLowerCase()}`;
 
 const admin: RequestContext = {
   principal: { kind: "admin", id: "bench-admin", permissions: [] },
@@ -220,7 +230,7 @@ const reads: Read[] = [
 async function openDataset(size: number, secret: string): Promise<Dataset> {
   const database = databaseName(size);
   const url = databaseUrl(config.serverUrl, database);
-  if (flags.reseed || !(await databaseExists(config.serverUrl, database))) {
+  if (smoke || flags.reseed || !(await databaseExists(config.serverUrl, database))) {
     log(`seeding ${size.toLocaleString("en")} hubs into ${database}`);
     const seeded = await seedHubsDatabase({ serverUrl: config.serverUrl, database, hubs: size, log });
     log(`  seeded in ${seeded.seconds.toFixed(1)} s`);
@@ -351,6 +361,9 @@ async function main() {
     const results = [];
     for (const read of reads) {
       const measured = await measure(read, datasets);
+      // A failed call throws; a smoke run also checks that every call was made and timed.
+      if (smoke && measured.some((stat) => stat.n !== config.iterations))
+        throw new Error(`${read.name}: fewer than ${config.iterations} calls measured`);
       const base = measured[0] as Stats;
       const top = measured.at(-1) as Stats;
       const ratioP50 = Math.round((top.p50 / base.p50) * 100) / 100;
@@ -384,14 +397,16 @@ async function main() {
         ]),
         pad(r.ratioP50.toFixed(2), 9),
         pad(r.ratioP99.toFixed(2), 9),
-        r.ok ? "  ok" : "  MISSED",
+        smoke ? "  –" : r.ok ? "  ok" : "  MISSED",
       ].join(" "),
     );
     process.stdout.write(
       `\nAdmin reads through hub-service (tRPC over HTTP, typed client), milliseconds per call\n` +
         `load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ${os.cpus().length} CPUs\n` +
         `deep page: ${datasets.map((d) => `${d.deepDepth.toLocaleString("en")} hubs deep at ${label(d.size)}`).join(", ")}\n` +
-        `target at ${label(largest.size)}: p99 ≤ ${TARGET.p99Ms} ms and p50 ratio ${label(largest.size)}/${label(baseline.size)} ≤ ${TARGET.ratio}\n\n` +
+        (smoke
+          ? "smoke run: tiny databases, targets not checked\n\n"
+          : `target at ${label(largest.size)}: p99 ≤ ${TARGET.p99Ms} ms and p50 ratio ${label(largest.size)}/${label(baseline.size)} ≤ ${TARGET.ratio}\n\n`) +
         `${header}\n${"-".repeat(header.length)}\n${lines.join("\n")}\n`,
     );
 
@@ -423,17 +438,23 @@ async function main() {
     };
     const dir = path.join(repoRoot, "bench/results");
     await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `queries-${report.at.replace(/[:.]/g, "-")}.json`);
+    const file = path.join(dir, `queries-${smoke ? "smoke-" : ""}${report.at.replace(/[:.]/g, "-")}.json`);
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
       `\n${JSON.stringify({ results: report.results }, null, 0)}\nwrote ${path.relative(repoRoot, file)}\n`,
     );
+    if (smoke) {
+      process.stdout.write(
+        `smoke: ok — ${reads.length} reads × ${datasets.length} sizes, ${config.warmup + config.iterations} calls each, ` +
+          `all answered${flags["no-explain"] ? "" : ", EXPLAIN of each"} (no targets checked)\n`,
+      );
+    }
   } finally {
     for (const dataset of datasets) {
       await dataset.app.close();
       await dataset.pool.end();
     }
-    if (flags.drop) {
+    if (flags.drop || smoke) {
       for (const size of config.sizes) await dropBenchDatabase(config.serverUrl, databaseName(size));
       log(`dropped ${config.sizes.map(databaseName).join(", ")}`);
     }

@@ -213,15 +213,42 @@ export async function seedHubsDatabase(options: SeedOptions): Promise<SeedResult
   return { url, hubs: options.hubs, events, seconds: (performance.now() - started) / 1000 };
 }
 
-const HELP = `npm run bench:seed-hubs -- [--hubs 1000000] [--database hub_bench_1m] [--database-url <server>]
-  Drops and recreates the database (names must start with hub_bench_), migrates it, loads the hubs.`;
+const HELP = `npm run bench:seed-hubs -- [--hubs 1000000] [--database hub_bench_1m] [--database-url <server>] [--smoke]
+  Drops and recreates the database (names must start with hub_bench_), migrates it, loads the hubs.
+  --smoke: seeds 1,000 hubs (or --hubs) into hub_bench_smoke_seed (or --database), checks the rows
+  (every hub, its events, the read model's statuses) and drops the database; exits non-zero on any
+  failure.`;
+
+/** A smoke run's checks of a seeded database: what is wrong with it (nothing: an empty list). */
+async function seededProblems(result: SeedResult): Promise<string[]> {
+  return withClient(result.url, async (client) => {
+    const { rows } = await client.query<{ hubs: string; events: string; expected: string; statuses: string }>(
+      `SELECT (SELECT count(*) FROM hubs) AS hubs,
+              (SELECT count(*) FROM hub_events) AS events,
+              (SELECT count(*) + count(*) FILTER (WHERE status <> 'Provisioned') FROM hubs) AS expected,
+              (SELECT count(DISTINCT status) FROM hubs) AS statuses`,
+    );
+    const counts = rows[0];
+    const problems: string[] = [];
+    if (Number(counts?.hubs) !== result.hubs) problems.push(`${counts?.hubs} hubs, expected ${result.hubs}`);
+    if (Number(counts?.events) !== result.events || Number(counts?.events) !== Number(counts?.expected))
+      problems.push(
+        `${counts?.events} events, expected ${counts?.expected} (the seed reported ${result.events})`,
+      );
+    // Provisioned, Claimed, Suspended, Decommissioned: at 1,000 hubs all four occur.
+    if (result.hubs >= 1000 && Number(counts?.statuses) !== 4)
+      problems.push(`${counts?.statuses} statuses, expected 4`);
+    return problems;
+  });
+}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      hubs: { type: "string", default: "1000000" },
+      hubs: { type: "string" },
       database: { type: "string" },
       "database-url": { type: "string" },
+      smoke: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -229,18 +256,37 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
-  const hubs = Number(values.hubs);
+  const hubs = Number(values.hubs ?? (values.smoke ? 1000 : 1_000_000));
   if (!Number.isInteger(hubs) || hubs < 1 || hubs >= SERIAL_MODULUS)
     throw new Error("--hubs must be 1..9999990");
   const database =
-    values.database ?? `hub_bench_${hubs >= 1_000_000 ? `${hubs / 1_000_000}m` : `${hubs / 1000}k`}`;
+    values.database ??
+    (values.smoke
+      ? "hub_bench_smoke_seed"
+      : `hub_bench_${hubs >= 1_000_000 ? `${hubs / 1_000_000}m` : `${hubs / 1000}k`}`);
   const serverUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
   process.stderr.write(`seeding ${hubs.toLocaleString("en")} hubs into ${database}\n`);
-  const result = await seedHubsDatabase({
-    serverUrl,
-    database,
-    hubs,
-    log: (m) => process.stderr.write(`${m}\n`),
-  });
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  try {
+    const result = await seedHubsDatabase({
+      serverUrl,
+      database,
+      hubs,
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (values.smoke) {
+      const problems = await seededProblems(result);
+      process.stdout.write(
+        problems.length === 0
+          ? `smoke: ok — ${result.hubs} hubs and ${result.events} events in ${database}, indexes as migrated\n`
+          : `smoke: FAILED\n${problems.map((problem) => `  - ${problem}`).join("\n")}\n`,
+      );
+      if (problems.length > 0) process.exitCode = 1;
+    }
+  } finally {
+    if (values.smoke) {
+      await dropBenchDatabase(serverUrl, database);
+      process.stderr.write(`dropped ${database}\n`);
+    }
+  }
 }
