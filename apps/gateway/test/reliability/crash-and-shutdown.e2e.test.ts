@@ -4,6 +4,7 @@ import { contractResponseSchema, schemaErrors } from "../support/contract.ts";
 import { useSystem } from "../support/system.ts";
 import {
   answersSince,
+  countBy,
   duringLoad,
   expectAcknowledgedStored,
   heavy,
@@ -15,6 +16,8 @@ import {
   provisionOnFreshConnection,
   provisionRest,
   type Sent,
+  send,
+  serviceToken,
   statusCounts,
 } from "./support.ts";
 
@@ -95,6 +98,54 @@ describe("crash: hub-service killed with SIGKILL under load, then restarted", ()
       expect(outcomes.some((o) => o.status === 503)).toBe(true);
       expect(outcomes.slice(-WORKERS).every((o) => o.status === 201)).toBe(true);
       await expectNothingLost(sent);
+    },
+    LONG_TEST_MS,
+  );
+});
+
+describe("crash under a bulk batch", () => {
+  it(
+    "the batch answers 503 with Retry-After as a whole while some items were stored; re-sent, those answer 200 (never 409), the rest 201, every hub stored once",
+    async () => {
+      const hubs = await newHubs(e2e.current, 600);
+      const post = () =>
+        send(`${e2e.current.gatewayUrl}/hubs/ProvisionHubs`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${serviceToken(e2e.current)}`,
+            "x-api-key": e2e.current.apiKey,
+          },
+          body: JSON.stringify({ hubs }),
+        });
+      // The registry is asked at most IOT_REGISTRY_RPS (300/s) times a second: a third of the batch
+      // looked up means the batch is well under way, its first items stored, when hub-service dies.
+      const before = (await e2e.current.registryRequests()).received;
+      const cut = post();
+      await waitUntil(
+        async () => (await e2e.current.registryRequests()).received >= before + 200,
+        "a third of the batch looked up",
+      );
+      await e2e.current.system.stopService("hubService", "SIGKILL");
+      const answer = await cut;
+      expect(answer.status, answer.text).toBe(503);
+      expect(Number(answer.headers?.get("retry-after"))).toBeGreaterThan(0);
+      expect(internalsIn(answer.text)).toBeUndefined();
+      await e2e.current.system.startService("hubService");
+
+      // What the README tells a line to do: send the same batch again.
+      const again = await post();
+      expect(again.status, again.text).toBe(200);
+      const body = again.body as { results: { status: number }[]; summary: Record<string, number> };
+      expect(body.results).toHaveLength(hubs.length);
+      expect(Object.keys(countBy(body.results, (item) => item.status)).sort()).toEqual(["200", "201"]);
+      expect(body.summary.unchanged, "items stored before the crash").toBeGreaterThan(0);
+      expect(body.summary).toEqual({
+        created: hubs.length - body.summary.unchanged,
+        unchanged: body.summary.unchanged,
+        failed: 0,
+      });
+      await expectAcknowledgedStored(e2e.current, hubs);
     },
     LONG_TEST_MS,
   );
