@@ -18,7 +18,7 @@ const duration = (fallback: string) =>
       }
     });
 
-const schema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HUB_SERVICE_URL: z.url().default("http://127.0.0.1:4001"),
   SERVICE_JWT_SECRET: z.string().min(32, "must be at least 32 characters (a random secret)"),
@@ -67,11 +67,11 @@ const schema = z.object({
   RELAY_STATS_INTERVAL_MS: positive(60_000),
 });
 
-export type RelayEnv = z.infer<typeof schema>;
+export type RelayEnv = z.infer<typeof envSchema>;
 
 /** Parses the environment once at start; a bad value stops the process with a readable message. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): RelayEnv {
-  const result = schema.safeParse(source);
+  const result = envSchema.safeParse(source);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`event-relay: invalid environment\n${lines.join("\n")}`);

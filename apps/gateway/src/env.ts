@@ -9,7 +9,7 @@ const list = z.string().transform((value) =>
     .filter(Boolean),
 );
 
-const schema = z
+export const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     GATEWAY_HOST: z.string().default("127.0.0.1"),
@@ -75,11 +75,11 @@ const schema = z
     }
   });
 
-export type GatewayEnv = z.infer<typeof schema>;
+export type GatewayEnv = z.infer<typeof envSchema>;
 
 /** Parses the environment once at start; a bad value stops the process with a readable message. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
-  const result = schema.safeParse(source);
+  const result = envSchema.safeParse(source);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`gateway: invalid environment\n${lines.join("\n")}`);

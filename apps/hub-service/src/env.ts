@@ -3,7 +3,7 @@ import { z } from "zod";
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const schema = z.object({
+export const envSchema = z.object({
   HUB_SERVICE_HOST: z.string().default("127.0.0.1"),
   HUB_SERVICE_PORT: port(4001),
   DATABASE_URL: z
@@ -73,11 +73,11 @@ const schema = z.object({
   HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),
 });
 
-export type HubServiceEnv = z.infer<typeof schema>;
+export type HubServiceEnv = z.infer<typeof envSchema>;
 
 /** Parses the environment once at start; a bad value stops the process with a readable message. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): HubServiceEnv {
-  const result = schema.safeParse(source);
+  const result = envSchema.safeParse(source);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`hub-service: invalid environment\n${lines.join("\n")}`);

@@ -5,5 +5,6 @@ export * from "./inspect.ts";
 export * from "./needs.ts";
 export * from "./otlp-receiver.ts";
 export * from "./processes.ts";
+export * from "./readme.ts";
 export type {} from "./vitest-context.ts";
 export * from "./wait.ts";

@@ -5,7 +5,7 @@ const optional = <S extends z.ZodType>(schema: S) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 const secret = z.string().min(32, "must be at least 32 characters (a random secret)");
 
-const schema = z.object({
+export const cliEnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^(postgres(ql)?:\/\/|pglite:)/, "must start with postgresql://, postgres:// or pglite:")
@@ -36,7 +36,7 @@ const AWS_CREDENTIAL_VARIABLES = [
   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 ] as const;
 
-export type CliEnv = z.infer<typeof schema> & {
+export type CliEnv = z.infer<typeof cliEnvSchema> & {
   /** Whether the environment names AWS credentials; if not, a local endpoint gets dummy ones. */
   readonly awsCredentialsInEnv: boolean;
 };
@@ -47,7 +47,7 @@ export type CliEnv = z.infer<typeof schema> & {
  * secrets file).
  */
 export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
-  const result = schema.safeParse(source);
+  const result = cliEnvSchema.safeParse(source);
   if (!result.success) {
     const issues = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`invalid environment: ${issues.join("; ")}`);
