@@ -441,7 +441,7 @@ describe("webhook subscriptions through GraphQL", () => {
       version: 2,
       status: "PENDING",
       nextAttemptAt: null,
-      waitingReason: "EARLIER_DELIVERY",
+      waitingReason: "QUEUED_BEHIND",
       waitingFor: first.id,
     });
     for (const [filter, headers] of [
@@ -462,7 +462,7 @@ describe("webhook subscriptions through GraphQL", () => {
     expect((await graphql(PAUSE, { id }, asA())).data?.pauseWebhookSubscription.status).toBe("PAUSED");
     expect(await listed({}, asA())).toEqual(
       expect.arrayContaining([
-        { ...second, waitingReason: "SUBSCRIPTION_PAUSED" },
+        { ...second, waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: null },
         { ...first, nextAttemptAt: null, waitingReason: "SUBSCRIPTION_PAUSED" },
       ]),
     );

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { type ClaimedDelivery, cursorOf, type DeliveryReport, LOG_START, type LogCursor } from "@hub/shared";
+import {
+  type ClaimedDelivery,
+  cursorOf,
+  type DeliveryReport,
+  LOG_START,
+  type LogCursor,
+  type WebhookDeliveryView,
+} from "@hub/shared";
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEventDelivery, type EventDelivery } from "../src/event-delivery.ts";
@@ -231,7 +238,7 @@ describe("webhook deliveries", () => {
         version: 3,
         status: "PENDING",
         next: null,
-        waitingReason: "EARLIER_DELIVERY",
+        waitingReason: "QUEUED_BEHIND",
         waitingFor: first.id,
       },
       {
@@ -239,7 +246,7 @@ describe("webhook deliveries", () => {
         version: 2,
         status: "PENDING",
         next: null,
-        waitingReason: "EARLIER_DELIVERY",
+        waitingReason: "QUEUED_BEHIND",
         waitingFor: first.id,
       },
       { id: first.id, version: 1, status: "PENDING", next: "at", waitingReason: null, waitingFor: null },
@@ -248,13 +255,37 @@ describe("webhook deliveries", () => {
     expect(await states({ hubId })).toEqual(failing);
     expect(await states({ orgId: ORG })).toEqual(failing);
 
-    // Paused: the whole queue is held, the head too.
+    // Paused: the whole queue is held, the head too; nothing is being sent.
     await delivery.subscriptions.setPaused(sub.id, true);
     expect(await states({ orgId: ORG })).toEqual([
-      { ...failing[0], waitingReason: "SUBSCRIPTION_PAUSED" },
-      { ...failing[1], waitingReason: "SUBSCRIPTION_PAUSED" },
+      { ...failing[0], waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: null },
+      { ...failing[1], waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: null },
       { ...failing[2], next: null, waitingReason: "SUBSCRIPTION_PAUSED" },
     ]);
+    await delivery.subscriptions.remove(sub.id);
+  });
+
+  it("a replayed dead letter waits behind the delivery its hub's queue is sending, even a later version", async () => {
+    const { subscription: sub } = await subscription();
+    const hubId = await hubWithEvents(ORG, 1);
+    const [first] = (await delivery.deliveries.claim("relay-1", 50, 30_000)) as [ClaimedDelivery];
+    await delivery.deliveries.report("relay-1", [report(first, "dead", { status: 410, error: "HTTP 410" })], {
+      disableAfterMs: 1e9,
+    });
+    // Version 2 is now the head (due); version 1, replayed, queues behind it.
+    expect(await delivery.deliveries.replay({ ids: [first.id] })).toBe(1);
+    const nodes = (await delivery.deliveries.list({ subscriptionId: sub.id, hubId }, { first: 10 })).nodes;
+    const [second, replayed] = nodes as [WebhookDeliveryView, WebhookDeliveryView];
+    expect(second).toMatchObject({ version: 2, waitingReason: null, waitingFor: null });
+    expect(second.nextAttemptAt).toEqual(expect.any(Number));
+    expect(replayed).toMatchObject({
+      id: first.id,
+      version: 1,
+      nextAttemptAt: null,
+      waitingReason: "QUEUED_BEHIND",
+      waitingFor: second.id,
+    });
+    expect(await drain()).toEqual([`${hubId}:2`, `${hubId}:1`]);
     await delivery.subscriptions.remove(sub.id);
   });
 

@@ -307,7 +307,7 @@ describe(`webhooks CLI (${testEngine()})`, { timeout: 180_000 }, () => {
         waitingFor,
       }));
     expect(await json()).toEqual([
-      { deliveryId: behind, nextAttemptAt: null, waitingReason: "EARLIER_DELIVERY", waitingFor: head },
+      { deliveryId: behind, nextAttemptAt: null, waitingReason: "QUEUED_BEHIND", waitingFor: head },
       {
         deliveryId: head,
         nextAttemptAt: expect.stringMatching(/^\d{4}-/),
@@ -319,7 +319,7 @@ describe(`webhooks CLI (${testEngine()})`, { timeout: 180_000 }, () => {
     const paused = await cli(["webhooks", "pause", id, "--json"], env);
     expect(paused.code, paused.stderr).toBe(0);
     expect(await json()).toEqual([
-      { deliveryId: behind, nextAttemptAt: null, waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: head },
+      { deliveryId: behind, nextAttemptAt: null, waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: null },
       { deliveryId: head, nextAttemptAt: null, waitingReason: "SUBSCRIPTION_PAUSED", waitingFor: null },
     ]);
     const held = await cli(["webhooks", "deliveries", "--subscription", id], env);

@@ -123,10 +123,10 @@ export const webhookAttemptSchema = z.object({
 });
 
 /**
- * A pending delivery without a next attempt: its hub's earlier event is still being delivered
- * (a hub's events go in version order), or its subscription is paused.
+ * A pending delivery without a next attempt: it is queued behind the delivery its hub's queue is
+ * sending now (one at a time, so a hub's events arrive in order), or its subscription is paused.
  */
-export const webhookDeliveryWaitReasons = ["EARLIER_DELIVERY", "SUBSCRIPTION_PAUSED"] as const;
+export const webhookDeliveryWaitReasons = ["QUEUED_BEHIND", "SUBSCRIPTION_PAUSED"] as const;
 export const webhookDeliveryWaitReasonSchema = z.enum(webhookDeliveryWaitReasons);
 
 export const webhookDeliverySchema = z.object({
@@ -144,7 +144,7 @@ export const webhookDeliverySchema = z.object({
   nextAttemptAt: z.number().nullable(),
   /** Why a pending delivery has no next attempt yet; null when it has one (or is not pending). */
   waitingReason: webhookDeliveryWaitReasonSchema.nullable(),
-  /** The pending delivery of the same hub and subscription it waits behind (sent first), if any. */
+  /** The head of its (subscription, hub) queue, being sent before it (QUEUED_BEHIND), if any. */
   waitingFor: z.string().nullable(),
   lastStatus: z.number().int().nullable(),
   lastError: z.string().nullable(),

@@ -69,7 +69,7 @@ const WebhookDeliveryStatus = builder.enumType("WebhookDeliveryStatus", {
 
 const WebhookDeliveryWaitReason = builder.enumType("WebhookDeliveryWaitReason", {
   description:
-    "Why a pending delivery has no next attempt yet. EARLIER_DELIVERY: its hub's earlier event (`waitingFor`) is sent first, since a hub's events arrive in version order; SUBSCRIPTION_PAUSED: the subscription is paused, and resuming it sends its queue in order",
+    "Why a pending delivery has no next attempt yet. QUEUED_BEHIND: one delivery of a hub is sent at a time, in order, and `waitingFor` (the head of the hub's queue) is being sent; the queue then advances one delivery at a time. SUBSCRIPTION_PAUSED: the subscription is paused, and resuming it sends its queue in order",
   values: webhookDeliveryWaitReasons,
 });
 
@@ -198,7 +198,7 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryView>("WebhookDelive
     }),
     waitingFor: t.exposeID("waitingFor", {
       nullable: true,
-      description: "The id of the same hub's earlier delivery this one waits behind, if any",
+      description: "The delivery at the head of this hub's queue, sent before this one (QUEUED_BEHIND)",
     }),
     lastStatus: t.exposeInt("lastStatus", { nullable: true, description: "The last attempt's HTTP status" }),
     lastError: t.exposeString("lastError", { nullable: true }),

@@ -437,7 +437,7 @@ function statsJson(stats: WebhookStats) {
 function nextAttemptText(delivery: WebhookDeliveryView): string {
   if (delivery.nextAttemptAt !== null) return iso(delivery.nextAttemptAt);
   if (delivery.waitingReason === "SUBSCRIPTION_PAUSED") return "held: subscription paused";
-  if (delivery.waitingReason === "EARLIER_DELIVERY") return `after delivery ${delivery.waitingFor}`;
+  if (delivery.waitingReason === "QUEUED_BEHIND") return `after delivery ${delivery.waitingFor}`;
   return "-";
 }
 

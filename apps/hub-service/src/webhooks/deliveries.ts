@@ -119,7 +119,7 @@ type DeliveryRow = {
   attempts: number;
   /** Null while the delivery waits (stored as 'infinity': behind its hub's earlier event, or held by a pause). */
   next_attempt_at: Date | null;
-  /** The pending delivery of the same hub this one waits behind, if any. */
+  /** The head of the hub's queue this one waits behind, if any. */
   waiting_for: bigint | null;
   subscription_paused: boolean;
   last_status: number | null;
@@ -142,10 +142,9 @@ type AttemptRow = {
 const upper = (status: string) => status.toUpperCase() as WebhookDeliveryStatus;
 
 /**
- * Why a pending delivery has no next attempt: it waits behind its hub's earlier event (only a
- * queue's head is ever due, so a hub's events arrive in order), or its subscription is paused
- * (the pause holds the whole queue). Both can hold; the pause is named first, since resuming is
- * what an operator can do about it.
+ * Why a pending delivery has no next attempt: it is queued behind its hub's queue head (only the
+ * head is ever due, so a hub's events arrive in order), or its subscription is paused (the pause
+ * holds the whole queue, head included).
  */
 function waitingState(
   row: Pick<DeliveryRow, "status" | "next_attempt_at" | "waiting_for" | "subscription_paused">,
@@ -154,7 +153,7 @@ function waitingState(
   if (row.status !== "pending" || row.next_attempt_at !== null)
     return { waitingFor: null, waitingReason: null };
   if (row.subscription_paused) return { waitingFor, waitingReason: "SUBSCRIPTION_PAUSED" };
-  return { waitingFor, waitingReason: waitingFor === null ? null : "EARLIER_DELIVERY" };
+  return { waitingFor, waitingReason: waitingFor === null ? null : "QUEUED_BEHIND" };
 }
 const ms = (date: Date | null) => (date ? new Date(date).getTime() : null);
 
@@ -332,10 +331,12 @@ export function createDeliveryStore(prisma: PrismaClient, box: SecretBox) {
                -- 'infinity' (waiting: see fanOut and holdPending) has no epoch value: it lists as null.
                CASE WHEN d.status = 'pending' AND d.next_attempt_at <> 'infinity' THEN d.next_attempt_at END
                  AS next_attempt_at,
+               -- The head of its queue: the one pending delivery of the hub that is due (or in
+               -- flight); a replayed delivery can wait behind a later version.
                CASE WHEN d.status = 'pending' AND d.next_attempt_at = 'infinity' THEN (
                  SELECT p.id FROM webhook_deliveries p
                  WHERE p.subscription_id = d.subscription_id AND p.hub_id = d.hub_id
-                   AND p.status = 'pending' AND p.version < d.version
+                   AND p.status = 'pending' AND p.next_attempt_at <> 'infinity'
                  ORDER BY p.version LIMIT 1) END AS waiting_for,
                s.status = 'paused' AS subscription_paused,
                d.last_status, d.last_error, d.created_at, d.delivered_at, d.dead_at
