@@ -40,8 +40,8 @@ export const envSchema = z.object({
   /**
    * How far a caller's clock may be off this one's when a call's deadline (epoch ms on the
    * caller's clock) is compared with ours. A call arriving later than deadline + this is refused
-   * unexecuted; keep it below the caller's own margin (the gateway's is 500 ms at most) and the
-   * hosts' clocks synchronised (NTP) well within it.
+   * unexecuted; keep it below the caller's own answer margin (the gateway's: min(500 ms, a tenth
+   * of HUB_SERVICE_TIMEOUT_MS)) and the hosts' clocks synchronised (NTP) well within it.
    */
   DEADLINE_CLOCK_SKEW_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   /** Provisionings running at once per instance; more wait in line (see bulkhead.ts). */

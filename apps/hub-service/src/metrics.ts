@@ -7,6 +7,8 @@ export type HubServiceMetrics = {
   readonly registry: Registry;
   /** One tRPC call ended: its procedure, tRPC code (OK for success) and duration. */
   procedure(path: string, code: string, seconds: number): void;
+  /** A call refused or stopped because nobody waits for it: arrived late, or its caller disconnected. */
+  callerGone(reason: "late" | "disconnected"): void;
   /** One command ended: created (a new event), unchanged (an idempotent repeat) or the error kind. */
   command(name: string, result: string): void;
   readonly registryCall: RegistryObserver;
@@ -57,6 +59,12 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
     help: "SQL statements sent to the database (divide by hub_commands_total for statements per command)",
     registers,
   });
+  const callersGone = new Counter({
+    name: "hub_calls_abandoned_total",
+    help: "Calls not executed or stopped because nobody waited for them: late (arrived past the caller's deadline) or disconnected",
+    labelNames: ["reason"],
+    registers,
+  });
   const groupRows = new Histogram({
     name: "hub_group_commit_rows",
     help: "New hubs written per group-commit statement",
@@ -92,6 +100,7 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
     registry,
     procedure: (path, code, seconds) => calls.observe({ procedure: path, code }, seconds),
     command: (name, result) => commands.inc({ command: name, result }),
+    callerGone: (reason) => callersGone.inc({ reason }),
     registryCall: (operation, outcome, seconds) => registryCalls.observe({ operation, outcome }, seconds),
     breaker: setBreaker,
     statement: () => statements.inc(),

@@ -20,6 +20,8 @@ const DB_QUERY_TIMEOUT_MS = 2000;
 // The gateway's own deadline for hub-service; hub-service must answer well before it.
 const HUB_SERVICE_TIMEOUT_MS = 15_000;
 const WORKERS = heavy ? 24 : 12;
+// A readiness probe's timeout in common orchestrators (Kubernetes' default): /readyz answers within it.
+const PROBE_TIMEOUT_MS = 1000;
 const CYCLES = heavy ? 4 : 1;
 
 /**
@@ -120,7 +122,7 @@ describe.runIf(onPostgres)(`PostgreSQL cut off mid-load (${NEEDS_POSTGRES})`, ()
       // probe, that one included, answers within its bound.
       await waitUntil(async () => {
         const own = await probe(hubService.url);
-        expect(own.ms).toBeLessThan(900);
+        expect(own.ms).toBeLessThan(PROBE_TIMEOUT_MS);
         return own.status === 503;
       }, "hub-service to report its database unready");
       // Then probes while the database holds every query (each would otherwise wait for
@@ -133,11 +135,15 @@ describe.runIf(onPostgres)(`PostgreSQL cut off mid-load (${NEEDS_POSTGRES})`, ()
           status: "unavailable",
           checks: { database: expect.stringMatching(/^(no answer within 500 ms|unavailable)$/) },
         });
-        expect(own.ms).toBeLessThan(900);
+        expect(own.ms).toBeLessThan(PROBE_TIMEOUT_MS);
         const edge = await probe(gateway.url);
         expect(edge.status).toBe(503);
-        expect(edge.body).toMatchObject({ status: "unavailable", checks: { hubService: "unavailable" } });
-        expect(edge.ms).toBeLessThan(900);
+        // hub-service's 503 with why (or, on a loaded machine, no answer within the gateway's bound).
+        expect(edge.body).toMatchObject({
+          status: "unavailable",
+          checks: { hubService: expect.stringMatching(/^(unavailable|no answer within 800 ms)$/) },
+        });
+        expect(edge.ms).toBeLessThan(PROBE_TIMEOUT_MS);
       }
     } finally {
       control().restore();

@@ -44,8 +44,25 @@ describe("a partition between gateway and hub-service", () => {
   }
 
   const hubServiceLog = () => readFile(e2e.current.system.hubService.logFile, "utf8");
-  const refusals = async () =>
-    (await hubServiceLog()).split("\n").filter((line) => line.includes("arrived past its deadline")).length;
+  const linesWith = async (text: string) =>
+    (await hubServiceLog()).split("\n").filter((line) => line.includes(text)).length;
+  const refusals = () => linesWith("arrived past its deadline");
+  /** A tRPC call straight to hub-service, as a backend service sends it (no client library). */
+  const callHubService = (
+    procedure: string,
+    input: unknown,
+    init: { method?: string; signal?: AbortSignal } = {},
+  ) => {
+    const token = mintServiceToken(e2e.current.system.secrets.service, "impatient-service");
+    const base = `${e2e.current.system.hubService.url}/trpc/${procedure}`;
+    const get = init.method === "GET";
+    return fetch(get ? `${base}?input=${encodeURIComponent(JSON.stringify(input))}` : base, {
+      method: get ? "GET" : "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      ...(get ? {} : { body: JSON.stringify(input) }),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+  };
 
   it("commands held past the gateway's wait are answered 503 and never executed after the link heals; one still awaited completes", async () => {
     const { proxy, gateway } = await gatewayBehindProxy();
@@ -118,30 +135,55 @@ describe("a partition between gateway and hub-service", () => {
     // The registry answers DescribeThing after 1.5 s; the caller gives up before that.
     await e2e.current.setFault({ mode: "slow", delayMs: 1500, times: 1 });
     const before = (await e2e.current.registryRequests()).received;
+    const stoppedBefore = await linesWith("caller disconnected");
     const abort = new AbortController();
-    const call = fetch(`${e2e.current.system.hubService.url}/trpc/hub.provision`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${mintServiceToken(e2e.current.system.secrets.service, "impatient-service")}`,
-      },
-      // No deadline of its own: only the disconnect can tell hub-service the caller is gone.
-      body: JSON.stringify({ command: hub }),
-      signal: abort.signal,
-    }).catch((error: unknown) => error);
+    // No deadline of its own: only the disconnect can tell hub-service the caller is gone.
+    const call = callHubService("hub.provision", { command: hub }, { signal: abort.signal }).catch(
+      (error: unknown) => error,
+    );
     await waitUntil(
       async () => (await e2e.current.registryRequests()).received > before,
       "the registry lookup to start",
     );
     abort.abort();
     expect(await call).toBeInstanceOf(Error);
+    // Logged when the lookup has come back and the command has stopped instead of appending.
     await waitUntil(
-      async () => (await hubServiceLog()).includes("caller disconnected"),
-      "hub-service to notice the caller had gone",
+      async () => (await linesWith("caller disconnected")) > stoppedBefore,
+      "hub-service to stop the call whose caller had gone",
       { timeoutMs: 10_000 },
     );
     expect(await hubHistory(e2e.current, hub.hubId)).toBeNull();
     // The same call, awaited, provisions it.
     expect((await provisionRest(e2e.current, hub, { token: serviceToken(e2e.current) })).status).toBe(201);
   }, 60_000);
+
+  it("a command whose caller's deadline (deadlineAt) passed before it arrived is refused unexecuted; a read is still answered", async () => {
+    const hub = await e2e.current.newHub();
+    const caller = {
+      principal: { kind: "service", id: "impatient-service", permissions: [] },
+      requestId: "held-in-transit",
+      correlationId: "held-in-transit",
+      source: "trpc",
+      // Sent 6 s ago with 4 s to spare (by the caller's clock): it arrives 2 s too late, although
+      // its budget alone, counted from arrival, would still allow it.
+      deadlineAt: Date.now() - 2000,
+      budgetMs: 4000,
+    };
+    const refusedBefore = await refusals();
+    const late = await callHubService("hub.provision", { caller, command: hub });
+    expect(late.status).toBe(503);
+    expect(await late.text()).toMatch(/arrived after its caller's deadline/);
+    expect(await refusals()).toBe(refusedBefore + 1);
+    expect(await hubHistory(e2e.current, hub.hubId)).toBeNull();
+
+    const read = await callHubService(
+      "hub.byId",
+      { caller: { ...caller, principal: { ...caller.principal, kind: "admin" } }, hubId: hub.hubId },
+      { method: "GET" },
+    );
+    // Answered (no such hub: null), not refused: a late read changes nothing.
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual({ result: { data: null } });
+  });
 });

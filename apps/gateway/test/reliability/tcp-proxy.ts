@@ -28,39 +28,38 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let mode: ProxyMode = "up";
   const pairs = new Set<Pair>();
   const stalled = new Set<Pair>();
+  // A held connection reads nothing: what its peer sends (and its FIN) stays in the kernel's
+  // buffers, so on heal it arrives in order, followed by the close, as after a real partition.
+  const held = new Set<Pair>();
 
-  const drop = (pair: Pair) => {
+  const forget = (pair: Pair) => {
     pairs.delete(pair);
     stalled.delete(pair);
+    held.delete(pair);
+  };
+  const drop = (pair: Pair) => {
+    forget(pair);
     pair.client.resetAndDestroy();
     pair.upstream?.resetAndDestroy();
   };
 
-  const freeze = (pair: Pair) => {
-    stalled.add(pair);
+  /** Stops forwarding either way; the pair is remembered in `set` (stalled or held). */
+  const stopIn = (set: Set<Pair>) => (pair: Pair) => {
+    set.add(pair);
     pair.client.unpipe();
     pair.upstream?.unpipe();
     pair.client.pause();
     pair.upstream?.pause();
   };
-
-  // A held connection reads nothing: what its peer sends (and its FIN) stays in the kernel's
-  // buffers, so on heal it arrives in order, followed by the close, as after a real partition.
-  const held = new Set<Pair>();
-  const hold = (pair: Pair) => {
-    held.add(pair);
-    pair.client.unpipe();
-    pair.upstream?.unpipe();
-    pair.client.pause();
-    pair.upstream?.pause();
-  };
+  const freeze = stopIn(stalled);
+  const hold = stopIn(held);
   const connect = (pair: Pair) => {
     const upstream = net.connect(target.port, target.host);
     pair.upstream = upstream;
     upstream.on("error", () => drop(pair));
     // A graceful close goes on as one (the other side still reads what came before it).
     upstream.on("end", () => pair.client.end());
-    upstream.on("close", () => (pair.client.writableEnded ? undefined : drop(pair)));
+    upstream.on("close", () => (pair.client.writableEnded ? forget(pair) : drop(pair)));
     pair.client.pipe(upstream, { end: false });
     upstream.pipe(pair.client, { end: false });
   };
@@ -70,7 +69,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     pairs.add(pair);
     client.on("error", () => drop(pair));
     client.on("end", () => pair.upstream?.end());
-    client.on("close", () => (pair.upstream?.writableEnded ? undefined : drop(pair)));
+    client.on("close", () => (pair.upstream?.writableEnded ? forget(pair) : drop(pair)));
     if (mode === "down") return drop(pair);
     if (mode === "stalled") return freeze(pair);
     if (mode === "held") return hold(pair);

@@ -52,17 +52,25 @@ export type HandleOptions = CallerWait & {
 /** Writes a new stream's first events, or answers null (the stream is not new, or a constraint objected). */
 export type FirstWriter = (streamId: string, events: readonly NewEvent[]) => Promise<AppendResult | null>;
 
+/** Why nobody waits for a call's answer any more, if nobody does. */
+export function callerGone(wait: CallerWait, now = Date.now()): "deadline" | "disconnected" | undefined {
+  if (wait.deadline !== undefined && now >= wait.deadline) return "deadline";
+  if (wait.signal?.aborted) return "disconnected";
+  return undefined;
+}
+
 /** Refuses work the caller no longer waits for: nothing has been written when this throws. */
 export function checkCaller(wait: CallerWait, now = Date.now()): void {
-  if (wait.signal?.aborted) {
+  const gone = callerGone(wait, now);
+  if (gone === "deadline") {
     throw new UnavailableError(
-      "The caller disconnected before the command could complete; nothing was written",
+      "The caller's deadline passed before the command could complete; nothing was written",
       1,
     );
   }
-  if (wait.deadline !== undefined && now >= wait.deadline) {
+  if (gone === "disconnected") {
     throw new UnavailableError(
-      "The caller's deadline passed before the command could complete; nothing was written",
+      "The caller disconnected before the command could complete; nothing was written",
       1,
     );
   }

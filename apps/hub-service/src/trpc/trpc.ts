@@ -14,7 +14,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { Logger } from "pino";
 import { ZodError, type z } from "zod";
 import type { ApiKeyVerifier } from "../api-keys/api-keys.ts";
-import type { CallerWait } from "../command-handling/handle-command.ts";
+import { type CallerWait, callerGone } from "../command-handling/handle-command.ts";
 import { toAppError } from "../errors.ts";
 import type { EventDelivery } from "../event-delivery.ts";
 import type { HubServiceMetrics } from "../metrics.ts";
@@ -62,9 +62,11 @@ const t = initTRPC.context<Context>().create({
 const mapErrors = t.middleware(async ({ next, ctx, path, signal }) => {
   const result = await next();
   if (result.ok) return result;
-  if (signal?.aborted)
-    ctx.logger.warn({ path, requestId: ctx.requestId }, "caller disconnected; the call stopped");
   const cause = result.error.cause ?? result.error;
+  if (signal?.aborted && !refused.has(cause)) {
+    ctx.metrics.callerGone("disconnected");
+    ctx.logger.warn({ path, requestId: ctx.requestId }, "caller disconnected; the call stopped");
+  }
   const appError =
     cause instanceof ZodError
       ? new ValidationError("The request contains invalid parameters or malformed data", toFieldIssues(cause))
@@ -123,31 +125,53 @@ const requireService = t.middleware(({ ctx, next, path }) => {
   if (!ctx.service) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "A valid service credential is required" });
   }
+  // The HTTP request's own deadline (x-request-deadline): its sender has stopped waiting for
+  // every call in it, reads included.
   refuseIfCallerGone(ctx, path, ctx);
   return next({ ctx: { ...ctx, service: ctx.service } });
 });
+
+/** Refusals already logged and counted (mapErrors does not report them again). */
+const refused = new WeakSet<object>();
 
 /**
  * A call is not started once nobody waits for its answer: it arrived past its caller's deadline
  * (held in a network partition, say, while the caller answered its own client 503), or its caller
  * has already disconnected. Executing it then would do what the client was told had failed.
  */
-function refuseIfCallerGone(ctx: Context, path: string, wait: CallerWait): void {
+function refuseIfCallerGone(
+  ctx: Context,
+  path: string,
+  wait: CallerWait,
+  caller?: Pick<RequestContext, "budgetMs" | "deadlineAt">,
+): void {
   const now = Date.now();
-  if (wait.deadline !== undefined && now >= wait.deadline) {
-    ctx.logger.warn(
-      { path, requestId: ctx.requestId, lateMs: now - wait.deadline, inTransitMs: now - ctx.arrivedAt },
-      "call arrived past its deadline; refused without executing",
-    );
-    throw new UnavailableError("The call arrived after its caller's deadline; it was not executed", 1);
-  }
-  if (wait.signal?.aborted) {
-    ctx.logger.warn(
-      { path, requestId: ctx.requestId },
-      "caller disconnected before the call started; refused",
-    );
-    throw new UnavailableError("The caller disconnected; the call was not executed", 1);
-  }
+  const gone = callerGone(wait, now);
+  if (!gone) return;
+  ctx.metrics.callerGone(gone === "deadline" ? "late" : "disconnected");
+  const error =
+    gone === "deadline"
+      ? new UnavailableError("The call arrived after its caller's deadline; it was not executed", 1)
+      : new UnavailableError("The caller disconnected; the call was not executed", 1);
+  refused.add(error);
+  // sentAgoMs: since the caller sent the call, by its clock (transit time plus any clock skew).
+  const sentAt =
+    caller?.deadlineAt !== undefined && caller.budgetMs !== undefined
+      ? caller.deadlineAt - caller.budgetMs
+      : undefined;
+  ctx.logger.warn(
+    {
+      path,
+      requestId: ctx.requestId,
+      ...(gone === "deadline" && wait.deadline !== undefined ? { lateMs: now - wait.deadline } : {}),
+      ...(sentAt !== undefined ? { sentAgoMs: ctx.arrivedAt - sentAt } : {}),
+      sinceArrivalMs: now - ctx.arrivedAt,
+    },
+    gone === "deadline"
+      ? "call arrived past its deadline; refused without executing"
+      : "caller disconnected before the call started; refused",
+  );
+  throw error;
 }
 
 export const router = t.router;
@@ -163,7 +187,7 @@ export const serviceProcedure = publicProcedure.use(requireService);
  * (undefined: not read; null: no such hub).
  */
 export function authorizedProcedure<Input extends z.ZodType>(input: Input, action: Action) {
-  return serviceProcedure.input(input).use(async ({ ctx, input: given, next, path }) => {
+  return serviceProcedure.input(input).use(async ({ ctx, input: given, next, path, type }) => {
     const {
       caller: forwarded,
       hubId,
@@ -174,7 +198,9 @@ export function authorizedProcedure<Input extends z.ZodType>(input: Input, actio
       command?: { hubId?: string };
     };
     const caller = resolveCaller(ctx, ctx.service.id, forwarded);
-    refuseIfCallerGone(ctx, path, caller);
+    // A command is not started past its caller's deadline; a read past it does no harm, and the
+    // caller's process may still wait for it (a feed's replay outlives the request's budget).
+    if (type === "mutation") refuseIfCallerGone(ctx, path, caller, forwarded);
     const id = hubId ?? command?.hubId;
     const hub: HubView | null | undefined =
       id && needsHub(action, caller.principal) ? await ctx.hubs.byId(id) : undefined;
