@@ -76,6 +76,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): RelayEnv {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`event-relay: invalid environment\n${lines.join("\n")}`);
   }
+  if (result.data.WEBHOOK_ALLOW_PRIVATE_URLS && result.data.NODE_ENV === "production") {
+    // As hub-service refuses it: in production the relay must never reach internal addresses.
+    throw new Error(
+      "event-relay: invalid environment\n  WEBHOOK_ALLOW_PRIVATE_URLS: must not be set in production (webhooks would reach internal addresses)",
+    );
+  }
   if (result.data.NATS_URL && result.data.NATS_LEASE_MS >= result.data.NATS_DUPLICATE_WINDOW) {
     throw new Error(
       "event-relay: invalid environment\n  NATS_LEASE_MS: must be shorter than NATS_DUPLICATE_WINDOW",
