@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
+import { DEFAULT_JWT_CLAIMS } from "@hub/shared";
 import jwt from "jsonwebtoken";
 import { createOrganization, issueApiKey, revokeApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { loadOrCreateDevSecrets } from "../apps/hub-service/src/cli/dev-secrets.ts";
@@ -233,8 +234,8 @@ async function main(): Promise<void> {
   const devToken = (claims: Record<string, string>, subject: string) =>
     jwt.sign(claims, gatewayJwtSecret, {
       algorithm: "HS256",
-      issuer: "hub-platform-dev",
-      audience: "hub-api",
+      issuer: DEFAULT_JWT_CLAIMS.issuer,
+      audience: DEFAULT_JWT_CLAIMS.audience,
       subject,
       expiresIn: "12h",
     });

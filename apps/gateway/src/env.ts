@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { DEFAULT_JWT_CLAIMS } from "@hub/shared";
 import { z } from "zod";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -24,8 +25,8 @@ export const envSchema = z
     GATEWAY_JWT_SECRET: z.string().min(32).optional(),
     /** RS256/ES256 public keys, PEM, several separated by blank lines (production). */
     JWT_PUBLIC_KEYS: z.string().optional(),
-    JWT_ISSUER: z.string().default("hub-platform-dev"),
-    JWT_AUDIENCE: z.string().default("hub-api"),
+    JWT_ISSUER: z.string().default(DEFAULT_JWT_CLAIMS.issuer),
+    JWT_AUDIENCE: z.string().default(DEFAULT_JWT_CLAIMS.audience),
     JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
     BODY_LIMIT_BYTES: positive(1024 * 1024),

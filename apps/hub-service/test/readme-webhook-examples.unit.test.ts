@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { repoRoot } from "@hub/test-support";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { webhookBody } from "../src/webhooks/deliveries.ts";
@@ -7,9 +9,10 @@ import { webhookBody } from "../src/webhooks/deliveries.ts";
 // it. Every such example must be what the system sends: its `data` valid against the contract's
 // schema of its event type (once it said `userId` where the event has `claimedBy`), and shaped
 // like the body hub-service builds.
-const root = new URL("../../../", import.meta.url);
-const readme = readFileSync(new URL("README.md", root), "utf8");
-const contract = JSON.parse(readFileSync(new URL("docs/contract/hub-api-contract.json", root), "utf8")) as {
+const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+const contract = JSON.parse(
+  readFileSync(path.join(repoRoot, "docs/contract/hub-api-contract.json"), "utf8"),
+) as {
   events: Record<string, object>;
 };
 const ajv = new Ajv2020.default({ strict: false, allErrors: true });

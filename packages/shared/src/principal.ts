@@ -1,5 +1,11 @@
 import { z } from "zod";
 
+/**
+ * The `iss` and `aud` the gateway requires of a JWT unless JWT_ISSUER/JWT_AUDIENCE say otherwise
+ * (what `npm start` and the CLI's `tokens jwt` mint).
+ */
+export const DEFAULT_JWT_CLAIMS = { issuer: "hub-platform-dev", audience: "hub-api" } as const;
+
 /** Permissions an API key or token can carry. */
 export const permissions = ["hubs:provision", "hubs:read", "hubs:manage", "webhooks:manage"] as const;
 export const permissionSchema = z.enum(permissions);

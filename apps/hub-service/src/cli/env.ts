@@ -1,3 +1,4 @@
+import { DEFAULT_JWT_CLAIMS } from "@hub/shared";
 import { z } from "zod";
 
 // An exported-but-empty variable (`FOO=`) means "not set", as shells and .env files intend.
@@ -15,8 +16,8 @@ export const cliEnvSchema = z.object({
   SERVICE_JWT_SECRET: optional(secret),
   GATEWAY_JWT_SECRET: optional(secret),
   /** `tokens jwt`: the claims the gateway requires, with the gateway's defaults. */
-  JWT_ISSUER: optional(z.string().min(1)).transform((value) => value ?? "hub-platform-dev"),
-  JWT_AUDIENCE: optional(z.string().min(1)).transform((value) => value ?? "hub-api"),
+  JWT_ISSUER: optional(z.string().min(1)).transform((value) => value ?? DEFAULT_JWT_CLAIMS.issuer),
+  JWT_AUDIENCE: optional(z.string().min(1)).transform((value) => value ?? DEFAULT_JWT_CLAIMS.audience),
   /** `webhooks`: the service's rules, read as hub-service reads them (see event-delivery.ts). */
   // Any value: only "production" matters here, and other commands must not fail over it.
   NODE_ENV: optional(z.string()),
