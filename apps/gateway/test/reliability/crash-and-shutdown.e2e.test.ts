@@ -136,7 +136,10 @@ describe("crash under a bulk batch", () => {
       // What the README tells a line to do: send the same batch again.
       const again = await post();
       expect(again.status, again.text).toBe(200);
-      const body = again.body as { results: { status: number }[]; summary: Record<string, number> };
+      const body = again.body as {
+        results: { status: number }[];
+        summary: { created: number; unchanged: number; failed: number };
+      };
       expect(body.results).toHaveLength(hubs.length);
       expect(Object.keys(countBy(body.results, (item) => item.status)).sort()).toEqual(["200", "201"]);
       expect(body.summary.unchanged, "items stored before the crash").toBeGreaterThan(0);
