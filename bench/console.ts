@@ -17,11 +17,11 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { repoRoot } from "@hub/test-support";
 import { launchChromium } from "../apps/admin-console/test/e2e/browser.ts";
 import { startConsoleSystem } from "../apps/admin-console/test/e2e/system.ts";
+import { benchFlags } from "./lib/flags.ts";
 import { percentile } from "./lib/load.ts";
 import {
   DEFAULT_SERVER_URL,
@@ -44,20 +44,12 @@ const HELP = `npm run bench:console -- [flags]
                         error; no targets checked
 Chromium: /usr/bin/chromium, or CHROMIUM_PATH.`;
 
-const { values: flags } = parseArgs({
-  options: {
-    hubs: { type: "string" },
-    repeats: { type: "string" },
-    reseed: { type: "boolean", default: false },
-    "database-url": { type: "string", default: DEFAULT_SERVER_URL },
-    smoke: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
+const flags = benchFlags(HELP, {
+  hubs: { type: "string" },
+  repeats: { type: "string" },
+  reseed: { type: "boolean", default: false },
+  "database-url": { type: "string", default: DEFAULT_SERVER_URL },
 });
-if (flags.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
 const smoke = flags.smoke;
 // A smoke run needs at least three pages of 25 in every view: the serial prefix SN00 matches ~1%.
 const hubCount = Number(flags.hubs ?? (smoke ? 10_000 : 100_000));

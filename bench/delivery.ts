@@ -11,13 +11,13 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
 import { createHubServiceClient } from "@hub/hub-client";
 import { mintServiceToken } from "@hub/shared";
 import { freePort, migrateDeploy, repoRoot } from "@hub/test-support";
 import pg from "pg";
 import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
+import { benchFlags } from "./lib/flags.ts";
 import { type HubSpec, type LoadResult, percentile, runLoad } from "./lib/load.ts";
 import { type BenchProcess, processCpuMs, startProcess } from "./lib/processes.ts";
 import { formatProfile, profilesIn, summariseProfile } from "./lib/profile.ts";
@@ -56,35 +56,27 @@ const HELP = `npm run bench:delivery -- [flags]
   --database-url <url>    PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres)
   --keep-db               do not drop the bench database at the end`;
 
-const { values: flags } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "1" },
-    cells: { type: "string", default: "steady,burst,provisioning" },
-    quick: { type: "boolean", default: false },
-    smoke: { type: "boolean", default: false },
-    rate: { type: "string" },
-    seconds: { type: "string" },
-    "steady-batch": { type: "string" },
-    burst: { type: "string" },
-    "bulk-hubs": { type: "string" },
-    batch: { type: "string" },
-    "bulk-concurrency": { type: "string", default: "4" },
-    "drain-timeout": { type: "string" },
-    "relay-env": { type: "string", multiple: true, default: [] },
-    env: { type: "string", multiple: true, default: [] },
-    profile: { type: "boolean", default: false },
-    analyze: { type: "boolean", default: false },
-    "what-if-claim-plan": { type: "boolean", default: false },
-    runtime: { type: "string", default: "built" },
-    "database-url": { type: "string" },
-    "keep-db": { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
+const flags = benchFlags(HELP, {
+  rounds: { type: "string", default: "1" },
+  cells: { type: "string", default: "steady,burst,provisioning" },
+  quick: { type: "boolean", default: false },
+  rate: { type: "string" },
+  seconds: { type: "string" },
+  "steady-batch": { type: "string" },
+  burst: { type: "string" },
+  "bulk-hubs": { type: "string" },
+  batch: { type: "string" },
+  "bulk-concurrency": { type: "string", default: "4" },
+  "drain-timeout": { type: "string" },
+  "relay-env": { type: "string", multiple: true, default: [] },
+  env: { type: "string", multiple: true, default: [] },
+  profile: { type: "boolean", default: false },
+  analyze: { type: "boolean", default: false },
+  "what-if-claim-plan": { type: "boolean", default: false },
+  runtime: { type: "string", default: "built" },
+  "database-url": { type: "string" },
+  "keep-db": { type: "boolean", default: false },
 });
-if (flags.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
 if (flags.runtime !== "built" && flags.runtime !== "tsx") throw new Error("--runtime is built or tsx");
 const smoke = flags.smoke;
 if (smoke && flags.quick) throw new Error("--smoke and --quick: one or the other");

@@ -9,13 +9,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { mintServiceToken } from "@hub/shared";
 import { freePort, migrateDeploy, repoRoot } from "@hub/test-support";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
+import { benchFlags } from "./lib/flags.ts";
 import {
   type HubSpec,
   type LoadResult,
@@ -58,36 +58,28 @@ const HELP = `npm run bench:provision -- [flags]
                         non-zero if a process does not start, a cell has no successful request, or
                         any request fails or stored events differ; no ratios or targets checked`;
 
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: "string" },
-    warmup: { type: "string" },
-    slice: { type: "string" },
-    concurrency: { type: "string" },
-    surfaces: { type: "string" },
-    rounds: { type: "string" },
-    long: { type: "boolean", default: false },
-    profile: { type: "boolean", default: false },
-    "baseline-mode": { type: "string", default: "tx" },
-    "max-rate": { type: "string", default: "2500" },
-    env: { type: "string", multiple: true, default: [] },
-    "node-arg": { type: "string", multiple: true, default: [] },
-    "database-url": { type: "string" },
-    "keep-db": { type: "boolean", default: false },
-    hold: { type: "boolean", default: false },
-    runtime: { type: "string", default: "built" },
-    "compare-runtimes": { type: "boolean", default: false },
-    "batch-sizes": { type: "string", default: "100,1000" },
-    "bulk-hubs": { type: "string" },
-    "bulk-concurrency": { type: "string", default: "4" },
-    smoke: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
+const flags = benchFlags(HELP, {
+  duration: { type: "string" },
+  warmup: { type: "string" },
+  slice: { type: "string" },
+  concurrency: { type: "string" },
+  surfaces: { type: "string" },
+  rounds: { type: "string" },
+  long: { type: "boolean", default: false },
+  profile: { type: "boolean", default: false },
+  "baseline-mode": { type: "string", default: "tx" },
+  "max-rate": { type: "string", default: "2500" },
+  env: { type: "string", multiple: true, default: [] },
+  "node-arg": { type: "string", multiple: true, default: [] },
+  "database-url": { type: "string" },
+  "keep-db": { type: "boolean", default: false },
+  hold: { type: "boolean", default: false },
+  runtime: { type: "string", default: "built" },
+  "compare-runtimes": { type: "boolean", default: false },
+  "batch-sizes": { type: "string", default: "100,1000" },
+  "bulk-hubs": { type: "string" },
+  "bulk-concurrency": { type: "string", default: "4" },
 });
-if (flags.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
 const smoke = flags.smoke;
 if (smoke && (flags.long || flags.hold || flags["compare-runtimes"])) {
   throw new Error("--smoke runs the default matrix: not with --long, --hold or --compare-runtimes");

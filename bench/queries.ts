@@ -11,7 +11,6 @@ import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createHubServiceClient, type HubServiceClient } from "@hub/hub-client";
 import {
   type HubListFilter,
@@ -28,6 +27,7 @@ import { loadEnv } from "../apps/hub-service/src/env.ts";
 import type { Prisma, PrismaClient } from "../apps/hub-service/src/generated/prisma/client.ts";
 import { eventFeed, hubEvents, lastEvents } from "../apps/hub-service/src/queries/event-reads.ts";
 import { listHubs } from "../apps/hub-service/src/queries/hub-list.ts";
+import { benchFlags } from "./lib/flags.ts";
 import {
   DEFAULT_SERVER_URL,
   databaseExists,
@@ -49,23 +49,15 @@ const HELP = `npm run bench:queries -- [flags]
                         hub_bench_smoke_q_1k and hub_bench_smoke_q_2k and dropped at the end (flags
                         above still apply); exits non-zero on any failed call; no targets checked`;
 
-const { values: flags } = parseArgs({
-  options: {
-    iterations: { type: "string" },
-    warmup: { type: "string" },
-    sizes: { type: "string" },
-    reseed: { type: "boolean", default: false },
-    drop: { type: "boolean", default: false },
-    "no-explain": { type: "boolean", default: false },
-    "database-url": { type: "string" },
-    smoke: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
+const flags = benchFlags(HELP, {
+  iterations: { type: "string" },
+  warmup: { type: "string" },
+  sizes: { type: "string" },
+  reseed: { type: "boolean", default: false },
+  drop: { type: "boolean", default: false },
+  "no-explain": { type: "boolean", default: false },
+  "database-url": { type: "string" },
 });
-if (flags.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
 const smoke = flags.smoke;
 const config = {
   iterations: Number(flags.iterations ?? (smoke ? 20 : 400)),

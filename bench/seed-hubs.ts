@@ -14,9 +14,9 @@
  * one vendor (HUB-1 and HUB-2 by Acme), 10% without a vendor name; attributes are drawn by hashing,
  * so they are independent of each other, of time and of serial order.
  */
-import { parseArgs } from "node:util";
 import { migrateDeploy } from "@hub/test-support";
 import pg from "pg";
+import { benchFlags } from "./lib/flags.ts";
 
 export type SeedOptions = {
   /** A PostgreSQL server URL; its database part is replaced. */
@@ -243,19 +243,11 @@ async function seededProblems(result: SeedResult): Promise<string[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      hubs: { type: "string" },
-      database: { type: "string" },
-      "database-url": { type: "string" },
-      smoke: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+  const values = benchFlags(HELP, {
+    hubs: { type: "string" },
+    database: { type: "string" },
+    "database-url": { type: "string" },
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    process.exit(0);
-  }
   const hubs = Number(values.hubs ?? (values.smoke ? 1000 : 1_000_000));
   if (!Number.isInteger(hubs) || hubs < 1 || hubs >= SERIAL_MODULUS)
     throw new Error("--hubs must be 1..9999990");
