@@ -3,6 +3,7 @@ import { closeServer, isAppError, listen } from "@hub/shared";
 import type { Logger } from "pino";
 import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createBulkhead } from "./bulkhead.ts";
+import type { CallerWait } from "./command-handling/handle-command.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import type { HubServiceEnv } from "./env.ts";
 import {
@@ -90,8 +91,12 @@ export async function createHubServiceApp(
   // a bulk call takes one turn (its items have their own bound) and counts each item.
   const created = (event: unknown) => (event ? "created" : "unchanged");
   const failedAs = (error: unknown) => (isAppError(error) ? error.kind : "INTERNAL");
-  const counted = <R extends { event: unknown }>(name: string, command: () => Promise<R>): Promise<R> =>
-    admission.run(command).then(
+  const counted = <R extends { event: unknown }>(
+    name: string,
+    command: () => Promise<R>,
+    caller: CallerWait,
+  ): Promise<R> =>
+    admission.run(command, caller).then(
       (result) => {
         metrics.command(name, created(result.event));
         return result;
@@ -103,10 +108,10 @@ export async function createHubServiceApp(
     );
   const hubs: HubService = {
     ...service,
-    provision: (body, context) => counted("ProvisionHub", () => service.provision(body, context)),
+    provision: (body, context) => counted("ProvisionHub", () => service.provision(body, context), context),
     provisionMany: async (items, context) => {
       const results = await admission
-        .run(() => service.provisionMany(items, context))
+        .run(() => service.provisionMany(items, context), context)
         .catch((error: unknown) => {
           // Refused as a whole (the bulkhead is full): every item counts, as single calls would.
           for (const _ of items) metrics.command("ProvisionHub", failedAs(error));
@@ -120,7 +125,7 @@ export async function createHubServiceApp(
       }
       return results;
     },
-    execute: (name, body, context) => counted(name, () => service.execute(name, body, context)),
+    execute: (name, body, context) => counted(name, () => service.execute(name, body, context), context),
   };
   const delivery = createEventDelivery({ db, secretKey, allowPrivateUrls: allowPrivateWebhookUrls(env) });
   const fanOut = env.WEBHOOK_FAN_OUT

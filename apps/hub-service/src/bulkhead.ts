@@ -1,4 +1,5 @@
 import { UnavailableError } from "@hub/shared";
+import { type CallerWait, checkCaller } from "./command-handling/handle-command.ts";
 
 export type BulkheadOptions = {
   /** Operations allowed to run at once; the rest wait in line. */
@@ -10,7 +11,8 @@ export type BulkheadOptions = {
 };
 
 export type Bulkhead = {
-  run<T>(operation: () => Promise<T>): Promise<T>;
+  /** Runs `operation` in turn; a `caller` that disconnects or whose deadline passes first leaves the line. */
+  run<T>(operation: () => Promise<T>, caller?: CallerWait): Promise<T>;
   readonly active: () => number;
   readonly queued: () => number;
 };
@@ -39,26 +41,56 @@ export function createBulkhead(options: BulkheadOptions): Bulkhead {
   return {
     active: () => active,
     queued: () => waiting.length,
-    run<T>(operation: () => Promise<T>): Promise<T> {
+    run<T>(operation: () => Promise<T>, caller: CallerWait = {}): Promise<T> {
       const execute = () => {
         active++;
         return operation().finally(release);
       };
       if (active < options.concurrency) return execute();
       if (waiting.length >= options.maxQueue) return Promise.reject(busy());
+      // A caller that disconnects, or whose deadline comes first, leaves the line at once: its
+      // place goes to callers still waiting for an answer.
+      const untilDeadline =
+        caller.deadline === undefined ? Number.POSITIVE_INFINITY : caller.deadline - Date.now();
       return new Promise<T>((resolve, reject) => {
+        const leave = (error: unknown) => {
+          const index = waiting.indexOf(entry);
+          if (index >= 0) waiting.splice(index, 1);
+          clearTimeout(entry.timer);
+          caller.signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        };
+        const onAbort = () => leave(callerError(caller, Date.now()));
         const entry = {
-          start: () => execute().then(resolve, reject),
-          timer: setTimeout(() => {
-            const index = waiting.indexOf(entry);
-            if (index >= 0) waiting.splice(index, 1);
-            reject(busy());
-          }, options.queueTimeoutMs),
+          start: () => {
+            caller.signal?.removeEventListener("abort", onAbort);
+            execute().then(resolve, reject);
+          },
+          timer: setTimeout(
+            () =>
+              leave(
+                untilDeadline < options.queueTimeoutMs
+                  ? callerError(caller, caller.deadline ?? Date.now())
+                  : busy(),
+              ),
+            Math.max(0, Math.min(options.queueTimeoutMs, untilDeadline)),
+          ),
         };
         waiting.push(entry);
+        caller.signal?.addEventListener("abort", onAbort, { once: true });
       });
     },
   };
+}
+
+/** Why a caller left the line, as the pipeline would have said it (nothing written). */
+function callerError(caller: CallerWait, now: number): unknown {
+  try {
+    checkCaller(caller, now);
+  } catch (error) {
+    return error;
+  }
+  return busy();
 }
 
 function busy(): UnavailableError {

@@ -7,9 +7,10 @@ import {
   ThingNotFoundError,
   UnavailableError,
 } from "@hub/shared";
+import { waitUntil } from "@hub/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { useTestDatabase } from "./support/database.ts";
-import { useHubService } from "./support/system.ts";
+import { SERVICE_SECRET, useHubService } from "./support/system.ts";
 
 const db = useTestDatabase();
 const system = useHubService(db);
@@ -118,6 +119,48 @@ describe("hub.provision over HTTP", () => {
       expect(await stored(command.hubId)).toEqual({ events: [], hub: null });
     },
   );
+
+  it("stops waiting on a hanging registry when its caller disconnects: nothing stored, nothing counted against the registry", async () => {
+    const commands = await Promise.all(Array.from({ length: 6 }, () => newHub()));
+    system.current.emulator.faults.setFault({ mode: "hang" });
+    const deadlineOutcomes = async () => {
+      const metric = await system.current.app.metrics.registry.getSingleMetricAsString(
+        "hub_iot_registry_call_duration_seconds",
+      );
+      return Number(
+        /_count\{[^}]*operation="DescribeThing"[^}]*outcome="deadline"[^}]*\} (\d+)/.exec(metric)?.[1] ?? 0,
+      );
+    };
+    // More callers than the breaker's threshold (5) give up on a hanging registry: had hub-service
+    // waited each lookup out, the unanswered lookups would have opened the breaker.
+    for (const command of commands) {
+      const before = system.current.emulator.requests().received;
+      const counted = await deadlineOutcomes();
+      const abort = new AbortController();
+      const call = fetch(`${system.current.url}/trpc/hub.provision`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${mintServiceToken(SERVICE_SECRET, "impatient-service")}`,
+        },
+        body: JSON.stringify({ caller, command }),
+        signal: abort.signal,
+      }).catch((error: unknown) => error);
+      await waitUntil(
+        () => system.current.emulator.requests().received > before,
+        "the lookup to reach the registry",
+      );
+      abort.abort();
+      expect(await call).toBeInstanceOf(Error);
+      // Cut short and recorded as the caller's doing ("deadline"), not as a registry that did not
+      // answer (which the 1.5 s IOT_DEADLINE_MS would have given, counted against the breaker).
+      await waitUntil(async () => (await deadlineOutcomes()) > counted, "the lookup to stop", {
+        timeoutMs: 5000,
+      });
+      expect(await stored(command.hubId)).toEqual({ events: [], hub: null });
+    }
+    expect(system.current.app.registry.breakerState("DescribeThing")).toBe("closed");
+  });
 
   it("ends 32 concurrent identical provisions with exactly one event and 31 idempotent results", async () => {
     const command = await newHub();

@@ -162,7 +162,10 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
     async provision(body, context) {
       checkCaller(context);
       const thingName = body.thingName ?? body.hubId;
-      const lookup = await deps.registry.describeThing(thingName, { deadline: context.deadline });
+      const lookup = await deps.registry.describeThing(thingName, {
+        deadline: context.deadline,
+        signal: context.signal,
+      });
       if (lookup.outcome === "missing") throw new ThingNotFoundError(thingName);
       if (lookup.outcome === "unavailable") {
         checkCaller(context); // cut short by the caller's deadline: say so
@@ -242,6 +245,7 @@ export function createHubCommands(deps: HubCommandsDeps): HubCommands {
             if (!needsConnectivity[name] || state.status === "Unprovisioned") return wouldChange;
             const connectivity = await deps.registry.connectivity(state.provisioning.thingName, {
               deadline: context.deadline,
+              signal: context.signal,
             });
             if (connectivity.outcome === "unavailable") {
               checkCaller(context);

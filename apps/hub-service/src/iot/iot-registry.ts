@@ -40,6 +40,8 @@ export type BreakerState = "closed" | "open" | "half-open";
 export type LookupOptions = {
   /** The caller's deadline (epoch ms): the lookup gives up then, even before its own deadline. */
   readonly deadline?: number | undefined;
+  /** The caller disconnected: the lookup stops waiting then (nobody would read the answer). */
+  readonly signal?: AbortSignal | undefined;
 };
 
 export type IotRegistry = {
@@ -170,6 +172,7 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
     call: () => Promise<T>,
     found: (result: T) => R,
     callerDeadline: number,
+    signal: AbortSignal | undefined,
   ) {
     const callerMs = callerDeadline - Date.now();
     const byCaller = callerMs < options.deadlineMs;
@@ -193,6 +196,7 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
       }),
     );
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const deadline = new Promise<{ answer: Unavailable; byCaller: boolean }>((resolve) => {
       timer = setTimeout(
         () =>
@@ -202,8 +206,18 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
           }),
         deadlineMs,
       );
+      // A caller that disconnects cuts the wait short, like its deadline: nothing about the registry.
+      onAbort = () =>
+        resolve({
+          answer: { outcome: "unavailable", thingName, reason: "the caller disconnected" },
+          byCaller: true,
+        });
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
-    return Promise.race([answered, deadline]).finally(() => clearTimeout(timer));
+    return Promise.race([answered, deadline]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
+    });
   }
 
   async function lookup<T, R extends { readonly outcome: string }>(
@@ -243,15 +257,21 @@ export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
             throttled: true,
             retryAfterSeconds: slot.retryAfterSeconds,
           };
-        } else if (Date.now() >= callerDeadline) {
+        } else if (Date.now() >= callerDeadline || lookupOptions?.signal?.aborted) {
           // The caller has stopped waiting: no request to AWS, nothing for the breaker to count.
           label = "deadline";
-          outcome = { outcome: "unavailable", thingName, reason: "the caller's deadline passed" };
+          outcome = { outcome: "unavailable", thingName, reason: "the caller stopped waiting" };
         } else {
           try {
             // The timer starts inside: a call that waited for a half-open probe keeps its deadline.
             outcome = await breaker.policy.execute(async () => {
-              const { answer, byCaller } = await attempt(thingName, call, found, callerDeadline);
+              const { answer, byCaller } = await attempt(
+                thingName,
+                call,
+                found,
+                callerDeadline,
+                lookupOptions?.signal,
+              );
               if (byCaller) label = "deadline";
               else if (answer.outcome === "unavailable" && (answer as Unavailable).throttled)
                 label = "throttled";
