@@ -27,7 +27,13 @@ import {
 import { toAppError } from "../errors.ts";
 import type { EventStore } from "../event-store/event-store.ts";
 import type { IotRegistry, Unavailable } from "../iot/iot-registry.ts";
-import { decide, type HubCommand, needsConnectivity, type ProvisionHub } from "./decide.ts";
+import {
+  decide,
+  type HubCommand,
+  type HubCommandData,
+  needsConnectivity,
+  type ProvisionHub,
+} from "./decide.ts";
 import { eventRecipients, foldHub, type Hub, initialState } from "./hub.ts";
 
 export type HubCommandsDeps = {
@@ -53,9 +59,7 @@ export type HubCommandsDeps = {
 export type CommandContext = RequestContext & CallerWait;
 
 /** A lifecycle command's body as the handler takes it: ClaimHub's `orgId` already resolved. */
-export type ResolvedBody<N extends LifecycleCommandName> = N extends "ClaimHub"
-  ? LifecycleCommandBody<N> & { readonly orgId: string }
-  : LifecycleCommandBody<N>;
+export type ResolvedBody<N extends LifecycleCommandName> = HubCommandData[N];
 
 export type HubCommands = {
   provision(body: ProvisionHubBody, context: CommandContext): Promise<ProvisionHubResult>;

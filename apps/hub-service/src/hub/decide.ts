@@ -1,13 +1,10 @@
 import {
   type ClaimHubBody,
   ConflictError,
-  type DecommissionHubBody,
   HubOfflineError,
+  type LifecycleCommandBody,
+  type LifecycleCommandName,
   NotFoundError,
-  type ReClaimHubBody,
-  type ResumeHubBody,
-  type SetHubRoleBody,
-  type SuspendHubBody,
 } from "@hub/shared";
 import type { Hub, HubEvent, ProvisionedHub } from "./hub.ts";
 
@@ -23,38 +20,31 @@ type Command<T extends string, D> = {
   readonly metadata: { readonly now: number; readonly online?: boolean };
 };
 
-export type ProvisionHub = Command<
-  "ProvisionHub",
-  {
+/**
+ * What each command carries: a lifecycle command its body as clients send it (from the command
+ * list in @hub/shared), ClaimHub with its organization resolved (the caller's own, or the one an
+ * admin named), ProvisionHub with its Thing name defaulted.
+ */
+export type HubCommandData = Omit<{ [N in LifecycleCommandName]: LifecycleCommandBody<N> }, "ClaimHub"> & {
+  readonly ClaimHub: ClaimHubBody & { readonly orgId: string };
+  readonly ProvisionHub: {
     readonly hubId: string;
     readonly serial: string;
     readonly model: string;
     readonly thingName: string;
     readonly vendorName?: string;
-  }
->;
-/** `orgId` is resolved before deciding: the caller's own organization, or the one an admin named. */
-export type ClaimHub = Command<"ClaimHub", ClaimHubBody & { readonly orgId: string }>;
-export type ReClaimHub = Command<"ReClaimHub", ReClaimHubBody>;
-export type SetHubRole = Command<"SetHubRole", SetHubRoleBody>;
-export type SuspendHub = Command<"SuspendHub", SuspendHubBody>;
-export type ResumeHub = Command<"ResumeHub", ResumeHubBody>;
-export type DecommissionHub = Command<"DecommissionHub", DecommissionHubBody>;
-
-export type HubCommand =
-  | ProvisionHub
-  | ClaimHub
-  | ReClaimHub
-  | SetHubRole
-  | SuspendHub
-  | ResumeHub
-  | DecommissionHub;
+  };
+};
+export type HubCommandType = keyof HubCommandData;
+export type HubCommandOf<T extends HubCommandType> = Command<T, HubCommandData[T]>;
+export type HubCommand = { [T in HubCommandType]: HubCommandOf<T> }[HubCommandType];
+export type ProvisionHub = HubCommandOf<"ProvisionHub">;
 
 /** An empty array is a valid decision: the command's effect already holds (idempotent repeat). */
 export type Decision = readonly HubEvent[];
 
 /** The commands that need the hub online before they may change it (DESIGN: "Hub lifecycle"). */
-export const needsConnectivity: Readonly<Record<HubCommand["type"], boolean>> = {
+export const needsConnectivity: Readonly<Record<HubCommandType, boolean>> = {
   ProvisionHub: false,
   ClaimHub: true,
   ReClaimHub: true,
@@ -64,7 +54,7 @@ export const needsConnectivity: Readonly<Record<HubCommand["type"], boolean>> = 
   DecommissionHub: false,
 };
 
-export function provisionHub(command: ProvisionHub, state: Hub): Decision {
+function provisionHub(command: ProvisionHub, state: Hub): Decision {
   const { hubId, serial, model, thingName, vendorName } = command.data;
   if (state.status === "Unprovisioned") {
     const data = {
@@ -116,7 +106,7 @@ function online(command: { metadata: { online?: boolean } }, hubId: string): voi
   if (command.metadata.online !== true) throw new HubOfflineError(hubId);
 }
 
-export function claimHub(command: ClaimHub, state: Hub): Decision {
+function claimHub(command: HubCommandOf<"ClaimHub">, state: Hub): Decision {
   const { hubId, orgId, siteId, userId } = command.data;
   const hub = provisioned(state, hubId);
   notDecommissioned(hub, hubId);
@@ -138,7 +128,7 @@ export function claimHub(command: ClaimHub, state: Hub): Decision {
   ];
 }
 
-export function reClaimHub(command: ReClaimHub, state: Hub): Decision {
+function reClaimHub(command: HubCommandOf<"ReClaimHub">, state: Hub): Decision {
   const { hubId, newOrgId, newSiteId, reason, userId } = command.data;
   const hub = provisioned(state, hubId);
   notDecommissioned(hub, hubId);
@@ -164,7 +154,7 @@ export function reClaimHub(command: ReClaimHub, state: Hub): Decision {
 }
 
 /** "Another hub is the site's primary" is the database's to say (a unique index, same transaction). */
-export function setHubRole(command: SetHubRole, state: Hub): Decision {
+function setHubRole(command: HubCommandOf<"SetHubRole">, state: Hub): Decision {
   const { hubId, isPrimary, userId } = command.data;
   const hub = provisioned(state, hubId);
   notDecommissioned(hub, hubId);
@@ -175,7 +165,7 @@ export function setHubRole(command: SetHubRole, state: Hub): Decision {
   return [{ type: "HubRoleSet", data: { hubId, isPrimary, setBy: userId, setAt: command.metadata.now } }];
 }
 
-export function suspendHub(command: SuspendHub, state: Hub): Decision {
+function suspendHub(command: HubCommandOf<"SuspendHub">, state: Hub): Decision {
   const { hubId, reason, userId } = command.data;
   const hub = provisioned(state, hubId);
   notDecommissioned(hub, hubId);
@@ -185,7 +175,7 @@ export function suspendHub(command: SuspendHub, state: Hub): Decision {
   ];
 }
 
-export function resumeHub(command: ResumeHub, state: Hub): Decision {
+function resumeHub(command: HubCommandOf<"ResumeHub">, state: Hub): Decision {
   const { hubId, reason, userId } = command.data;
   const hub = provisioned(state, hubId);
   notDecommissioned(hub, hubId);
@@ -203,7 +193,7 @@ export function resumeHub(command: ResumeHub, state: Hub): Decision {
   ];
 }
 
-export function decommissionHub(command: DecommissionHub, state: Hub): Decision {
+function decommissionHub(command: HubCommandOf<"DecommissionHub">, state: Hub): Decision {
   const { hubId, reason, userId } = command.data;
   const hub = provisioned(state, hubId);
   if (hub.status === "Decommissioned") return [];
@@ -215,25 +205,19 @@ export function decommissionHub(command: DecommissionHub, state: Hub): Decision 
   ];
 }
 
+/** One pure decider per command, keyed by its type: a new command is one entry. */
+const deciders: { [T in HubCommandType]: (command: HubCommandOf<T>, state: Hub) => Decision } = {
+  ProvisionHub: provisionHub,
+  ClaimHub: claimHub,
+  ReClaimHub: reClaimHub,
+  SetHubRole: setHubRole,
+  SuspendHub: suspendHub,
+  ResumeHub: resumeHub,
+  DecommissionHub: decommissionHub,
+};
+
 export function decide(command: HubCommand, state: Hub): Decision {
-  switch (command.type) {
-    case "ProvisionHub":
-      return provisionHub(command, state);
-    case "ClaimHub":
-      return claimHub(command, state);
-    case "ReClaimHub":
-      return reClaimHub(command, state);
-    case "SetHubRole":
-      return setHubRole(command, state);
-    case "SuspendHub":
-      return suspendHub(command, state);
-    case "ResumeHub":
-      return resumeHub(command, state);
-    case "DecommissionHub":
-      return decommissionHub(command, state);
-    default: {
-      const unknownCommand: never = command;
-      throw new Error(`unknown command ${String((unknownCommand as { type: string }).type)}`);
-    }
-  }
+  // The table is keyed by the command's type, so its entry takes this very command.
+  const decider = deciders[command.type] as (command: HubCommand, state: Hub) => Decision;
+  return decider(command, state);
 }

@@ -1,37 +1,22 @@
-import type { EventMetadata, HubEventData, HubEventType, HubProvisionedData } from "@hub/shared";
+import {
+  type EventMetadata,
+  type HubEventData,
+  type HubEventType,
+  type HubProvisionedData,
+  hubEventTypeNames,
+} from "@hub/shared";
 
-// Events: past tense, readonly, data exactly per the contract's event JSON Schemas.
-type EventOf<T extends HubEventType> = {
+// Events: past tense, readonly, data exactly per the contract's event JSON Schemas. The types
+// derive from the event data schemas (@hub/shared): a new event is an entry there and here in
+// `evolvers`, not a union member.
+export type HubEventOf<T extends HubEventType> = {
   readonly type: T;
   readonly data: HubEventData<T>;
   readonly metadata?: EventMetadata;
 };
-export type HubProvisioned = EventOf<"HubProvisioned">;
-export type HubClaimed = EventOf<"HubClaimed">;
-export type HubReClaimed = EventOf<"HubReClaimed">;
-export type HubRoleSet = EventOf<"HubRoleSet">;
-export type HubSuspended = EventOf<"HubSuspended">;
-export type HubResumed = EventOf<"HubResumed">;
-export type HubDecommissioned = EventOf<"HubDecommissioned">;
+export type HubEvent = { [T in HubEventType]: HubEventOf<T> }[HubEventType];
 
-export type HubEvent =
-  | HubProvisioned
-  | HubClaimed
-  | HubReClaimed
-  | HubRoleSet
-  | HubSuspended
-  | HubResumed
-  | HubDecommissioned;
-
-export const hubEventTypes = [
-  "HubProvisioned",
-  "HubClaimed",
-  "HubReClaimed",
-  "HubRoleSet",
-  "HubSuspended",
-  "HubResumed",
-  "HubDecommissioned",
-] as const satisfies readonly HubEventType[];
+export const hubEventTypes: readonly HubEventType[] = hubEventTypeNames;
 
 /** Where a hub is claimed into; absent until its first HubClaimed. */
 export type Claim = { readonly orgId: string; readonly siteId: string; readonly claimedAt: number };
@@ -53,6 +38,26 @@ export const initialState = (): Hub => ({ status: "Unprovisioned" });
 export const activeStatus = (hub: ProvisionedHub): "Provisioned" | "Claimed" =>
   hub.claim ? "Claimed" : "Provisioned";
 
+/** How each event after the first changes a provisioned hub. */
+const evolvers: {
+  [T in Exclude<HubEventType, "HubProvisioned">]: (hub: ProvisionedHub, event: HubEventOf<T>) => Hub;
+} = {
+  HubClaimed: (hub, { data }) => ({
+    ...hub,
+    status: "Claimed",
+    claim: { orgId: data.orgId, siteId: data.siteId, claimedAt: data.claimedAt },
+  }),
+  HubReClaimed: (hub, { data }) => ({
+    ...hub,
+    claim: { orgId: data.newOrgId, siteId: data.newSiteId, claimedAt: data.reclaimedAt },
+    isPrimary: false,
+  }),
+  HubRoleSet: (hub, { data }) => ({ ...hub, isPrimary: data.isPrimary }),
+  HubSuspended: (hub) => ({ ...hub, status: "Suspended" }),
+  HubResumed: (hub) => ({ ...hub, status: activeStatus(hub) }),
+  HubDecommissioned: (hub) => ({ ...hub, status: "Decommissioned", isPrimary: false }),
+};
+
 export function evolve(state: Hub, event: HubEvent): Hub {
   if (event.type === "HubProvisioned") {
     return {
@@ -64,36 +69,9 @@ export function evolve(state: Hub, event: HubEvent): Hub {
     };
   }
   if (state.status === "Unprovisioned") return state;
-  switch (event.type) {
-    case "HubClaimed":
-      return {
-        ...state,
-        status: "Claimed",
-        claim: { orgId: event.data.orgId, siteId: event.data.siteId, claimedAt: event.data.claimedAt },
-      };
-    case "HubReClaimed":
-      return {
-        ...state,
-        claim: {
-          orgId: event.data.newOrgId,
-          siteId: event.data.newSiteId,
-          claimedAt: event.data.reclaimedAt,
-        },
-        isPrimary: false,
-      };
-    case "HubRoleSet":
-      return { ...state, isPrimary: event.data.isPrimary };
-    case "HubSuspended":
-      return { ...state, status: "Suspended" };
-    case "HubResumed":
-      return { ...state, status: activeStatus(state) };
-    case "HubDecommissioned":
-      return { ...state, status: "Decommissioned", isPrimary: false };
-    default: {
-      const unknownEvent: never = event;
-      return unknownEvent;
-    }
-  }
+  // The table is keyed by the event's type, so its entry takes this very event.
+  const apply = evolvers[event.type] as (hub: ProvisionedHub, event: HubEvent) => Hub;
+  return apply(state, event);
 }
 
 export function isHubEvent(event: { type: string }): event is HubEvent {
