@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { eventRecipients, foldHub, type Hub, initialState } from "../src/hub/hub.ts";
 
-// Who receives each event (DESIGN "Event delivery"): the hub's owner just before and just after it.
+// Who receives each event (README, "Event delivery"): the hub's owner just before and just after it.
 const hubId = "7b7f2a52-3c4f-4bd4-9d55-1f2a1e0c9d11";
 const MAKER = "A0000000-0000-4000-8000-000000000001";
 const BUYER = "b0000000-0000-4000-8000-000000000002";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { conflictReasons, errorKinds } from "./errors.ts";
 import { provisionHubResultSchema } from "./hub-schemas.ts";
 
-/** Most items in one bulk call (DESIGN: "Bulk provisioning"). */
+/** Most items in one bulk call: a manufacturing line's batch (README, "Bulk provisioning"). */
 export const maxBulkItems = 1000;
 
 /** An AppError as it travels inside an answer (a bulk item's failure). */

@@ -40,7 +40,7 @@ export function compareCursors(a: LogCursor, b: LogCursor): number {
 }
 
 /**
- * Whether `principal` may see an event received by `orgIds` (DESIGN: an organization receives
+ * Whether `principal` may see an event received by `orgIds` (an organization receives
  * the events of its hubs, as of each event). Admins and services see every event; an
  * organization those it owned the hub before or after; users none. hub-service applies the same
  * rule in SQL (log-reader.ts), the gateway's live feed to the events it fans out.

@@ -1,6 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
-
 /**
  * A sleep that something else can cut short: a loop waits on it while idle, and a producer of new
  * work (a freed slot, a report that unblocks a hub's next event) wakes it.
@@ -24,6 +21,3 @@ export function createWaker() {
     },
   };
 }
-
-/** This process' name in the leases it holds (log consumers, deliveries): host, pid and a random suffix (pids repeat across restarts). */
-export const defaultOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;

@@ -43,7 +43,11 @@ export type ProvisionHub = HubCommandOf<"ProvisionHub">;
 /** An empty array is a valid decision: the command's effect already holds (idempotent repeat). */
 export type Decision = readonly HubEvent[];
 
-/** The commands that need the hub online before they may change it (DESIGN: "Hub lifecycle"). */
+/**
+ * The commands that need the hub online before they may change it: claiming, re-claiming and
+ * setting a role prove physical possession; suspending and decommissioning must work on a lost,
+ * offline hub (README, "Hub lifecycle").
+ */
 export const needsConnectivity: Readonly<Record<HubCommandType, boolean>> = {
   ProvisionHub: false,
   ClaimHub: true,

@@ -93,7 +93,7 @@ export function ownerOfHub(state: Hub): string | undefined {
 }
 
 /**
- * Who receives an event (DESIGN "Event delivery"): the hub's owner just before it and just after
+ * Who receives an event (README, "Event delivery"): the hub's owner just before it and just after
  * it, as lower-case ids. HubClaimed reaches the provisioner and the claimer, HubReClaimed the old
  * and the new owner. Returns the state after the event too, for the next event of a decision.
  */

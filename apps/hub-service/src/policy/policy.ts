@@ -8,7 +8,7 @@ import {
 } from "@hub/shared";
 
 /**
- * Who may do what, decided here and nowhere else (DESIGN: "Authentication and authorization").
+ * Who may do what, decided here and nowhere else (the README's "Who may do what").
  * Each tRPC procedure names its action; one middleware applies `authorize` before the handler.
  *
  * - admins: everything; services: everything, acting for their users, except the reads across

@@ -1,7 +1,7 @@
 import http from "node:http";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { closeServer, listen } from "../src/lifecycle.ts";
+import { closeServer, listen } from "../src/http-server.ts";
 
 // Real sockets on loopback: the integration tier.
 async function serve(delayMs: number) {
