@@ -24,6 +24,10 @@ export type Bulkhead = {
  * in seconds turns into a wave of 503s and 500s. With it, work beyond `concurrency` waits its turn
  * before touching any dependency, so deadlines measure the dependency, not our own queue; a caller
  * that cannot be served in time is refused before anything is written.
+ *
+ * Kept rather than cockatiel's BulkheadPolicy (a dependency already): cockatiel 3 (the last line
+ * for Node 20) has no queue timeout, and a queued call whose signal aborts keeps its place until it
+ * is dequeued; here a waiting caller leaves at its queue timeout, its deadline or its disconnect.
  */
 export function createBulkhead(options: BulkheadOptions): Bulkhead {
   let active = 0;

@@ -5,7 +5,7 @@ import {
   parseOrThrow,
   type RecordedEventView,
 } from "@hub/shared";
-import { createBatchLoader } from "../batch-loader.ts";
+import DataLoader from "dataloader";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { guarded } from "./auth-errors.ts";
@@ -65,22 +65,28 @@ export const HubEventConnection = builder.connectionObject(
 );
 
 /** One `hub.lastEvents` call per request for all hubs whose `lastEvent` is asked for. */
-const lastEventLoaders = new WeakMap<GraphQLContext, (hubId: string) => Promise<RecordedEventView | null>>();
+/**
+ * `Hub.lastEvent` of a whole page in one hub-service call (and one SQL statement), not one per hub:
+ * a DataLoader per request collects the ids its sibling resolvers ask for (dispatched after the
+ * current macrotask, when every resolver of the list has asked), in chunks of a page at most.
+ * Nothing is cached across requests or callers.
+ */
+const lastEventLoaders = new WeakMap<GraphQLContext, DataLoader<string, RecordedEventView | null>>();
 
 export function lastEventOf(ctx: GraphQLContext, hubId: string): Promise<RecordedEventView | null> {
-  let load = lastEventLoaders.get(ctx);
-  if (!load) {
-    load = createBatchLoader(async (hubIds: readonly string[]) => {
-      const caller = await callOf(ctx);
-      const chunks: string[][] = [];
-      for (let i = 0; i < hubIds.length; i += PAGE_SIZE_MAX) chunks.push(hubIds.slice(i, i + PAGE_SIZE_MAX));
-      // Chunks asked for in the same tick still travel in one batched HTTP request.
-      const pages = await Promise.all(chunks.map((ids) => ctx.hubApi.lastEvents(caller, ids)));
-      return new Map(pages.flat().map((event) => [event.streamId, event]));
-    });
-    lastEventLoaders.set(ctx, load);
+  let loader = lastEventLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(
+      async (hubIds) => {
+        const events = await ctx.hubApi.lastEvents(await callOf(ctx), hubIds);
+        const byHub = new Map(events.map((event) => [event.streamId, event]));
+        return hubIds.map((id) => byHub.get(id) ?? null);
+      },
+      { cache: false, maxBatchSize: PAGE_SIZE_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+    );
+    lastEventLoaders.set(ctx, loader);
   }
-  return load(hubId);
+  return loader.load(hubId);
 }
 
 builder.queryField("events", (t) =>
