@@ -1,5 +1,5 @@
 import { UnavailableError } from "@hub/shared";
-import { type CallerWait, checkCaller } from "./command-handling/handle-command.ts";
+import { type CallerWait, callerGoneError } from "./command-handling/handle-command.ts";
 
 export type BulkheadOptions = {
   /** Operations allowed to run at once; the rest wait in line. */
@@ -64,19 +64,14 @@ export function createBulkhead(options: BulkheadOptions): Bulkhead {
           caller.signal?.removeEventListener("abort", onAbort);
           reject(error);
         };
-        const onAbort = () => leave(callerError(caller, Date.now()));
+        const onAbort = () => leave(callerGoneError("disconnected"));
         const entry = {
           start: () => {
             caller.signal?.removeEventListener("abort", onAbort);
             execute().then(resolve, reject);
           },
           timer: setTimeout(
-            () =>
-              leave(
-                untilDeadline < options.queueTimeoutMs
-                  ? callerError(caller, caller.deadline ?? Date.now())
-                  : busy(),
-              ),
+            () => leave(untilDeadline < options.queueTimeoutMs ? callerGoneError("deadline") : busy()),
             Math.max(0, Math.min(options.queueTimeoutMs, untilDeadline)),
           ),
         };
@@ -85,16 +80,6 @@ export function createBulkhead(options: BulkheadOptions): Bulkhead {
       });
     },
   };
-}
-
-/** Why a caller left the line, as the pipeline would have said it (nothing written). */
-function callerError(caller: CallerWait, now: number): unknown {
-  try {
-    checkCaller(caller, now);
-  } catch (error) {
-    return error;
-  }
-  return busy();
 }
 
 function busy(): UnavailableError {

@@ -25,25 +25,17 @@ describe("a bounded readiness check", () => {
   it("says ok or unavailable from the probe, and reuses a settled answer while it is fresh", async () => {
     let outcome: "ok" | "fail" = "fail";
     let probes = 0;
-    const fresh = createBoundedCheck(
-      async () => {
-        probes++;
-        if (outcome === "fail") throw new Error("connection refused");
-      },
-      { timeoutMs: 1000, freshMs: 60_000 },
-    );
+    const probe = async () => {
+      probes++;
+      if (outcome === "fail") throw new Error("connection refused");
+    };
+    const fresh = createBoundedCheck(probe, { timeoutMs: 1000, freshMs: 60_000 });
     expect(await fresh()).toBe("unavailable");
     outcome = "ok";
     expect(await fresh()).toBe("unavailable");
     expect(probes).toBe(1);
 
-    const stale = createBoundedCheck(
-      async () => {
-        probes++;
-        if (outcome === "fail") throw new Error("connection refused");
-      },
-      { timeoutMs: 1000, freshMs: 0 },
-    );
+    const stale = createBoundedCheck(probe, { timeoutMs: 1000, freshMs: 0 });
     expect(await stale()).toBe("ok");
     outcome = "fail";
     expect(await stale()).toBe("unavailable");

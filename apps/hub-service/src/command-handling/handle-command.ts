@@ -59,21 +59,23 @@ export function callerGone(wait: CallerWait, now = Date.now()): "deadline" | "di
   return undefined;
 }
 
-/** Refuses work the caller no longer waits for: nothing has been written when this throws. */
+/** The error for work whose caller has gone: nothing has been written when it is thrown. */
+export function callerGoneError(gone: "deadline" | "disconnected"): UnavailableError {
+  return gone === "deadline"
+    ? new UnavailableError(
+        "The caller's deadline passed before the command could complete; nothing was written",
+        1,
+      )
+    : new UnavailableError(
+        "The caller disconnected before the command could complete; nothing was written",
+        1,
+      );
+}
+
+/** Refuses work the caller no longer waits for. */
 export function checkCaller(wait: CallerWait, now = Date.now()): void {
   const gone = callerGone(wait, now);
-  if (gone === "deadline") {
-    throw new UnavailableError(
-      "The caller's deadline passed before the command could complete; nothing was written",
-      1,
-    );
-  }
-  if (gone === "disconnected") {
-    throw new UnavailableError(
-      "The caller disconnected before the command could complete; nothing was written",
-      1,
-    );
-  }
+  if (gone) throw callerGoneError(gone);
 }
 
 export type HandleResult<State> = {
