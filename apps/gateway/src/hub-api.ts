@@ -2,6 +2,7 @@ import {
   appErrorFrom,
   createHubServiceClient,
   type HubServiceClient,
+  lifecycleCall,
   TRPCClientError,
 } from "@hub/hub-client";
 import { currentTraceparent } from "@hub/observability";
@@ -221,13 +222,8 @@ export function createHubApi(options: {
       );
     },
     execute(callContext, name, body) {
-      const procedure = client.hub[lifecycleCommands[name].procedure] as unknown as {
-        mutate(input: {
-          caller: RequestContext;
-          command: typeof body;
-        }): Promise<LifecycleCommandResult<typeof name>>;
-      };
-      return call(() => procedure.mutate({ caller: toRequestContext(callContext), command: body }));
+      const mutate = lifecycleCall(client, name);
+      return call(() => mutate({ caller: toRequestContext(callContext), command: body }));
     },
     hubById(callContext, hubId) {
       return orNull(() => client.hub.byId.query({ caller: toRequestContext(callContext), hubId }));

@@ -1,6 +1,17 @@
 import type { AppRouter } from "@hub/hub-service";
-import { type AppError, type AppErrorData, fromAppErrorData } from "@hub/shared";
+import {
+  type AppError,
+  type AppErrorData,
+  fromAppErrorData,
+  type LifecycleCommandBody,
+  type LifecycleCommandName,
+  type LifecycleCommandResult,
+  type LifecycleProcedureName,
+  lifecycleCommands,
+  type RequestContext,
+} from "@hub/shared";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { Agent, request } from "undici";
 
 export type { AppRouter };
@@ -74,3 +85,42 @@ export function appErrorFrom(error: unknown): AppError | undefined {
 }
 
 export { TRPCClientError };
+
+type HubInputs = inferRouterInputs<AppRouter>["hub"];
+type HubOutputs = inferRouterOutputs<AppRouter>["hub"];
+
+/** One lifecycle command's call: its body from the command list, its result the list's. */
+export type LifecycleCall<N extends LifecycleCommandName> = (input: {
+  readonly caller: RequestContext;
+  readonly command: LifecycleCommandBody<N>;
+}) => Promise<LifecycleCommandResult<N>>;
+
+/**
+ * The commands whose hub-service procedure does not take that input or answer that result. It
+ * must stay `never`: a mismatch between the command list and the router, or an entry naming no
+ * procedure, fails to compile here.
+ */
+type RouterMismatch = {
+  [N in LifecycleCommandName]: Parameters<LifecycleCall<N>>[0] extends HubInputs[LifecycleProcedureName<N>]
+    ? HubOutputs[LifecycleProcedureName<N>] extends LifecycleCommandResult<N>
+      ? never
+      : N
+    : N;
+}[LifecycleCommandName];
+const routerMatchesCommandList: [RouterMismatch] extends [never] ? true : RouterMismatch = true;
+void routerMatchesCommandList;
+
+/** The call of lifecycle command `name` (`hub.<procedure>`), typed by the router. */
+export function lifecycleCall<N extends LifecycleCommandName>(
+  client: HubServiceClient,
+  name: N,
+): LifecycleCall<N> {
+  const procedure = client.hub[lifecycleCommands[name].procedure];
+  // `procedure` is the hub router's mutation the list names for N (RouterMismatch proves its input
+  // and output are N's); indexing by a generic key widens it to the union of all of them, so the
+  // call is narrowed back to N's.
+  return async (input) => {
+    const result: HubOutputs[LifecycleProcedureName] = await procedure.mutate(input as never);
+    return result as LifecycleCommandResult<N>;
+  };
+}

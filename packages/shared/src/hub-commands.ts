@@ -116,48 +116,125 @@ export function commandResultSchema<T extends HubEventType>(eventType: T) {
 }
 
 /**
- * The lifecycle commands, one entry each: what every surface derives its slice from (the REST
- * route `POST /hubs/{id}/<name>`, hub-service's procedure `hub.<procedure>` with its input and
- * output, the GraphQL mutation's input and result). Adding a command here, with its decide
- * function in hub-service, is most of the work.
+ * What the policy checks for a lifecycle command (its action; the permission an organization's
+ * key needs follows from it in hub-service's policy).
+ */
+export type LifecycleCommandAction = "hub.claim" | "hub.reclaim" | "hub.manage";
+
+type CommandSpec<
+  P extends string,
+  B extends z.ZodType,
+  E extends HubEventType,
+  A extends LifecycleCommandAction,
+> = {
+  /** hub-service's procedure `hub.<procedure>`. */
+  readonly procedure: P;
+  /** The body as clients send it, on every surface (REST route, GraphQL input, tRPC input). */
+  readonly body: B;
+  /** The one event type the command appends. */
+  readonly event: E;
+  readonly action: A;
+  /** Whether the hub must be online (the registry asked) before the command may change it. */
+  readonly needsOnline: boolean;
+  /** Not in the public contract: this backend's own (marked `x-extension` in OpenAPI). */
+  readonly extension: boolean;
+  /** The GraphQL mutation's field name and description. */
+  readonly graphql: { readonly field: string; readonly description: string };
+  /** OpenAPI summary of `POST /hubs/{id}/<Command>`. */
+  readonly summary: string;
+};
+
+/** One registry entry, with its result schema derived from its event type. */
+function command<
+  const P extends string,
+  B extends z.ZodType,
+  const E extends HubEventType,
+  const A extends LifecycleCommandAction,
+>(spec: CommandSpec<P, B, E, A>) {
+  return { ...spec, result: commandResultSchema(spec.event) };
+}
+
+/**
+ * The lifecycle commands, one entry each, and the only list of them: every surface derives its
+ * slice from here (the REST route `POST /hubs/{id}/<name>` and its OpenAPI path, hub-service's
+ * procedure `hub.<procedure>` with its input, output and policy action, the GraphQL mutation with
+ * its input and result union, and whether the pipeline asks the registry first). A new command is
+ * an entry here, its decide and evolve entries and its projection in hub-service, and its tests.
  */
 export const lifecycleCommands = {
-  ClaimHub: {
+  ClaimHub: command({
     procedure: "claim",
     body: claimHubBodySchema,
-    result: commandResultSchema("HubClaimed"),
+    event: "HubClaimed",
+    action: "hub.claim",
+    needsOnline: true,
+    extension: false,
+    graphql: {
+      field: "claimHub",
+      description:
+        "Claims an online hub into an organization and site (organizations: into themselves; admins and services name it).",
+    },
     summary: "Claim hub into an organization and site",
-  },
-  ReClaimHub: {
+  }),
+  ReClaimHub: command({
     procedure: "reClaim",
     body: reClaimHubBodySchema,
-    result: commandResultSchema("HubReClaimed"),
+    event: "HubReClaimed",
+    action: "hub.reclaim",
+    needsOnline: true,
+    extension: false,
+    graphql: {
+      field: "reClaimHub",
+      description: "Moves an online, claimed hub to another organization and site; clears its primary role.",
+    },
     summary: "Move a claimed hub to another organization and site",
-  },
-  SetHubRole: {
+  }),
+  SetHubRole: command({
     procedure: "setRole",
     body: setHubRoleBodySchema,
-    result: commandResultSchema("HubRoleSet"),
+    event: "HubRoleSet",
+    action: "hub.manage",
+    needsOnline: true,
+    extension: false,
+    graphql: {
+      field: "setHubRole",
+      description: "Makes an online, claimed hub its site's primary, or not (at most one primary per site).",
+    },
     summary: "Set whether a hub is its site's primary",
-  },
-  SuspendHub: {
+  }),
+  SuspendHub: command({
     procedure: "suspend",
     body: suspendHubBodySchema,
-    result: commandResultSchema("HubSuspended"),
+    event: "HubSuspended",
+    action: "hub.manage",
+    needsOnline: false,
+    extension: false,
+    graphql: { field: "suspendHub", description: "Suspends a hub (lost or stolen); it need not be online." },
     summary: "Suspend a hub (lost or stolen)",
-  },
-  ResumeHub: {
+  }),
+  ResumeHub: command({
     procedure: "resume",
     body: resumeHubBodySchema,
-    result: commandResultSchema("HubResumed"),
+    event: "HubResumed",
+    action: "hub.manage",
+    needsOnline: false,
+    extension: true,
+    graphql: { field: "resumeHub", description: "Resumes a suspended hub (extension of the contract)." },
     summary: "Resume a suspended hub (extension)",
-  },
-  DecommissionHub: {
+  }),
+  DecommissionHub: command({
     procedure: "decommission",
     body: decommissionHubBodySchema,
-    result: commandResultSchema("HubDecommissioned"),
+    event: "HubDecommissioned",
+    action: "hub.manage",
+    needsOnline: false,
+    extension: true,
+    graphql: {
+      field: "decommissionHub",
+      description: "Decommissions a hub for good; frees its site's primary slot (extension of the contract).",
+    },
     summary: "Decommission a hub for good (extension)",
-  },
+  }),
 } as const;
 export type LifecycleCommandName = keyof typeof lifecycleCommands;
 export const lifecycleCommandNames = Object.keys(lifecycleCommands) as LifecycleCommandName[];
@@ -167,6 +244,9 @@ export type LifecycleCommandBody<N extends LifecycleCommandName> = z.infer<
 export type LifecycleCommandResult<N extends LifecycleCommandName> = z.infer<
   (typeof lifecycleCommands)[N]["result"]
 >;
+/** hub-service's procedure name of a command (`hub.<procedure>`). */
+export type LifecycleProcedureName<N extends LifecycleCommandName = LifecycleCommandName> =
+  (typeof lifecycleCommands)[N]["procedure"];
 
 export type ClaimHubBody = z.infer<typeof claimHubBodySchema>;
 export type ReClaimHubBody = z.infer<typeof reClaimHubBodySchema>;

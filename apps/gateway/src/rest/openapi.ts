@@ -70,16 +70,13 @@ const commonErrors = {
   "503": error("A dependency is unavailable; nothing was written", retryAfter),
 };
 
-const needsOnline: ReadonlySet<LifecycleCommandName> = new Set(["ClaimHub", "ReClaimHub", "SetHubRole"]);
-const extensions: ReadonlySet<LifecycleCommandName> = new Set(["ResumeHub", "DecommissionHub"]);
-
 function lifecyclePath(name: LifecycleCommandName) {
   const spec = lifecycleCommands[name];
   return {
     post: {
       operationId: `post_${name}Route`,
       summary: spec.summary,
-      ...(extensions.has(name) ? { "x-extension": true } : {}),
+      ...(spec.extension ? { "x-extension": true } : {}),
       parameters: [pathId],
       requestBody: { required: true, content: json(jsonSchema(spec.body, "input")) },
       responses: {
@@ -92,7 +89,7 @@ function lifecyclePath(name: LifecycleCommandName) {
         "409": error(
           "The command contradicts the hub's state; `reason` says why (the contract answers 400 here)",
         ),
-        ...(needsOnline.has(name) ? { "502": error("The hub is offline (not connected to AWS IoT)") } : {}),
+        ...(spec.needsOnline ? { "502": error("The hub is offline (not connected to AWS IoT)") } : {}),
       },
     },
   };

@@ -1,6 +1,7 @@
 import {
   type LifecycleCommandName,
   type LifecycleCommandResult,
+  lifecycleCommandNames,
   lifecycleCommands,
   parseOrThrow,
 } from "@hub/shared";
@@ -65,12 +66,14 @@ function inputTypeFor(name: LifecycleCommandName) {
 }
 
 /**
- * The GraphQL mutation of one lifecycle command: `<field>(input: <Command>Input!)` returning the
- * union `<Command>Result` of CommandSuccess and the errors a command can meet (validation, not
- * found, conflict with a reason, hub offline, unavailable). Authentication and authorization
- * failures are GraphQL errors with `extensions.code`, as everywhere.
+ * The GraphQL mutation of one lifecycle command, named and described by its entry in the command
+ * list: `<field>(input: <Command>Input!)` returning the union `<Command>Result` of CommandSuccess
+ * and the errors a command can meet (validation, not found, conflict with a reason, hub offline,
+ * unavailable). Authentication and authorization failures are GraphQL errors with
+ * `extensions.code`, as everywhere.
  */
-export function lifecycleMutation(name: LifecycleCommandName, field: string, description: string): void {
+function lifecycleMutation(name: LifecycleCommandName): void {
+  const { field, description } = lifecycleCommands[name].graphql;
   const input = inputTypeFor(name);
   builder.mutationField(field, (t) =>
     t.field({
@@ -86,3 +89,5 @@ export function lifecycleMutation(name: LifecycleCommandName, field: string, des
     }),
   );
 }
+
+for (const name of lifecycleCommandNames) lifecycleMutation(name);

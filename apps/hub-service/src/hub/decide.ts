@@ -4,6 +4,8 @@ import {
   HubOfflineError,
   type LifecycleCommandBody,
   type LifecycleCommandName,
+  lifecycleCommandNames,
+  lifecycleCommands,
   NotFoundError,
 } from "@hub/shared";
 import type { Hub, HubEvent, ProvisionedHub } from "./hub.ts";
@@ -44,18 +46,15 @@ export type ProvisionHub = HubCommandOf<"ProvisionHub">;
 export type Decision = readonly HubEvent[];
 
 /**
- * The commands that need the hub online before they may change it: claiming, re-claiming and
- * setting a role prove physical possession; suspending and decommissioning must work on a lost,
- * offline hub (README, "Hub lifecycle").
+ * The commands that need the hub online before they may change it, as the command list says:
+ * claiming, re-claiming and setting a role prove physical possession; suspending and
+ * decommissioning must work on a lost, offline hub (README, "Hub lifecycle").
  */
 export const needsConnectivity: Readonly<Record<HubCommandType, boolean>> = {
   ProvisionHub: false,
-  ClaimHub: true,
-  ReClaimHub: true,
-  SetHubRole: true,
-  SuspendHub: false,
-  ResumeHub: false,
-  DecommissionHub: false,
+  ...(Object.fromEntries(
+    lifecycleCommandNames.map((name) => [name, lifecycleCommands[name].needsOnline]),
+  ) as Record<LifecycleCommandName, boolean>),
 };
 
 function provisionHub(command: ProvisionHub, state: Hub): Decision {

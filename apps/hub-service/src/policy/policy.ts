@@ -1,6 +1,7 @@
 import {
   ForbiddenError,
   type HubView,
+  type LifecycleCommandAction,
   NotFoundError,
   type Permission,
   type Principal,
@@ -27,10 +28,8 @@ export type Action =
   | "hub.read"
   /** Reads across hubs (lists, by serial, the global feed): admins, and services for themselves. */
   | "hubs.browse"
-  | "hub.claim"
-  | "hub.reclaim"
-  /** SetHubRole, SuspendHub, ResumeHub, DecommissionHub. */
-  | "hub.manage"
+  /** A lifecycle command's, as its entry in the shared command list names it. */
+  | LifecycleCommandAction
   /** Follow the event log (the live feed): an organization sees the events of its hubs only. */
   | "events.follow"
   /** Webhook subscriptions and their deliveries: an organization manages its own only. */

@@ -2,32 +2,42 @@ import {
   type LifecycleCommandBody,
   type LifecycleCommandName,
   type LifecycleCommandResult,
+  type LifecycleProcedureName,
+  lifecycleCommandNames,
   lifecycleCommands,
   type RequestContext,
 } from "@hub/shared";
 import { z } from "zod";
 import type { ResolvedBody } from "../hub/commands.ts";
-import type { Action } from "../policy/policy.ts";
+import { claimOrgId } from "../policy/policy.ts";
 import { callerInput } from "./caller.ts";
 import { authorizedProcedure } from "./trpc.ts";
 
 type Spec<N extends LifecycleCommandName> = (typeof lifecycleCommands)[N];
+type Resolve<N extends LifecycleCommandName> = (
+  body: LifecycleCommandBody<N>,
+  caller: RequestContext,
+) => ResolvedBody<N>;
+
+/**
+ * The commands whose body the caller completes before deciding; every other command is decided
+ * on its body as sent. ClaimHub: into the caller's own organization, or the one an admin or
+ * service names.
+ */
+const resolvers: { readonly [N in LifecycleCommandName]?: Resolve<N> } = {
+  ClaimHub: (body, caller) => ({ ...body, orgId: claimOrgId(caller.principal, body.orgId) }),
+};
 
 /**
  * The tRPC procedure of one lifecycle command: input `{caller, command}` with the command's body
- * schema, output the command's result schema, the policy's `action` applied by the middleware,
- * then the one command pipeline. `resolve` completes the body from the caller where the command
- * needs it (ClaimHub's organization).
+ * schema, output the command's result schema, the command's policy action applied by the
+ * middleware, then the one command pipeline.
  */
-export function lifecycleProcedure<N extends LifecycleCommandName>(
-  name: N,
-  action: Action,
-  resolve: (body: LifecycleCommandBody<N>, caller: RequestContext) => ResolvedBody<N> = (body) =>
-    body as ResolvedBody<N>,
-) {
+function lifecycleProcedure<N extends LifecycleCommandName>(name: N) {
   const spec: Spec<N> = lifecycleCommands[name];
+  const resolve = (resolvers[name] ?? ((body) => body)) as Resolve<N>;
   const input = z.object({ caller: callerInput, command: spec.body as Spec<N>["body"] });
-  return authorizedProcedure(input, action)
+  return authorizedProcedure(input, spec.action)
     .output(spec.result as Spec<N>["result"])
     .mutation(async ({ ctx, input: given }) => {
       const { command } = given as { command: LifecycleCommandBody<N> };
@@ -41,3 +51,12 @@ export function lifecycleProcedure<N extends LifecycleCommandName>(
       return result as never;
     });
 }
+
+/** Every lifecycle command's procedure, keyed by its procedure name: the `hub` router spreads them. */
+export type LifecycleProcedures = {
+  [N in LifecycleCommandName as LifecycleProcedureName<N>]: ReturnType<typeof lifecycleProcedure<N>>;
+};
+
+export const lifecycleProcedures = Object.fromEntries(
+  lifecycleCommandNames.map((name) => [lifecycleCommands[name].procedure, lifecycleProcedure(name)]),
+) as LifecycleProcedures;

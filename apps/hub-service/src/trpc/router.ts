@@ -1,6 +1,5 @@
+import { lifecycleProcedures } from "./lifecycle-procedure.ts";
 import { apiKeyVerifyProcedure } from "./procedures/api-key-verify.ts";
-import { claimHubProcedure } from "./procedures/claim-hub.ts";
-import { decommissionHubProcedure } from "./procedures/decommission-hub.ts";
 import { eventFeedProcedure } from "./procedures/event-feed.ts";
 import {
   consumerCommitProcedure,
@@ -16,11 +15,7 @@ import { hubLastEventsProcedure } from "./procedures/hub-last-events.ts";
 import { hubListProcedure } from "./procedures/hub-list.ts";
 import { provisionHubProcedure } from "./procedures/provision-hub.ts";
 import { provisionManyProcedure } from "./procedures/provision-many.ts";
-import { reClaimHubProcedure } from "./procedures/re-claim-hub.ts";
 import { claimDeliveriesProcedure, reportDeliveriesProcedure } from "./procedures/relay.ts";
-import { resumeHubProcedure } from "./procedures/resume-hub.ts";
-import { setHubRoleProcedure } from "./procedures/set-hub-role.ts";
-import { suspendHubProcedure } from "./procedures/suspend-hub.ts";
 import {
   createWebhookProcedure,
   deleteWebhookProcedure,
@@ -38,12 +33,8 @@ export const appRouter = router({
   hub: router({
     provision: provisionHubProcedure,
     provisionMany: provisionManyProcedure,
-    claim: claimHubProcedure,
-    reClaim: reClaimHubProcedure,
-    setRole: setHubRoleProcedure,
-    suspend: suspendHubProcedure,
-    resume: resumeHubProcedure,
-    decommission: decommissionHubProcedure,
+    // claim, reClaim, setRole, suspend, resume, decommission: one per entry of the command list.
+    ...lifecycleProcedures,
     byId: hubByIdProcedure,
     bySerial: hubBySerialProcedure,
     events: hubEventsProcedure,

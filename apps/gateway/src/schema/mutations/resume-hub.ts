@@ -1,3 +1,0 @@
-import { lifecycleMutation } from "../lifecycle-mutation.ts";
-
-lifecycleMutation("ResumeHub", "resumeHub", "Resumes a suspended hub (extension of the contract).");
