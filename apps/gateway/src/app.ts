@@ -6,7 +6,7 @@ import { createAdminConsole } from "./admin-console.ts";
 import { createAuthenticator } from "./auth/index.ts";
 import { type GatewayEnv, splitPemKeys } from "./env.ts";
 import { createGatewayServer } from "./http-server.ts";
-import { createHubApi, type HubApi } from "./hub-api.ts";
+import { createHubService, type HubService } from "./hub-service.ts";
 import { createLogTail } from "./live/log-tail.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { loadPersistedOperations } from "./persisted-operations.ts";
@@ -15,7 +15,7 @@ import { createGatewayYoga } from "./yoga.ts";
 
 export type GatewayApp = {
   readonly server: http.Server;
-  readonly hubApi: HubApi;
+  readonly hubService: HubService;
   listen(): Promise<string>;
   close(): Promise<void>;
 };
@@ -29,7 +29,7 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
     token: env.METRICS_TOKEN,
     production: env.NODE_ENV === "production",
   });
-  const hubApi = createHubApi({
+  const hubService = createHubService({
     url: env.HUB_SERVICE_URL,
     serviceToken: createServiceTokenSource(env.SERVICE_JWT_SECRET, env.SERVICE_ID),
     timeoutMs: env.HUB_SERVICE_TIMEOUT_MS,
@@ -43,7 +43,7 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
       audience: env.JWT_AUDIENCE,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
     },
-    verifyApiKey: (key) => hubApi.verifyApiKey(key),
+    verifyApiKey: async (key) => (await hubService.apiKeys.verify.query({ key })).principal,
     apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
   });
   const rateLimiters = await createRateLimiters({
@@ -56,9 +56,9 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
     logger,
   });
   const limited = withRateLimit(authenticate, rateLimiters);
-  const logTail = createLogTail({ hubApi, logger });
+  const logTail = createLogTail({ hubService, logger });
   const yoga = createGatewayYoga({
-    hubApi,
+    hubService,
     logTail,
     authenticate: limited,
     logger,
@@ -74,7 +74,7 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
       : {}),
   });
   const server = createGatewayServer({
-    hubApi,
+    hubService,
     yoga,
     authenticate: limited,
     logger,
@@ -103,7 +103,7 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
   });
   return {
     server,
-    hubApi,
+    hubService,
     async listen() {
       await metricsEndpoint.listen();
       return listen(server, env.GATEWAY_PORT, env.GATEWAY_HOST);

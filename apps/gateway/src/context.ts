@@ -1,12 +1,12 @@
 import type { Principal } from "@hub/shared";
 import type { Logger } from "pino";
-import type { HubApi } from "./hub-api.ts";
+import type { HubService } from "./hub-service.ts";
 import type { LogTail } from "./live/log-tail.ts";
 
 export type GraphQLContext = {
   readonly requestId: string;
   readonly logger: Logger;
-  readonly hubApi: HubApi;
+  readonly hubService: HubService;
   /** The gateway's one reader of the event log, which live-feed subscriptions attach to. */
   readonly logTail: LogTail;
   /** Authenticates on first use (memoized), so one request verifies its credentials once. */

@@ -5,7 +5,7 @@ import { inSpan, type MetricsEndpoint, SpanKind } from "@hub/observability";
 import { isAppError, UnavailableError } from "@hub/shared";
 import type { Logger } from "pino";
 import { ADMIN_CONSOLE_PATH, type AdminConsole, isAdminConsolePath } from "./admin-console.ts";
-import type { HubApi } from "./hub-api.ts";
+import type { HubService } from "./hub-service.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { withRateLimit } from "./rate-limit.ts";
 import { withBudget } from "./request-scope.ts";
@@ -21,7 +21,7 @@ import { createRestRouter } from "./rest/routes.ts";
 import type { createGatewayYoga, ServerContext } from "./yoga.ts";
 
 export type GatewayServerOptions = {
-  readonly hubApi: HubApi;
+  readonly hubService: HubService;
   readonly yoga: ReturnType<typeof createGatewayYoga>;
   readonly authenticate: ReturnType<typeof withRateLimit>;
   readonly logger: Logger;
@@ -133,7 +133,7 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
     }
     if (match.kind === "found") {
       const deps = {
-        hubApi: options.hubApi,
+        hubService: options.hubService,
         bodyLimitBytes: options.bodyLimitBytes,
         authenticate: (credentials: Parameters<GatewayServerOptions["authenticate"]>[0]) =>
           options.authenticate(credentials, clientIp(req)),

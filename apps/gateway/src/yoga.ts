@@ -6,7 +6,7 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GraphQLContext } from "./context.ts";
 import { graphqlObservability } from "./graphql-observability.ts";
-import type { HubApi } from "./hub-api.ts";
+import type { HubService } from "./hub-service.ts";
 import type { LogTail } from "./live/log-tail.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { persistedOperationsPlugin } from "./persisted-operations.ts";
@@ -15,7 +15,7 @@ import { schema } from "./schema/index.ts";
 export type Authenticate = (credentials: { authorization?: string; apiKey?: string }) => Promise<Principal>;
 
 export type YogaOptions = {
-  readonly hubApi: HubApi;
+  readonly hubService: HubService;
   readonly logTail: LogTail;
   /** Authenticates and applies the rate limit; the second argument is the client IP. */
   readonly authenticate: (credentials: Parameters<Authenticate>[0], ip: string) => Promise<Principal>;
@@ -78,7 +78,7 @@ export function createGatewayYoga(options: YogaOptions) {
           logger ??= options.logger.child({ requestId });
           return logger;
         },
-        hubApi: options.hubApi,
+        hubService: options.hubService,
         logTail: options.logTail,
         principal: () => {
           principal ??= options.authenticate(

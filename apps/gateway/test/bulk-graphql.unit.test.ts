@@ -29,7 +29,7 @@ const items = [
 const context = {
   requestId: "r",
   principal: async () => ({ kind: "admin", id: "a", permissions: [] }),
-  hubApi: { provisionMany: async () => items },
+  hubService: { hub: { provisionMany: { mutate: async () => items } } },
 };
 const input = '[{hubId:"h0", serial:"s", model:"m"}]';
 

@@ -11,8 +11,8 @@ import {
 import { type ExecutionResult, parse, subscribe } from "graphql";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { LogReadQuery } from "../src/hub-api.ts";
 import { createFeedMerge } from "../src/live/feed-merge.ts";
+import type { LogReadQuery } from "../src/live/log-tail.ts";
 import { createLogTail, type TailListener } from "../src/live/log-tail.ts";
 import { schema } from "../src/schema/index.ts";
 import { FEED_BUFFER_LIMIT } from "../src/schema/live-feed.ts";
@@ -281,7 +281,7 @@ describe("the log tail", () => {
     for (let i = 0; i < 7; i++) log.append(["h1", "HubProvisioned"]);
     const { logger } = captureLogger();
     const tail = createLogTail({
-      hubApi: { readLog: async (_call, query) => log.read(query) },
+      hubService: { events: { read: { query: async (query: LogReadQuery) => log.read(query) } } },
       logger,
       pageSize: 3,
       ...fast,
@@ -318,7 +318,7 @@ describe("the log tail", () => {
     const [late] = log.append(["h2", "HubProvisioned"]); // …below which the last position is not readable yet
     const { logger } = captureLogger();
     const tail = createLogTail({
-      hubApi: { readLog: async (_call, query) => log.read(query) },
+      hubService: { events: { read: { query: async (query: LogReadQuery) => log.read(query) } } },
       logger,
       ...fast,
     });
@@ -345,13 +345,20 @@ describe("the log tail", () => {
     let failing = 0;
     const { logger, lines } = captureLogger();
     const tail = createLogTail({
-      hubApi: {
-        readLog: async (_call, query) => {
-          if (failing > 0) {
-            failing -= 1;
-            throw new UnavailableError("The hub service is temporarily unavailable. Please retry later", 2);
-          }
-          return log.read(query);
+      hubService: {
+        events: {
+          read: {
+            query: async (query: LogReadQuery) => {
+              if (failing > 0) {
+                failing -= 1;
+                throw new UnavailableError(
+                  "The hub service is temporarily unavailable. Please retry later",
+                  2,
+                );
+              }
+              return log.read(query);
+            },
+          },
         },
       },
       logger,
@@ -384,7 +391,7 @@ describe("the log tail", () => {
     const log = new FakeLog();
     const { logger } = captureLogger();
     const tail = createLogTail({
-      hubApi: { readLog: async (_call, query) => log.read(query) },
+      hubService: { events: { read: { query: async (query: LogReadQuery) => log.read(query) } } },
       logger,
       ...fast,
     });
@@ -409,15 +416,19 @@ async function subscribeWith(
   request?: { signal: AbortSignal },
 ) {
   const { logger } = captureLogger();
-  const hubApi = {
-    readLog: async (call: unknown, query: LogReadQuery) => {
-      // Scoped like hub-service's events.read: an organization reads its hubs' events only.
-      const page = log.read(query);
-      const orgId = (call as { principal?: Principal } | undefined)?.principal?.orgId;
-      return orgId ? { ...page, events: page.events.filter((e) => e.orgIds.includes(orgId)) } : page;
+  const hubService = {
+    events: {
+      read: {
+        query: async (input: LogReadQuery & { caller?: { principal?: Principal } }) => {
+          // Scoped like hub-service's events.read: an organization reads its hubs' events only.
+          const page = log.read(input);
+          const orgId = input.caller?.principal?.orgId;
+          return orgId ? { ...page, events: page.events.filter((e) => e.orgIds.includes(orgId)) } : page;
+        },
+      },
     },
   };
-  const tail = createLogTail({ hubApi, logger, pageSize: 20_000, ...fast });
+  const tail = createLogTail({ hubService, logger, pageSize: 20_000, ...fast });
   const result = subscribe({
     schema,
     document: SUBSCRIPTION,
@@ -425,7 +436,7 @@ async function subscribeWith(
     contextValue: {
       requestId: "r",
       logger,
-      hubApi,
+      hubService,
       logTail: tail,
       principal: async () => principal,
       request,
@@ -488,15 +499,15 @@ describe("Subscription.hubEvents over the schema", () => {
     const log = new FakeLog();
     const early = new AbortController();
     const { logger } = captureLogger();
-    const hubApi = { readLog: async (_call: unknown, query: LogReadQuery) => log.read(query) };
-    const tail = createLogTail({ hubApi, logger, ...fast });
+    const hubService = { events: { read: { query: async (query: LogReadQuery) => log.read(query) } } };
+    const tail = createLogTail({ hubService, logger, ...fast });
     const pending = subscribe({
       schema,
       document: SUBSCRIPTION,
       contextValue: {
         requestId: "r",
         logger,
-        hubApi,
+        hubService,
         logTail: tail,
         principal: async () => admin,
         request: early,

@@ -9,8 +9,17 @@ import {
   type LifecycleProcedureName,
   lifecycleCommands,
   type RequestContext,
+  UnavailableError,
 } from "@hub/shared";
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import {
+  createTRPCClient,
+  createTRPCClientProxy,
+  httpBatchLink,
+  TRPCClientError,
+  type TRPCLink,
+  type TRPCRequestOptions,
+  TRPCUntypedClient,
+} from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { Agent, request } from "undici";
 
@@ -39,6 +48,11 @@ export type HubServiceClientOptions = {
  * call (tRPC's own abort signal is still honoured).
  */
 export function createHubServiceClient(options: HubServiceClientOptions) {
+  return createTRPCClient<AppRouter>({ links: [transportLink(options)] });
+}
+
+/** The batching HTTP link every client of hub-service sends its calls through. */
+function transportLink(options: HubServiceClientOptions): TRPCLink<AppRouter> {
   const token =
     typeof options.serviceToken === "function" ? options.serviceToken : () => options.serviceToken as string;
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -47,32 +61,86 @@ export function createHubServiceClient(options: HubServiceClientOptions) {
     bodyTimeout: timeoutMs,
     connectTimeout: timeoutMs,
   });
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${options.url.replace(/\/$/, "")}/trpc`,
-        maxItems: options.maxBatchSize ?? 50,
-        // The deadline of this HTTP request (epoch ms): hub-service refuses, unexecuted, the calls
-        // of one that reaches it after that (held in a partition while this client gave up).
-        headers: () => ({
-          authorization: `Bearer ${token()}`,
-          "x-request-deadline": String(Date.now() + timeoutMs),
-          ...options.headers?.(),
-        }),
-        fetch: async (url, init) => {
-          const response = await request(String(url), {
-            dispatcher,
-            method: (init?.method ?? "GET") as "GET" | "POST",
-            headers: (init?.headers ?? {}) as Record<string, string>,
-            body: (init?.body as string | null | undefined) ?? null,
-            ...(init?.signal ? { signal: init.signal } : {}),
-          });
-          const ok = response.statusCode >= 200 && response.statusCode < 300;
-          return { ok, status: response.statusCode, json: () => response.body.json() };
-        },
-      }),
-    ],
+  return httpBatchLink({
+    url: `${options.url.replace(/\/$/, "")}/trpc`,
+    maxItems: options.maxBatchSize ?? 50,
+    // The deadline of this HTTP request (epoch ms): hub-service refuses, unexecuted, the calls
+    // of one that reaches it after that (held in a partition while this client gave up).
+    headers: () => ({
+      authorization: `Bearer ${token()}`,
+      "x-request-deadline": String(Date.now() + timeoutMs),
+      ...options.headers?.(),
+    }),
+    fetch: async (url, init) => {
+      const response = await request(String(url), {
+        dispatcher,
+        method: (init?.method ?? "GET") as "GET" | "POST",
+        headers: (init?.headers ?? {}) as Record<string, string>,
+        body: (init?.body as string | null | undefined) ?? null,
+        ...(init?.signal ? { signal: init.signal } : {}),
+      });
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      return { ok, status: response.statusCode, json: () => response.body.json() };
+    },
   });
+}
+
+export type HubServiceCallerOptions = HubServiceClientOptions & {
+  /**
+   * What the end caller's context adds when a call is made (its remaining time budget, its trace):
+   * merged into the `caller` input of every call that has one.
+   */
+  readonly callerExtras?: () => Partial<RequestContext>;
+};
+
+/**
+ * The typed client as a service calling for end callers uses it (the gateway): the same procedures
+ * and types, but every call throws the shared error family (`AppError`: what hub-service decided,
+ * or `UnavailableError` when no answer came), and each call's `caller` carries `callerExtras()`
+ * as of the moment it is made.
+ */
+export function createHubServiceCaller(options: HubServiceCallerOptions): HubServiceClient {
+  const links = [transportLink(options)];
+  const extras = options.callerExtras;
+  if (extras) links.unshift(callerExtrasLink(extras));
+  return createTRPCClientProxy<AppRouter>(new AppErrorClient({ links }));
+}
+
+function callerExtrasLink(extras: () => Partial<RequestContext>): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) => {
+      const input = op.input as { caller?: RequestContext } | undefined;
+      if (!input?.caller) return next(op);
+      return next({ ...op, input: { ...input, caller: { ...input.caller, ...extras() } } });
+    };
+}
+
+/** tRPC's untyped client with its calls' errors rebuilt as the shared error classes. */
+class AppErrorClient extends TRPCUntypedClient<AppRouter> {
+  override query(path: string, input?: unknown, opts?: TRPCRequestOptions): Promise<unknown> {
+    return super.query(path, input, opts).catch(rethrowMapped);
+  }
+  override mutation(path: string, input?: unknown, opts?: TRPCRequestOptions): Promise<unknown> {
+    return super.mutation(path, input, opts).catch(rethrowMapped);
+  }
+}
+
+function rethrowMapped(error: unknown): never {
+  throw mapHubServiceError(error);
+}
+
+/** Maps what a hub-service call threw to the shared error classes; unknown errors pass through. */
+export function mapHubServiceError(error: unknown): unknown {
+  const appError = appErrorFrom(error);
+  if (appError) return appError;
+  // No answer at all (refused, reset, timed out, 502/503 from a proxy): a dependency outage.
+  if (error instanceof TRPCClientError) {
+    const status = (error.data as { httpStatus?: number } | undefined)?.httpStatus;
+    if (status === undefined || status === 502 || status === 503 || status === 504) {
+      return new UnavailableError("The hub service is temporarily unavailable. Please retry later", 2);
+    }
+  }
+  return error;
 }
 
 export type HubServiceClient = ReturnType<typeof createHubServiceClient>;

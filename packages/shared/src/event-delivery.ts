@@ -191,3 +191,62 @@ export const deliveryReportSchema = z.object({
   attemptedAt: z.number().int(),
 });
 export type DeliveryReport = z.infer<typeof deliveryReportSchema>;
+
+/*
+ * What a caller sends to manage webhook subscriptions and their deliveries (hub-service's
+ * `webhooks.*` inputs, without the forwarded caller): the gateway validates GraphQL arguments with
+ * these before calling, so a field error names the client's own field, and hub-service with the
+ * same schemas again.
+ */
+export const webhookSubscriptionIdSchema = z.uuid();
+export const webhookDeliveryIdSchema = z.string().regex(/^\d{1,19}$/, { error: "must be a delivery id" });
+const subscribedEventTypesSchema = z.array(hubEventTypeSchema).max(20);
+
+export const createWebhookSchema = z.object({
+  /** Admins and services name the organization; an organization may omit it (its own). */
+  orgId: z.uuid().optional(),
+  url: webhookUrlSchema,
+  /** Empty or absent: every event type. */
+  eventTypes: subscribedEventTypesSchema.optional(),
+  description: webhookDescriptionSchema.optional(),
+});
+export const listWebhooksSchema = z.object({ orgId: z.uuid().optional() });
+export const webhookByIdSchema = z.object({ id: webhookSubscriptionIdSchema });
+/** Absent fields stay as they are; `description: null` removes it. */
+export const updateWebhookSchema = z.object({
+  id: webhookSubscriptionIdSchema,
+  url: webhookUrlSchema.optional(),
+  eventTypes: subscribedEventTypesSchema.optional(),
+  description: webhookDescriptionSchema.nullable().optional(),
+});
+export const pauseWebhookSchema = z.object({
+  id: webhookSubscriptionIdSchema,
+  reason: webhookDescriptionSchema.optional(),
+});
+/** Up to a week of overlap; default a day. 0 ends the previous secret at once. */
+export const rotateWebhookSecretSchema = z.object({
+  id: webhookSubscriptionIdSchema,
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(86_400),
+});
+/** Newest first, pages of up to 100 (default 20); `after` is the previous page's endCursor. */
+export const webhookDeliveriesQuerySchema = z.object({
+  filter: webhookDeliveryFilterSchema.default({}),
+  first: z.number().int().min(1).max(100).default(20),
+  after: webhookDeliveryIdSchema.optional(),
+});
+export const webhookReplayFilterSchema = webhookDeliveryFilterSchema.omit({ status: true });
+/** One by one (`ids`: dead or delivered ones) or in bulk (every dead letter matching `filter`). */
+export const replayWebhookDeliveriesSchema = z
+  .object({
+    ids: z.array(webhookDeliveryIdSchema).min(1).max(1000).optional(),
+    filter: webhookReplayFilterSchema.optional(),
+  })
+  .refine((input) => (input.ids === undefined) !== (input.filter === undefined), {
+    error: "give either ids or filter",
+    path: ["ids"],
+  });

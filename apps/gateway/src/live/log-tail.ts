@@ -1,7 +1,52 @@
 import { AsyncResource } from "node:async_hooks";
-import { compareCursors, LOG_START, type LogCursor, type LogEvent, UnavailableError } from "@hub/shared";
+import {
+  compareCursors,
+  type HubEventType,
+  LOG_START,
+  type LogCursor,
+  type LogEvent,
+  type RequestContext,
+  UnavailableError,
+} from "@hub/shared";
 import type { Logger } from "pino";
-import type { HubApi } from "../hub-api.ts";
+import type { HubService } from "../hub-service.ts";
+
+export type LogReadQuery = {
+  readonly after?: LogCursor | undefined;
+  readonly afterPosition?: string | undefined;
+  readonly limit: number;
+  readonly hubId?: string | undefined;
+  readonly types?: readonly HubEventType[] | undefined;
+};
+
+export type LogPage = { readonly events: LogEvent[]; readonly cursor: LogCursor };
+
+/** What reads the log: hub-service's `events.read` (a test gives a fake of this one procedure). */
+export type LogReader = Pick<HubService, "events"> | LogReaderFake;
+type LogReaderFake = {
+  readonly events: {
+    readonly read: { query(input: { caller?: RequestContext } & LogReadQuery): Promise<LogPage> };
+  };
+};
+
+/**
+ * The event log after a cursor (or after the last position a client received), in the order
+ * that skips nothing; scoped to `caller`, or unscoped as the gateway itself (undefined).
+ */
+export function readLog(
+  reader: LogReader,
+  caller: RequestContext | undefined,
+  query: LogReadQuery,
+): Promise<LogPage> {
+  return (reader as LogReaderFake).events.read.query({
+    ...(caller ? { caller } : {}),
+    ...(query.after ? { after: query.after } : {}),
+    ...(query.afterPosition !== undefined ? { afterPosition: query.afterPosition } : {}),
+    limit: query.limit,
+    ...(query.hubId ? { hubId: query.hubId } : {}),
+    ...(query.types ? { types: [...query.types] } : {}),
+  });
+}
 
 /** Events per read of the log (the tail's and each subscriber's replay). */
 export const LOG_PAGE_SIZE = 500;
@@ -39,7 +84,7 @@ export type LogTail = {
 };
 
 export type LogTailOptions = {
-  readonly hubApi: Pick<HubApi, "readLog">;
+  readonly hubService: LogReader;
   readonly logger: Logger;
   readonly pageSize?: number;
   /** The wait after a page that was not full, doubled while the log stays idle, up to `max`. */
@@ -79,7 +124,7 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
  * never needs to go back (see feed-merge.ts).
  */
 export function createLogTail(options: LogTailOptions): LogTail {
-  const { hubApi, logger } = options;
+  const { hubService, logger } = options;
   const pageSize = options.pageSize ?? LOG_PAGE_SIZE;
   const idleMs = options.idleMs ?? { first: 25, max: 250 };
   const errorRetryMs = options.errorRetryMs ?? 1000;
@@ -117,12 +162,12 @@ export function createLogTail(options: LogTailOptions): LogTail {
 
   /** The readable end of the log (see above); waits while the last position's transaction settles. */
   async function findEnd(current: Run): Promise<LogCursor> {
-    let page = await hubApi.readLog(undefined, { afterPosition: LAST_POSITION, limit: pageSize });
+    let page = await readLog(hubService, undefined, { afterPosition: LAST_POSITION, limit: pageSize });
     let wait = idleMs.first;
     while (page.events.length === 0 && compareCursors(page.cursor, LOG_START) !== 0 && !current.stopped) {
       // Read from just below the last position's event: it comes back once it is readable.
       const position = BigInt(page.cursor.position);
-      const probe = await hubApi.readLog(undefined, {
+      const probe = await readLog(hubService, undefined, {
         after: { tx: page.cursor.tx, position: String(position - 1n) },
         limit: pageSize,
       });
@@ -134,7 +179,7 @@ export function createLogTail(options: LogTailOptions): LogTail {
       wait = Math.min(wait * 2, idleMs.max);
     }
     while (page.events.length >= pageSize && !current.stopped) {
-      page = await hubApi.readLog(undefined, { after: page.cursor, limit: pageSize });
+      page = await readLog(hubService, undefined, { after: page.cursor, limit: pageSize });
     }
     return page.cursor;
   }
@@ -168,7 +213,7 @@ export function createLogTail(options: LogTailOptions): LogTail {
     while (!current.stopped) {
       let delay: number;
       try {
-        const page = await hubApi.readLog(undefined, { after: current.cursor, limit: pageSize });
+        const page = await readLog(hubService, undefined, { after: current.cursor, limit: pageSize });
         if (current.stopped) return;
         if (failures > 0) {
           logger.info({ failures }, "live feed: reading the event log again");

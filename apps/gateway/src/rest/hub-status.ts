@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type HubView, hubIdSchema } from "@hub/shared";
+import { callerOf, orNull } from "../hub-service.ts";
 import { credentialsOf, type RestDeps } from "./provision-hub.ts";
 import { sendJson } from "./responses.ts";
 
@@ -56,7 +57,12 @@ export async function hubStatusRoute(
   const id = hubIdSchema.safeParse(pathId.trim());
   if (!id.success) return sendHubNotFound(res);
   // Another organization's hub reads as no hub (hub-service's policy): 404, not 403.
-  const hub = await deps.hubApi.hubById({ principal, requestId, source: "rest" }, id.data.toLowerCase());
+  const hub = await orNull(
+    deps.hubService.hub.byId.query({
+      caller: callerOf(principal, requestId, "rest"),
+      hubId: id.data.toLowerCase(),
+    }),
+  );
   if (!hub) return sendHubNotFound(res);
   sendJson(res, 200, toHubStatusBody(hub));
 }

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { lifecycleCall } from "@hub/hub-client";
 import { type LifecycleCommandName, lifecycleCommands } from "@hub/shared";
+import { callerOf } from "../hub-service.ts";
 import { readCommandBody } from "./command-body.ts";
 import { credentialsOf, type RestDeps } from "./provision-hub.ts";
 import { sendJson } from "./responses.ts";
@@ -19,7 +21,13 @@ export function lifecycleCommandRoute(name: LifecycleCommandName) {
   ) => {
     const principal = await deps.authenticate(credentialsOf(req));
     const body = await readCommandBody(req, deps.bodyLimitBytes, schema, pathId);
-    const result = await deps.hubApi.execute({ principal, requestId, source: "rest" }, name, body as never);
+    const result = await lifecycleCall(
+      deps.hubService,
+      name,
+    )({
+      caller: callerOf(principal, requestId, "rest"),
+      command: body as never,
+    });
     sendJson(res, 200, result);
   };
 }

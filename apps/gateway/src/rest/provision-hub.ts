@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { provisionHubBodySchema } from "@hub/shared";
-import type { HubApi } from "../hub-api.ts";
+import { callerOf, type HubService } from "../hub-service.ts";
 import type { Authenticate } from "../yoga.ts";
 import { readCommandBody } from "./command-body.ts";
 import { sendJson } from "./responses.ts";
 
 export type RestDeps = {
-  readonly hubApi: HubApi;
+  readonly hubService: HubService;
   readonly authenticate: Authenticate;
   readonly bodyLimitBytes: number;
 };
@@ -21,7 +21,10 @@ export async function provisionHubRoute(
 ): Promise<void> {
   const principal = await deps.authenticate(credentialsOf(req));
   const body = await readCommandBody(req, deps.bodyLimitBytes, provisionHubBodySchema, pathId);
-  const result = await deps.hubApi.provisionHub({ principal, requestId, source: "rest" }, body);
+  const result = await deps.hubService.hub.provision.mutate({
+    caller: callerOf(principal, requestId, "rest"),
+    command: body,
+  });
   sendJson(res, result.event ? 201 : 200, result);
 }
 

@@ -9,6 +9,7 @@ import {
   summarize,
 } from "@hub/shared";
 import { z } from "zod";
+import { callerOf } from "../hub-service.ts";
 import { readJsonBody } from "./body.ts";
 import { credentialsOf, type RestDeps } from "./provision-hub.ts";
 import { appErrorResponse, errorBodySchema, internalErrorBody, sendJson } from "./responses.ts";
@@ -66,7 +67,10 @@ export async function provisionHubsRoute(
 ): Promise<void> {
   const principal = await deps.authenticate(credentialsOf(req));
   const { hubs } = parseCommandBody(provisionHubsBodySchema, await readJsonBody(req, deps.bodyLimitBytes));
-  const items = await deps.hubApi.provisionMany({ principal, requestId, source: "rest" }, hubs);
+  const items = await deps.hubService.hub.provisionMany.mutate({
+    caller: callerOf(principal, requestId, "rest"),
+    commands: [...hubs],
+  });
   const response: ProvisionHubsResponse = {
     success: true,
     results: items.map(toRestItem),

@@ -1,9 +1,10 @@
+import type { RequestContext } from "@hub/shared";
 import type { GraphQLContext } from "../context.ts";
-import type { CallContext } from "../hub-api.ts";
+import { callerOf } from "../hub-service.ts";
 
-/** The hub-service call context of a GraphQL request (authenticates on first use). */
-export async function callOf(ctx: Pick<GraphQLContext, "principal" | "requestId">): Promise<CallContext> {
-  return { principal: await ctx.principal(), requestId: ctx.requestId, source: "graphql" };
+/** The caller of a GraphQL request as hub-service receives it (authenticates on first use). */
+export async function callOf(ctx: Pick<GraphQLContext, "principal" | "requestId">): Promise<RequestContext> {
+  return callerOf(await ctx.principal(), ctx.requestId, "graphql");
 }
 
 type ConnectionArgs = {

@@ -78,7 +78,10 @@ export function lastEventOf(ctx: GraphQLContext, hubId: string): Promise<Recorde
   if (!loader) {
     loader = new DataLoader(
       async (hubIds) => {
-        const events = await ctx.hubApi.lastEvents(await callOf(ctx), hubIds);
+        const events = await ctx.hubService.hub.lastEvents.query({
+          caller: await callOf(ctx),
+          hubIds: [...hubIds],
+        });
         const byHub = new Map(events.map((event) => [event.streamId, event]));
         return hubIds.map((id) => byHub.get(id) ?? null);
       },
@@ -98,7 +101,11 @@ builder.queryField("events", (t) =>
       resolve: (_root, args, ctx): Promise<EventConnection> =>
         guarded(async () => {
           const page = parseOrThrow(pageArgsSchema(PAGE_SIZE_MAX), withoutNulls(pageOf(args)));
-          return ctx.hubApi.eventFeed(await callOf(ctx), { order: args.order ?? "NEWEST_FIRST", page });
+          return ctx.hubService.events.feed.query({
+            caller: await callOf(ctx),
+            order: args.order ?? "NEWEST_FIRST",
+            page,
+          });
         }),
     },
     HubEventConnection,

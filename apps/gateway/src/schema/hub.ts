@@ -11,8 +11,10 @@ import {
   parseOrThrow,
   provisionHubBodySchema,
 } from "@hub/shared";
+
 import { z } from "zod";
 import { builder } from "../builder.ts";
+import { orNull } from "../hub-service.ts";
 import { guarded } from "./auth-errors.ts";
 import { callOf, pageOf } from "./call.ts";
 import { HubEventConnection, HubEventRef, lastEventOf } from "./hub-event.ts";
@@ -61,7 +63,7 @@ const HubRef = builder.objectRef<HubView>("Hub").implement({
               hubEventsArgs,
               withoutNulls({ types: args.types, fromVersion: args.fromVersion, page: pageOf(args) }),
             );
-            return ctx.hubApi.hubEvents(await callOf(ctx), hub.hubId, query);
+            return ctx.hubService.hub.events.query({ caller: await callOf(ctx), hubId: hub.hubId, ...query });
           }),
       },
       HubEventConnection,
@@ -96,7 +98,7 @@ builder.queryField("hubs", (t) =>
             hubListArgs,
             withoutNulls({ filter: args.filter, orderBy: args.orderBy, page: pageOf(args) }),
           );
-          return ctx.hubApi.hubs(await callOf(ctx), query);
+          return ctx.hubService.hub.list.query({ caller: await callOf(ctx), ...query });
         }),
     },
     { name: "HubConnection" },
@@ -111,7 +113,9 @@ builder.queryField("hub", (t) =>
     description: "One hub by id (admins and services: any; organizations with hubs:read: their own)",
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) =>
-      guarded(async () => ctx.hubApi.hubById(await callOf(ctx), parseHubId(args.id))),
+      guarded(async () =>
+        orNull(ctx.hubService.hub.byId.query({ caller: await callOf(ctx), hubId: parseHubId(args.id) })),
+      ),
   }),
 );
 
@@ -122,7 +126,9 @@ builder.queryField("hubBySerial", (t) =>
     description: "One hub by serial number (admin)",
     args: { serial: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) =>
-      guarded(async () => ctx.hubApi.hubBySerial(await callOf(ctx), args.serial)),
+      guarded(async () =>
+        ctx.hubService.hub.bySerial.query({ caller: await callOf(ctx), serial: args.serial }),
+      ),
   }),
 );
 

@@ -1,3 +1,4 @@
+import { lifecycleCall } from "@hub/hub-client";
 import {
   type LifecycleCommandName,
   type LifecycleCommandResult,
@@ -84,7 +85,7 @@ function lifecycleMutation(name: LifecycleCommandName): void {
       resolve: (_root, args, ctx) =>
         guarded(async () => {
           const body = parseOrThrow(lifecycleCommands[name].body, withoutNulls(args.input));
-          return ctx.hubApi.execute(await callOf(ctx), name, body as never);
+          return lifecycleCall(ctx.hubService, name)({ caller: await callOf(ctx), command: body as never });
         }, lifecycleErrorTypes),
     }),
   );

@@ -10,9 +10,8 @@ import {
 import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
-import type { LogReadQuery } from "../hub-api.ts";
 import { createFeedMerge } from "../live/feed-merge.ts";
-import { LOG_PAGE_SIZE } from "../live/log-tail.ts";
+import { LOG_PAGE_SIZE, type LogReadQuery, readLog } from "../live/log-tail.ts";
 import { guarded, toGraphQLError } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
 import { HubEventRef } from "./hub-event.ts";
@@ -121,7 +120,8 @@ async function openFeed(ctx: GraphQLContext, filter: Filter): Promise<AsyncItera
   if (signal?.aborted) finish();
   try {
     const from = await attachment.from;
-    const first = await ctx.hubApi.readLog(
+    const first = await readLog(
+      ctx.hubService,
       call,
       filter.after != null ? { ...query, afterPosition: filter.after } : { ...query, after: from },
     );
@@ -160,7 +160,7 @@ async function openFeed(ctx: GraphQLContext, filter: Filter): Promise<AsyncItera
         if (event) return { done: false, value: event };
         if (merge.replaying) {
           try {
-            const page = await ctx.hubApi.readLog(call, { ...query, after: merge.cursor });
+            const page = await readLog(ctx.hubService, call, { ...query, after: merge.cursor });
             merge.replayed(page, page.events.length < LOG_PAGE_SIZE);
           } catch (error) {
             if (done) break;

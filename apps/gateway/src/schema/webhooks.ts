@@ -1,24 +1,25 @@
 import {
+  createWebhookSchema,
   type HubEventType as HubEventTypeName,
-  hubEventTypeSchema,
   NotFoundError,
   parseOrThrow,
   UnavailableError,
+  updateWebhookSchema,
   ValidationError,
   type WebhookDeliveryView,
   type WebhookStats,
   type WebhookSubscriptionView,
-  webhookDeliveryFilterSchema,
+  webhookDeliveriesQuerySchema,
+  webhookDeliveryIdSchema,
   webhookDeliveryStatuses,
   webhookDeliveryWaitReasons,
-  webhookDescriptionSchema,
+  webhookReplayFilterSchema,
+  webhookSubscriptionIdSchema,
   webhookSubscriptionStatuses,
-  webhookUrlSchema,
 } from "@hub/shared";
 import { z } from "zod";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
-import type { WebhookSecretResult } from "../hub-api.ts";
 import { guarded } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
 import { HubEventType, withoutNulls } from "./hub-inputs.ts";
@@ -33,30 +34,8 @@ import { HubEventType, withoutNulls } from "./hub-inputs.ts";
 /** What a webhook mutation can meet besides success. */
 const webhookErrorTypes = [ValidationError, NotFoundError, UnavailableError];
 
-// Inputs are checked with the shared field schemas before the call (hub-service checks again, with
-// its limits): the field names of a ValidationError are the input's own.
-const eventTypesSchema = z.array(hubEventTypeSchema);
-const subscriptionIdSchema = z.uuid();
-const createSchema = z.object({
-  orgId: z.uuid().optional(),
-  url: webhookUrlSchema,
-  eventTypes: eventTypesSchema.optional(),
-  description: webhookDescriptionSchema.optional(),
-});
-const updateSchema = z.object({
-  id: subscriptionIdSchema,
-  url: webhookUrlSchema.optional(),
-  eventTypes: eventTypesSchema.optional(),
-  description: webhookDescriptionSchema.nullable().optional(),
-});
-const deliveryIdSchema = z.string().regex(/^\d{1,19}$/, { error: "must be a delivery id" });
-const deliveriesSchema = z.object({
-  filter: webhookDeliveryFilterSchema,
-  first: z.number().int().min(1).max(100).optional(),
-  after: deliveryIdSchema.optional(),
-});
-const replayFilterSchema = webhookDeliveryFilterSchema.omit({ status: true });
-
+// Inputs are checked with hub-service's own input schemas before the call (it checks them again):
+// the field names of a ValidationError are the input's own.
 const WebhookSubscriptionStatus = builder.enumType("WebhookSubscriptionStatus", {
   description: "PAUSED: events are still queued for it, and sent once it is resumed",
   values: webhookSubscriptionStatuses,
@@ -137,19 +116,24 @@ const WebhookSubscriptionRef = builder.objectRef<SubscriptionShape>("WebhookSubs
  * asked for, from its organization's list, as the caller.
  */
 async function statsOf(ctx: GraphQLContext, subscription: SubscriptionShape): Promise<WebhookStats | null> {
-  const listed = await ctx.hubApi.webhooks.list(await callOf(ctx), subscription.orgId);
+  const listed = await ctx.hubService.webhooks.list.query({
+    caller: await callOf(ctx),
+    orgId: subscription.orgId,
+  });
   return listed.find((candidate) => candidate.id === subscription.id)?.stats ?? null;
 }
 
-const WebhookSecretResultRef = builder.objectRef<WebhookSecretResult>("WebhookSecretResult").implement({
-  description: "The subscription and its new signing secret, shown this once and never again",
-  fields: (t) => ({
-    subscription: t.field({ type: WebhookSubscriptionRef, resolve: (result) => result.subscription }),
-    secret: t.exposeString("secret", {
-      description: "`whsec_` and base64: the key receivers verify the `webhook-signature` header with",
+const WebhookSecretResultRef = builder
+  .objectRef<{ subscription: WebhookSubscriptionView; secret: string }>("WebhookSecretResult")
+  .implement({
+    description: "The subscription and its new signing secret, shown this once and never again",
+    fields: (t) => ({
+      subscription: t.field({ type: WebhookSubscriptionRef, resolve: (result) => result.subscription }),
+      secret: t.exposeString("secret", {
+        description: "`whsec_` and base64: the key receivers verify the `webhook-signature` header with",
+      }),
     }),
-  }),
-});
+  });
 
 const WebhookAttemptRef = builder
   .objectRef<WebhookDeliveryView["attemptLog"][number]>("WebhookAttempt")
@@ -300,7 +284,7 @@ builder.queryField("webhookSubscriptions", (t) =>
     resolve: (_root, args, ctx) =>
       guarded(async () => {
         const orgId = args.orgId ? parseOrThrow(z.object({ orgId: z.uuid() }), args).orgId : undefined;
-        return ctx.hubApi.webhooks.list(await callOf(ctx), orgId);
+        return ctx.hubService.webhooks.list.query({ caller: await callOf(ctx), ...(orgId ? { orgId } : {}) });
       }),
   }),
 );
@@ -318,10 +302,12 @@ builder.queryField("webhookDeliveries", (t) =>
     resolve: (_root, args, ctx) =>
       guarded(async () => {
         const query = parseOrThrow(
-          deliveriesSchema,
+          webhookDeliveriesQuerySchema,
           withoutNulls({ filter: args.filter ?? {}, first: args.first, after: args.after }),
         );
-        return toConnection(await ctx.hubApi.webhooks.deliveries(await callOf(ctx), query));
+        return toConnection(
+          await ctx.hubService.webhooks.deliveries.query({ caller: await callOf(ctx), ...query }),
+        );
       }),
   }),
 );
@@ -335,8 +321,8 @@ builder.mutationField("createWebhookSubscription", (t) =>
     errors: { types: webhookErrorTypes, union: { name: "CreateWebhookSubscriptionResult" } },
     resolve: (_root, args, ctx) =>
       guarded(async () => {
-        const input = parseOrThrow(createSchema, withoutNulls(args.input));
-        return ctx.hubApi.webhooks.create(await callOf(ctx), input);
+        const input = parseOrThrow(createWebhookSchema, withoutNulls(args.input));
+        return ctx.hubService.webhooks.create.mutate({ caller: await callOf(ctx), ...input });
       }, webhookErrorTypes),
   }),
 );
@@ -349,12 +335,12 @@ builder.mutationField("updateWebhookSubscription", (t) =>
     errors: { types: webhookErrorTypes, union: { name: "UpdateWebhookSubscriptionResult" } },
     resolve: (_root, args, ctx) =>
       guarded(async () => {
-        const { id, ...changes } = parseOrThrow(updateSchema, {
+        const changes = parseOrThrow(updateWebhookSchema, {
           ...(withoutNulls(args.input) as object),
           // The one null that means something: remove the description.
           ...(args.input.description === null ? { description: null } : {}),
         });
-        return ctx.hubApi.webhooks.update(await callOf(ctx), id, changes);
+        return ctx.hubService.webhooks.update.mutate({ caller: await callOf(ctx), ...changes });
       }, webhookErrorTypes),
   }),
 );
@@ -368,7 +354,11 @@ builder.mutationField("pauseWebhookSubscription", (t) =>
     resolve: (_root, args, ctx) =>
       guarded(async () => {
         const id = parseId(args.id);
-        return ctx.hubApi.webhooks.pause(await callOf(ctx), id, args.reason ?? undefined);
+        return ctx.hubService.webhooks.pause.mutate({
+          caller: await callOf(ctx),
+          id,
+          ...(args.reason != null ? { reason: args.reason } : {}),
+        });
       }, webhookErrorTypes),
   }),
 );
@@ -380,7 +370,11 @@ builder.mutationField("resumeWebhookSubscription", (t) =>
     args: { id: t.arg.id({ required: true }) },
     errors: { types: webhookErrorTypes, union: { name: "ResumeWebhookSubscriptionResult" } },
     resolve: (_root, args, ctx) =>
-      guarded(async () => ctx.hubApi.webhooks.resume(await callOf(ctx), parseId(args.id)), webhookErrorTypes),
+      guarded(
+        async () =>
+          ctx.hubService.webhooks.resume.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
+        webhookErrorTypes,
+      ),
   }),
 );
 
@@ -391,7 +385,11 @@ builder.mutationField("deleteWebhookSubscription", (t) =>
     args: { id: t.arg.id({ required: true }) },
     errors: { types: webhookErrorTypes, union: { name: "DeleteWebhookSubscriptionResult" } },
     resolve: (_root, args, ctx) =>
-      guarded(async () => ctx.hubApi.webhooks.delete(await callOf(ctx), parseId(args.id)), webhookErrorTypes),
+      guarded(
+        async () =>
+          ctx.hubService.webhooks.delete.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
+        webhookErrorTypes,
+      ),
   }),
 );
 
@@ -405,7 +403,11 @@ builder.mutationField("rotateWebhookSecret", (t) =>
     resolve: (_root, args, ctx) =>
       guarded(async () => {
         const id = parseId(args.id);
-        return ctx.hubApi.webhooks.rotateSecret(await callOf(ctx), id, args.overlapSeconds ?? undefined);
+        return ctx.hubService.webhooks.rotateSecret.mutate({
+          caller: await callOf(ctx),
+          id,
+          ...(args.overlapSeconds != null ? { overlapSeconds: args.overlapSeconds } : {}),
+        });
       }, webhookErrorTypes),
   }),
 );
@@ -419,8 +421,8 @@ builder.mutationField("replayWebhookDelivery", (t) =>
     errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveryResult" } },
     resolve: (_root, args, ctx) =>
       guarded(async () => {
-        const { id } = parseOrThrow(z.object({ id: deliveryIdSchema }), { id: args.id });
-        return ctx.hubApi.webhooks.replay(await callOf(ctx), { ids: [id] });
+        const { id } = parseOrThrow(z.object({ id: webhookDeliveryIdSchema }), { id: args.id });
+        return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), ids: [id] });
       }, webhookErrorTypes),
   }),
 );
@@ -434,14 +436,14 @@ builder.mutationField("replayWebhookDeliveries", (t) =>
     errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveriesResult" } },
     resolve: (_root, args, ctx) =>
       guarded(async () => {
-        const { filter } = parseOrThrow(z.object({ filter: replayFilterSchema }), {
+        const { filter } = parseOrThrow(z.object({ filter: webhookReplayFilterSchema }), {
           filter: withoutNulls(args.filter),
         });
-        return ctx.hubApi.webhooks.replay(await callOf(ctx), { filter });
+        return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), filter });
       }, webhookErrorTypes),
   }),
 );
 
 function parseId(id: string): string {
-  return parseOrThrow(z.object({ id: subscriptionIdSchema }), { id }).id;
+  return parseOrThrow(z.object({ id: webhookSubscriptionIdSchema }), { id }).id;
 }

@@ -97,7 +97,7 @@ builder.mutationField("provisionHub", (t) =>
     resolve: (_root, { input }, ctx) =>
       guarded(async () => {
         const body = parseOrThrow(provisionHubBodySchema, withoutNulls(input));
-        return ctx.hubApi.provisionHub(await callOf(ctx), body);
+        return ctx.hubService.hub.provision.mutate({ caller: await callOf(ctx), command: body });
       }, provisionErrorTypes).catch(asResult),
   }),
 );
@@ -152,7 +152,10 @@ builder.mutationField("provisionHubs", (t) =>
             { field: "input", message: `1 to ${maxBulkItems} items` },
           ]);
         }
-        const items = await ctx.hubApi.provisionMany(await callOf(ctx), input.map(withoutNulls));
+        const items = await ctx.hubService.hub.provisionMany.mutate({
+          caller: await callOf(ctx),
+          commands: input.map(withoutNulls),
+        });
         return { summary: summarize(items), results: items.map(toItem) };
       }),
   }),

@@ -1,75 +1,42 @@
 import {
   claimedDeliverySchema,
+  createWebhookSchema,
   deliveryReportSchema,
   hubEventTypeSchema,
+  listWebhooksSchema,
   logCursorSchema,
   logEventSchema,
-  webhookDeliveryFilterSchema,
+  pauseWebhookSchema,
+  replayWebhookDeliveriesSchema,
+  rotateWebhookSecretSchema,
+  updateWebhookSchema,
+  webhookByIdSchema,
+  webhookDeliveriesQuerySchema,
   webhookDeliverySchema,
-  webhookDescriptionSchema,
   webhookSecretResultSchema,
   webhookStatsSchema,
   webhookSubscriptionSchema,
-  webhookUrlSchema,
 } from "@hub/shared";
 import { z } from "zod";
 import { callerInput } from "../caller.ts";
 
-const subscriptionId = z.uuid();
-const eventTypes = z.array(hubEventTypeSchema).max(20);
-
-export const createWebhookInput = z.object({
-  caller: callerInput,
-  /** Admins and services name the organization; an organization may omit it (its own). */
-  orgId: z.uuid().optional(),
-  url: webhookUrlSchema,
-  /** Empty or absent: every event type. */
-  eventTypes: eventTypes.optional(),
-  description: webhookDescriptionSchema.optional(),
-});
+export const createWebhookInput = z.object({ caller: callerInput, ...createWebhookSchema.shape });
 export const webhookSecretOutput = webhookSecretResultSchema;
 
-export const listWebhooksInput = z.object({ caller: callerInput, orgId: z.uuid().optional() });
+export const listWebhooksInput = z.object({ caller: callerInput, ...listWebhooksSchema.shape });
 export const webhookWithStats = webhookSubscriptionSchema.extend({ stats: webhookStatsSchema });
 export const listWebhooksOutput = z.array(webhookWithStats);
 
-export const webhookByIdInput = z.object({ caller: callerInput, id: subscriptionId });
+export const webhookByIdInput = z.object({ caller: callerInput, ...webhookByIdSchema.shape });
 export const webhookOutput = webhookSubscriptionSchema;
 
-export const updateWebhookInput = z.object({
-  caller: callerInput,
-  id: subscriptionId,
-  url: webhookUrlSchema.optional(),
-  eventTypes: eventTypes.optional(),
-  description: webhookDescriptionSchema.nullable().optional(),
-});
-
-export const pauseWebhookInput = z.object({
-  caller: callerInput,
-  id: subscriptionId,
-  reason: webhookDescriptionSchema.optional(),
-});
-
-/** Up to a week of overlap; default a day. 0 ends the previous secret at once. */
-export const rotateWebhookSecretInput = z.object({
-  caller: callerInput,
-  id: subscriptionId,
-  overlapSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 86_400)
-    .default(86_400),
-});
+export const updateWebhookInput = z.object({ caller: callerInput, ...updateWebhookSchema.shape });
+export const pauseWebhookInput = z.object({ caller: callerInput, ...pauseWebhookSchema.shape });
+export const rotateWebhookSecretInput = z.object({ caller: callerInput, ...rotateWebhookSecretSchema.shape });
 
 export const webhookDeliveriesInput = z.object({
   caller: callerInput,
-  filter: webhookDeliveryFilterSchema.default({}),
-  first: z.number().int().min(1).max(100).default(20),
-  after: z
-    .string()
-    .regex(/^\d{1,19}$/)
-    .optional(),
+  ...webhookDeliveriesQuerySchema.shape,
 });
 export const webhookDeliveriesOutput = z.object({
   nodes: z.array(webhookDeliverySchema),
@@ -77,21 +44,9 @@ export const webhookDeliveriesOutput = z.object({
   hasNextPage: z.boolean(),
 });
 
-/** One by one (`ids`: dead or delivered ones) or in bulk (every dead letter matching `filter`). */
 export const replayWebhookDeliveriesInput = z
-  .object({
-    caller: callerInput,
-    ids: z
-      .array(z.string().regex(/^\d{1,19}$/))
-      .min(1)
-      .max(1000)
-      .optional(),
-    filter: webhookDeliveryFilterSchema.omit({ status: true }).optional(),
-  })
-  .refine((input) => (input.ids === undefined) !== (input.filter === undefined), {
-    error: "give either ids or filter",
-    path: ["ids"],
-  });
+  .object({ caller: callerInput })
+  .and(replayWebhookDeliveriesSchema);
 export const replayOutput = z.object({ replayed: z.number().int() });
 
 // The relay (a service of ours): leases and reports.
