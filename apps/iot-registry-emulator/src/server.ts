@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
+import { ApiError, invalid } from "./api-error.ts";
 import type { RegistryStore, Thing } from "./registry.ts";
 
 /** Structural subset of a pino logger. */
@@ -73,20 +74,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_MAX_RESULTS = 50;
 const MAX_MAX_RESULTS = 250;
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 const notFound = (name: string) =>
   new ApiError(404, "ResourceNotFoundException", `Thing ${name} cannot be found.`);
-const invalid = (message: string) => new ApiError(400, "InvalidRequestException", message);
 
 const createThingBodySchema = z.object({
   thingTypeName: z.string().min(1).max(128).regex(THING_NAME).optional(),
