@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
+import { ApiError, invalid } from "./api-error.ts";
 import type { RegistryStore, Thing } from "./registry.ts";
+import { createRouter, route } from "./router.ts";
 
 /** Structural subset of a pino logger. */
 export interface EmulatorLogger {
@@ -70,23 +72,12 @@ const ATTRIBUTE_NAME = /^[a-zA-Z0-9_.,@/:#=[\]-]+$/;
 const SIGV4_AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=[^/\s,]+\/\d{8}\/[a-z0-9-]+\/iot\/aws4_request, ?SignedHeaders=[a-z0-9;_.-]+, ?Signature=[0-9a-f]{64}$/;
 const MAX_BODY_BYTES = 1024 * 1024;
+const CONTROL_PREFIX = "/__emulator/";
 const DEFAULT_MAX_RESULTS = 50;
 const MAX_MAX_RESULTS = 250;
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 const notFound = (name: string) =>
   new ApiError(404, "ResourceNotFoundException", `Thing ${name} cannot be found.`);
-const invalid = (message: string) => new ApiError(400, "InvalidRequestException", message);
 
 const createThingBodySchema = z.object({
   thingTypeName: z.string().min(1).max(128).regex(THING_NAME).optional(),
@@ -119,14 +110,6 @@ function validateThingName(name: string): void {
       `1 validation error detected: Value '${name}' at 'thingName' failed to satisfy constraint: ` +
         "Member must satisfy regular expression pattern: [a-zA-Z0-9:_-]+ and have length between 1 and 128",
     );
-  }
-}
-
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw invalid("The request path is not validly percent-encoded.");
   }
 }
 
@@ -373,46 +356,68 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     return parsed.data;
   }
 
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    if (req.method === "GET" && path === "/__emulator/health") {
-      send(res, 200, { ok: true });
-      return;
-    }
-    if (req.method === "GET" && path === "/__emulator/requests") {
-      send(res, 200, { ...counts });
-      return;
-    }
-    // A device connecting or dropping off: POST /__emulator/things/{name}/connectivity {"connected": bool}.
-    const connectivityControl = /^\/__emulator\/things\/([^/]+)\/connectivity$/.exec(path);
-    if (req.method === "POST" && connectivityControl?.[1] !== undefined) {
-      const name = decodePathSegment(connectivityControl[1]);
-      validateThingName(name);
-      const spec = await controlBody(req, connectivitySpecSchema, "connectivity");
-      const changed = await store.setConnectivity(name, {
-        connected: spec.connected,
-        timestamp: Date.now(),
-        ...(spec.connected
-          ? {}
-          : { disconnectReason: spec.disconnectReason ?? "CLIENT_INITIATED_DISCONNECT" }),
-      });
-      if (!changed) throw notFound(name);
-      send(res, 200, connectivityData(name));
-      return;
-    }
-    if (req.method === "POST" && path === "/__emulator/fault") {
-      const { mode, delayMs, times } = await controlBody(req, faultSpecSchema, "fault");
-      faults.setFault({
-        mode,
-        ...(delayMs === undefined ? {} : { delayMs }),
-        ...(times === undefined ? {} : { times }),
-      });
-      send(res, 200, { ok: true, fault: faults.current() });
-      return;
-    }
-    throw new ApiError(404, "UnknownOperationException", `No emulator control at ${req.method} ${path}.`);
+  /** Control: the device of Thing `name` connects or drops off, as GetThingConnectivityData then reports. */
+  async function setConnectivity(name: string, req: IncomingMessage): Promise<unknown> {
+    validateThingName(name);
+    const spec = await controlBody(req, connectivitySpecSchema, "connectivity");
+    const changed = await store.setConnectivity(name, {
+      connected: spec.connected,
+      timestamp: Date.now(),
+      ...(spec.connected ? {} : { disconnectReason: spec.disconnectReason ?? "CLIENT_INITIATED_DISCONNECT" }),
+    });
+    if (!changed) throw notFound(name);
+    return connectivityData(name);
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) {
+  /** Control: the fault the registry API emulates from now on. */
+  async function setFault(req: IncomingMessage): Promise<unknown> {
+    const { mode, delayMs, times } = await controlBody(req, faultSpecSchema, "fault");
+    faults.setFault({
+      mode,
+      ...(delayMs === undefined ? {} : { delayMs }),
+      ...(times === undefined ? {} : { times }),
+    });
+    return { ok: true, fault: faults.current() };
+  }
+
+  /** The registry API, as `@aws-sdk/client-iot` calls it: behind the faults and the SigV4 check. */
+  const registryRoutes = [
+    route("GET", "/things", ({ query }) => listThings(query)),
+    route("GET", "/things/:thingName", ({ params }) => describeThing(params.thingName)),
+    route("POST", "/things/:thingName", async ({ req, params }) =>
+      createThing(params.thingName, await readBody(req)),
+    ),
+    route("DELETE", "/things/:thingName", ({ params, query }) => deleteThing(params.thingName, query)),
+    route("POST", "/things/:thingName/connectivity-data", ({ params }) => connectivityData(params.thingName)),
+  ];
+
+  /** The control API, for tests and the CLI: no faults, no SigV4, not counted in `requests()`. */
+  const controlRoutes = [
+    route("GET", `${CONTROL_PREFIX}health`, () => ({ ok: true })),
+    route("GET", `${CONTROL_PREFIX}requests`, () => ({ ...counts })),
+    route("POST", `${CONTROL_PREFIX}things/:thingName/connectivity`, ({ req, params }) =>
+      setConnectivity(params.thingName, req),
+    ),
+    route("POST", `${CONTROL_PREFIX}fault`, ({ req }) => setFault(req)),
+  ];
+
+  const findRoute = createRouter([...registryRoutes, ...controlRoutes]);
+
+  /** Answers 200 with the route's body; no route is 404 UnknownOperationException with `unknownMessage`. */
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+    unknownMessage: string,
+  ): Promise<void> {
+    const found = findRoute(req.method ?? "", path);
+    if (found === undefined) throw new ApiError(404, "UnknownOperationException", unknownMessage);
+    send(res, 200, await found.handle({ req, params: found.params, query }));
+  }
+
+  /** The registry API's answer: the fault, if one is set, then the SigV4 check, then the route. */
+  async function answerApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) {
     const active = takeFault();
     switch (active.mode) {
       case "hang":
@@ -441,27 +446,12 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
         authorization === undefined ? "Missing Authentication Token" : "Malformed SigV4 authorization header",
       );
     }
-
-    const method = req.method ?? "";
-    if (path === "/things" && method === "GET") {
-      send(res, 200, listThings(query));
-      return;
-    }
-    const connectivity = /^\/things\/([^/]+)\/connectivity-data$/.exec(path);
-    if (connectivity?.[1] !== undefined && method === "POST") {
-      return send(res, 200, connectivityData(decodePathSegment(connectivity[1])));
-    }
-    const match = /^\/things\/([^/]+)$/.exec(path);
-    if (match?.[1] !== undefined) {
-      const name = decodePathSegment(match[1]);
-      if (method === "GET") return send(res, 200, describeThing(name));
-      if (method === "POST") return send(res, 200, await createThing(name, await readBody(req)));
-      if (method === "DELETE") return send(res, 200, await deleteThing(name, query));
-    }
-    throw new ApiError(
-      404,
-      "UnknownOperationException",
-      `The IoT registry emulator does not implement ${method} ${path}.`,
+    await answer(
+      req,
+      res,
+      path,
+      query,
+      `The IoT registry emulator does not implement ${req.method ?? ""} ${path}.`,
     );
   }
 
@@ -487,14 +477,16 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
       );
     });
 
-    const isAdmin = path.startsWith("/__emulator/");
-    if (!isAdmin) {
+    const isControl = path.startsWith(CONTROL_PREFIX);
+    if (!isControl) {
       counts.received++;
       counts.inFlight++;
       res.once("close", () => counts.inFlight--);
     }
-    const handler = isAdmin ? handleAdmin(req, res, path) : handleApi(req, res, path, query);
-    handler.catch((error: unknown) => {
+    const answered = isControl
+      ? answer(req, res, path, query, `No emulator control at ${req.method} ${path}.`)
+      : answerApi(req, res, path, query);
+    answered.catch((error: unknown) => {
       if (error instanceof ApiError) {
         sendError(res, error);
         return;

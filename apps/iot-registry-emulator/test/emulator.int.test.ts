@@ -248,6 +248,42 @@ describe("IoT registry emulator driven by @aws-sdk/client-iot", () => {
     expect(await response.json()).toEqual({ message: expect.stringContaining("/thing-groups/g1") });
   });
 
+  it("answers a wrong method, an empty thing name and an unknown control with 404 UnknownOperationException", async () => {
+    const cases = [
+      ["PUT", "/things/sensor-1", "The IoT registry emulator does not implement PUT /things/sensor-1."],
+      ["POST", "/things", "The IoT registry emulator does not implement POST /things."],
+      ["GET", "/things/", "The IoT registry emulator does not implement GET /things/."],
+      [
+        "GET",
+        "/things/sensor-1/connectivity-data",
+        "The IoT registry emulator does not implement GET /things/sensor-1/connectivity-data.",
+      ],
+      ["GET", "/__emulator/fault", "No emulator control at GET /__emulator/fault."],
+      ["POST", "/__emulator/health", "No emulator control at POST /__emulator/health."],
+    ] as const;
+    for (const [method, path, message] of cases) {
+      const response = await fetch(`${url}${path}`, { method, headers: { authorization: FAKE_AUTH } });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
+      expect(response.headers.get("content-type")).toBe("application/json");
+      expect(await response.text()).toBe(JSON.stringify({ message }));
+    }
+  });
+
+  it("decodes a percent-encoded thing name in the path; a malformed escape is 400 InvalidRequestException", async () => {
+    await iot.send(new CreateThingCommand({ thingName: "a:b" }));
+    const described = await fetch(`${url}/things/a%3Ab`, { headers: { authorization: FAKE_AUTH } });
+    expect(described.status).toBe(200);
+    expect(await described.json()).toMatchObject({ thingName: "a:b" });
+
+    const malformed = await fetch(`${url}/things/a%ZZb`, { headers: { authorization: FAKE_AUTH } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get("x-amzn-errortype")).toBe("InvalidRequestException");
+    expect(await malformed.text()).toBe(
+      JSON.stringify({ message: "The request path is not validly percent-encoded." }),
+    );
+  });
+
   it("serves the admin endpoints without SigV4", async () => {
     const health = await fetch(`${url}/__emulator/health`);
     expect(health.status).toBe(200);
