@@ -9,7 +9,10 @@ import {
 } from "./log/checkpoints.ts";
 import { type LogConsumer, startLogConsumer } from "./log/log-consumer.ts";
 import { cursorAtPosition, headPosition, type LogReadOptions, readLog } from "./log/log-reader.ts";
-import { createDeliveryStore, type DeliveryStore, FAN_OUT_CONSUMER, fanOut } from "./webhooks/deliveries.ts";
+import { createDeliveryAdmin, type DeliveryAdmin } from "./webhooks/delivery-admin.ts";
+import { createDeliveryReports, type DeliveryReports } from "./webhooks/delivery-reports.ts";
+import { FAN_OUT_CONSUMER, fanOut } from "./webhooks/fan-out.ts";
+import { createRelayClaims, type RelayClaims } from "./webhooks/relay-claims.ts";
 import { createSecretBox } from "./webhooks/secrets.ts";
 import { createSubscriptionStore, type SubscriptionStore } from "./webhooks/subscriptions.ts";
 
@@ -26,6 +29,9 @@ export type EventLog = {
   release(name: string, owner: string): Promise<boolean>;
   consumers(): Promise<ConsumerState[]>;
 };
+
+/** The deliveries: claimed and signed by the relay, reported back by it, listed and replayed by admins. */
+export type DeliveryStore = RelayClaims & DeliveryReports & DeliveryAdmin;
 
 export type EventDelivery = {
   readonly log: EventLog;
@@ -91,7 +97,11 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
       consumers: () => listConsumers(prisma),
     },
     subscriptions: createSubscriptionStore(prisma, box, { allowPrivate: options.allowPrivateUrls }),
-    deliveries: createDeliveryStore(prisma, box),
+    deliveries: {
+      ...createRelayClaims(prisma, box),
+      ...createDeliveryReports(prisma),
+      ...createDeliveryAdmin(prisma),
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { repoRoot } from "@hub/test-support";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { webhookBody } from "../src/webhooks/deliveries.ts";
+import { webhookBody } from "../src/webhooks/relay-claims.ts";
 
 // The README shows partners what a webhook body looks like; partners write their receivers from
 // it. Every such example must be what the system sends: its `data` valid against the contract's

@@ -13,7 +13,7 @@ import { createEventDelivery, type EventDelivery } from "../src/event-delivery.t
 import { EventStore } from "../src/event-store/event-store.ts";
 import { hubProjection, hubStreamGates, hubUniqueConflicts } from "../src/hub/projection.ts";
 import { readLog } from "../src/log/log-reader.ts";
-import { fanOut } from "../src/webhooks/deliveries.ts";
+import { fanOut } from "../src/webhooks/fan-out.ts";
 import { useTestDatabase } from "./support/database.ts";
 
 // The delivery store the relay leases from, on the real database (both engines): fan-out,

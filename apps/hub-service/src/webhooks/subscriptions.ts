@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { NotFoundError, ValidationError, type WebhookStats, type WebhookSubscriptionView } from "@hub/shared";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
-import { holdPending } from "./deliveries.ts";
+import { holdPending } from "./hold-pending.ts";
 import { newSigningSecret, type SecretBox } from "./secrets.ts";
 
 type SubscriptionRow = {
@@ -231,3 +231,58 @@ export function createSubscriptionStore(prisma: PrismaClient, box: SecretBox, ur
 }
 
 export type SubscriptionStore = ReturnType<typeof createSubscriptionStore>;
+
+/**
+ * A failed delivery starts its subscription's failing streak (or extends it); a streak longer than
+ * `disableAfterMs` pauses the subscription, the reason naming `lastFailure`. Answers whether the
+ * subscription is paused now (its pending deliveries are then the caller's to hold).
+ */
+export async function recordFailedDelivery(
+  tx: Prisma.TransactionClient,
+  subscriptionId: string,
+  disableAfterMs: number,
+  lastFailure: string,
+): Promise<boolean> {
+  const paused = await tx.$queryRaw<{ status: string }[]>`
+    UPDATE webhook_subscriptions
+    SET failing_since = coalesce(failing_since, now()),
+        status = CASE WHEN failing_since < now() - ${disableAfterMs}::int8 * interval '1 millisecond'
+                      THEN 'paused' ELSE status END,
+        paused_reason = CASE WHEN failing_since < now() - ${disableAfterMs}::int8 * interval '1 millisecond'
+                             AND status = 'active'
+                             THEN ${`paused automatically: every delivery failed for ${describeDuration(disableAfterMs)} (last: ${lastFailure})`}
+                             ELSE paused_reason END,
+        updated_at = now()
+    WHERE id = ${subscriptionId}::uuid
+    RETURNING status`;
+  return paused[0]?.status === "paused";
+}
+
+/**
+ * The failing streaks of the subscriptions that `delivered` (a query with a subscription_id
+ * column) names end: a data-modifying statement for a WITH clause, so a batch of successes stays
+ * one statement.
+ */
+export function clearFailingStreaks(delivered: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE webhook_subscriptions s SET failing_since = NULL
+    WHERE s.id IN (SELECT subscription_id FROM ${delivered}) AND s.failing_since IS NOT NULL`;
+}
+
+/** A subscription whose signing secret this service cannot open is paused, with the reason. */
+export async function pauseUnsignableSubscription(
+  tx: Prisma.TransactionClient,
+  subscriptionId: string,
+): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE webhook_subscriptions
+    SET status = 'paused', updated_at = now(),
+        paused_reason = 'paused automatically: its signing secret cannot be decrypted with this WEBHOOK_SECRET_KEY; restore the key (or rotate the secret) and resume it'
+    WHERE id = ${subscriptionId}::uuid`;
+}
+
+function describeDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}

@@ -1,6 +1,6 @@
 import { compareCursors, cursorOf, LOG_START, ValidationError } from "@hub/shared";
 import { organizationScope } from "../../policy/policy.ts";
-import { FAN_OUT_CONSUMER } from "../../webhooks/deliveries.ts";
+import { FAN_OUT_CONSUMER } from "../../webhooks/fan-out.ts";
 import { authorizedProcedure, serviceProcedure } from "../trpc.ts";
 import {
   consumerCommitInput,
