@@ -13,13 +13,20 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createHubServiceClient } from "@hub/hub-client";
 import { mintServiceToken } from "@hub/shared";
-import { freePort, migrateDeploy, repoRoot } from "@hub/test-support";
+import {
+  appEntry,
+  freePort,
+  migrateDeploy,
+  processCpuMs,
+  repoRoot,
+  type ServiceProcess,
+  startService,
+} from "@hub/test-support";
 import pg from "pg";
 import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
 import { benchFlags } from "./lib/flags.ts";
 import { type HubSpec, type LoadResult, percentile, runLoad } from "./lib/load.ts";
-import { type BenchProcess, processCpuMs, startProcess } from "./lib/processes.ts";
 import { formatProfile, profilesIn, summariseProfile } from "./lib/profile.ts";
 import { thingName, writeThingPool } from "./lib/things.ts";
 import { type ReceiverStats, receiverClient } from "./lib/webhook-receiver.ts";
@@ -166,7 +173,7 @@ async function benchOrganizations(url: string) {
  * connections come and go (pg.Pool closes idle ones after 10 s): a backend first seen after the
  * start counts from zero; what one spends after its last sample is lost.
  */
-async function measureCpu(procs: readonly BenchProcess[], admin: pg.Client, everyMs = 250) {
+async function measureCpu(procs: readonly ServiceProcess[], admin: pg.Client, everyMs = 250) {
   const startProcs = new Map(
     await Promise.all(procs.map(async (proc) => [proc, await proc.cpuMs()] as const)),
   );
@@ -217,7 +224,7 @@ function gained(from: Record<string, number>, to: Record<string, number>): Recor
 }
 
 /** The process' RSS every `everyMs` until stopped; the peak seen, and the kernel's high-water mark. */
-function sampleRss(proc: BenchProcess | undefined, everyMs = 100) {
+function sampleRss(proc: ServiceProcess | undefined, everyMs = 100) {
   let peak = 0;
   let running = proc !== undefined;
   const loop = (async () => {
@@ -296,7 +303,7 @@ async function main(): Promise<void> {
   const resultsDir = path.join(repoRoot, "bench/results");
   const runDir = path.join(resultsDir, `${stamp}-delivery${smoke ? "-smoke" : ""}`);
   await mkdir(runDir, { recursive: true });
-  const processes: BenchProcess[] = [];
+  const processes: ServiceProcess[] = [];
   let admin: pg.Client | undefined;
   let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
   let interrupted = false;
@@ -335,8 +342,7 @@ async function main(): Promise<void> {
     const emulatorDir = path.join(runDir, "iot-registry");
     await writeThingPool(emulatorDir, poolSize);
 
-    const entry = (app: string, name: string) =>
-      config.runtime === "tsx" ? `apps/${app}/src/${name}.ts` : `apps/${app}/dist/${name}.js`;
+    const entry = (app: string, name: string) => appEntry(app, name, config.runtime);
     const profiling = (name: string) =>
       config.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.join(runDir, "profiles", name)}`] : [];
     const production = { NODE_ENV: "production", LOG_LEVEL: "info" };
@@ -363,8 +369,8 @@ async function main(): Promise<void> {
       readyPath: string,
       env: Record<string, string>,
       nodeArgs: readonly string[] = [],
-    ): Promise<BenchProcess> => {
-      const started = await startProcess({
+    ): Promise<ServiceProcess> => {
+      const started = await startService({
         name,
         entry: file,
         env,
@@ -455,9 +461,9 @@ async function main(): Promise<void> {
     );
     const receiver = receiverClient(receiverProcess.url);
 
-    let relay: BenchProcess | undefined;
+    let relay: ServiceProcess | undefined;
     let relays = 0;
-    const startRelay = async (): Promise<BenchProcess> => {
+    const startRelay = async (): Promise<ServiceProcess> => {
       const port = await freePort();
       relay = await launch(
         `event-relay-${++relays}`,

@@ -10,7 +10,15 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { mintServiceToken } from "@hub/shared";
-import { freePort, migrateDeploy, repoRoot } from "@hub/test-support";
+import {
+  appEntry,
+  freePort,
+  migrateDeploy,
+  processCpuMs,
+  repoRoot,
+  type ServiceProcess,
+  startService,
+} from "@hub/test-support";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
@@ -25,7 +33,6 @@ import {
   surfaces,
   type Target,
 } from "./lib/load.ts";
-import { type BenchProcess, processCpuMs, startProcess } from "./lib/processes.ts";
 import { formatProfile, type ProfileSummary, profilesIn, summariseProfile } from "./lib/profile.ts";
 import { thingName, writeThingPool } from "./lib/things.ts";
 
@@ -122,10 +129,9 @@ for (const surface of config.surfaces) {
 }
 const cellSurfaces: Surface[] = config.long ? config.surfaces : ["baseline", ...config.surfaces];
 
-/** The app's entry as the chosen runtime runs it: dist/*.js (built) or src/*.ts (tsx). */
-const entryOf = (app: string, name: string, runtime = flags.runtime): string =>
-  runtime === "tsx" ? `apps/${app}/src/${name}.ts` : `apps/${app}/dist/${name}.js`;
 if (flags.runtime !== "built" && flags.runtime !== "tsx") throw new Error("--runtime is built or tsx");
+/** How the services run: dist/*.js under node (built) or src/*.ts under tsx. */
+const runtime = flags.runtime;
 
 const SECRETS = {
   service: `bench-service-secret-${randomBytes(16).toString("hex")}`,
@@ -273,7 +279,7 @@ async function main(): Promise<void> {
   const resultsDir = path.join(repoRoot, "bench/results");
   const runDir = path.join(resultsDir, `${stamp}${smoke ? "-smoke" : ""}-run`);
   await mkdir(runDir, { recursive: true });
-  const processes: BenchProcess[] = [];
+  const processes: ServiceProcess[] = [];
   const dbName = `hub_bench_prov_${randomBytes(5).toString("hex")}`;
   let admin: pg.Client | undefined;
   let dbCreated = false;
@@ -321,18 +327,18 @@ async function main(): Promise<void> {
       await freePort(),
     ];
     log("starting registry emulator, hub-service, gateway and baseline");
-    const emulator = await startProcess({
+    const emulator = await startService({
       name: "iot-registry-emulator",
-      entry: entryOf("iot-registry-emulator", "main"),
+      entry: appEntry("iot-registry-emulator", "main", runtime),
       env: { ...production, IOT_EMULATOR_PORT: String(emulatorPort), IOT_EMULATOR_DATA_DIR: emulatorDir },
       port: emulatorPort,
       readyPath: "/__emulator/health",
       logDir: runDir,
     });
     processes.push(emulator);
-    const hubService = await startProcess({
+    const hubService = await startService({
       name: "hub-service",
-      entry: entryOf("hub-service", "main"),
+      entry: appEntry("hub-service", "main", runtime),
       env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort) },
       port: hubPort,
       readyPath: "/readyz",
@@ -340,9 +346,9 @@ async function main(): Promise<void> {
       nodeArgs: profileArgs("hub-service"),
     });
     processes.push(hubService);
-    const gateway = await startProcess({
+    const gateway = await startService({
       name: "gateway",
-      entry: entryOf("gateway", "server"),
+      entry: appEntry("gateway", "server", runtime),
       env: { ...production, ...gatewayEnv(hubService.url, gatewayPort) },
       port: gatewayPort,
       readyPath: "/readyz",
@@ -350,7 +356,7 @@ async function main(): Promise<void> {
       nodeArgs: profileArgs("gateway"),
     });
     processes.push(gateway);
-    const baseline = await startProcess({
+    const baseline = await startService({
       name: "baseline",
       entry: "bench/baseline-server.ts",
       env: {
@@ -880,7 +886,7 @@ async function compareRuntimes(): Promise<void> {
   const dbName = `hub_bench_rt_${randomBytes(5).toString("hex")}`;
   await adminQuery(`CREATE DATABASE ${dbName}`);
   const url = databaseUrl(dbName);
-  const processes: BenchProcess[] = [];
+  const processes: ServiceProcess[] = [];
   const admin = new pg.Client({ connectionString: url });
   try {
     const apiKey = await prepareBenchDatabase(url);
@@ -893,9 +899,9 @@ async function compareRuntimes(): Promise<void> {
     await writeThingPool(emulatorDir, poolSize);
     const production = { NODE_ENV: "production", LOG_LEVEL: "info", METRICS_TOKEN };
     const emulatorPort = await freePort();
-    const emulator = await startProcess({
+    const emulator = await startService({
       name: "iot-registry-emulator",
-      entry: entryOf("iot-registry-emulator", "main", "built"),
+      entry: appEntry("iot-registry-emulator", "main", "built"),
       env: { ...production, IOT_EMULATOR_PORT: String(emulatorPort), IOT_EMULATOR_DATA_DIR: emulatorDir },
       port: emulatorPort,
       readyPath: "/__emulator/health",
@@ -921,8 +927,8 @@ async function compareRuntimes(): Promise<void> {
     ];
     type Stack = {
       variant: (typeof variants)[number];
-      hubService: BenchProcess;
-      gateway: BenchProcess;
+      hubService: ServiceProcess;
+      gateway: ServiceProcess;
       loadSeconds: number;
       cpu: { hub: number; gateway: number };
       done: { rest: number; graphql: number; failed: number; restSeconds: number; graphqlSeconds: number };
@@ -931,9 +937,9 @@ async function compareRuntimes(): Promise<void> {
     for (const variant of variants) {
       const label = variant.name.replace(/\W+/g, "-");
       const [hubPort, gatewayPort] = [await freePort(), await freePort()];
-      const hubService = await startProcess({
+      const hubService = await startService({
         name: `hub-service-${label}`,
-        entry: entryOf("hub-service", "main", variant.runtime),
+        entry: appEntry("hub-service", "main", variant.runtime),
         env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort), ...variant.env },
         port: hubPort,
         readyPath: "/readyz",
@@ -941,9 +947,9 @@ async function compareRuntimes(): Promise<void> {
         nodeArgs: variant.nodeArgs,
       });
       processes.push(hubService);
-      const gateway = await startProcess({
+      const gateway = await startService({
         name: `gateway-${label}`,
-        entry: entryOf("gateway", "server", variant.runtime),
+        entry: appEntry("gateway", "server", variant.runtime),
         env: { ...production, ...gatewayEnv(hubService.url, gatewayPort), ...variant.env },
         port: gatewayPort,
         readyPath: "/readyz",

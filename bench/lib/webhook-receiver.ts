@@ -1,5 +1,5 @@
 /**
- * A partner's webhook endpoint for bench/delivery.ts, run as its own process (startProcess) so
+ * A partner's webhook endpoint for bench/delivery.ts, run as its own process (startService) so
  * the load generator's event loop never delays a receipt. Every POST /hook is verified with
  * standardwebhooks, timed at the end of its body (Date.now(), the same clock as PostgreSQL's
  * `recorded_at` on this machine) and answered 204. The bench reads and resets the counters:

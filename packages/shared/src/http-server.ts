@@ -66,6 +66,18 @@ export function listen(server: Server, port: number, host: string): Promise<stri
  * Stops accepting connections and resolves once in-flight requests have finished: each one is
  * answered with `connection: close`, so its connection ends with it. Past `drainTimeoutMs` the
  * remaining connections are cut (the orchestrator would kill the process anyway).
+ *
+ * Hand-written on purpose. Node's `closeIdleConnections()` and `closeAllConnections()` (used
+ * here) alone, on Node 20, answer a request in flight with `connection: keep-alive` and leave a
+ * connection that never sent a request open, so the drain runs to its deadline. http-terminator
+ * 3.2.0 closes both, but calls `server.close()` only once the drain is over: a new connection
+ * meanwhile is accepted, then reset, where the crash-and-shutdown e2e test requires it refused.
+ * It also reads Node's private `socket._httpMessage` and brings four dependencies (roarr's global
+ * logger among them). @godaddy/terminus (last release 4.12.1, June 2023) drains with stoppable,
+ * which ends a kept-alive connection after its response without `connection: close` and stops
+ * listening a tick after the signal; and it wants one server, its own health routes and its own
+ * exit, where each app closes its server, then its metrics endpoint and stores, and exits once
+ * the logs are written.
  */
 export function closeServer(server: Server, options: { drainTimeoutMs?: number } = {}): Promise<void> {
   const drain = track(server);

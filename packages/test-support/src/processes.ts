@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "./databases.ts";
 import { childEnv } from "./env.ts";
+import { waitUntil } from "./wait.ts";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -24,69 +25,100 @@ export type ServiceProcess = {
   readonly url: string;
   readonly child: ChildProcess;
   readonly logFile: string;
+  /** From spawning the process to its first successful readiness answer (polled every 25 ms). */
+  readonly readyMs: number;
   /** Settles when the process has exited, with how it ended. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resident set size now, in MB (Linux /proc); undefined once it has exited. */
+  rssMb(): Promise<number | undefined>;
+  /** CPU time used so far (user + system, all threads), in ms (Linux /proc, 10 ms ticks). */
+  cpuMs(): Promise<number>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 };
 
 export type ServiceOptions = {
   name: string;
+  /** A repository-relative file: `dist/*.js` runs under plain node, anything else under tsx. */
   entry: string;
   env: Record<string, string>;
   port: number;
   readyPath: string;
   logDir: string;
   timeoutMs?: number;
+  /** Node flags on the command line (`--cpu-prof` is not allowed in NODE_OPTIONS). */
+  nodeArgs?: readonly string[];
 };
 
-async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+/** An app's entry as `runtime` runs it: `dist/<name>.js` (built, as production) or `src/<name>.ts` (tsx). */
+export function appEntry(app: string, name: string, runtime: "built" | "tsx"): string {
+  return runtime === "built" ? `apps/${app}/dist/${name}.js` : `apps/${app}/src/${name}.ts`;
 }
 
-/** Starts one of the project's services as a real process (node + tsx), logs to a file. */
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+/** CPU time a process has used (user + system, all threads), in ms; undefined if it is gone. */
+export async function processCpuMs(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * (1000 / CLOCK_TICKS);
+}
+
+/** Starts one of the project's services (or a bench's helper) as a real process, logs to a file. */
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
-  // A built entry (dist/*.js) runs under plain node, as in production; sources run under tsx.
+  const spawnedAt = performance.now();
   const entry = path.join(repoRoot, options.entry);
-  const child = spawn(
-    process.execPath,
-    options.entry.endsWith(".js") ? [entry] : ["--import", "tsx", entry],
-    {
-      cwd: repoRoot,
-      env: childEnv({ LOG_LEVEL: "info", ...options.env }),
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const loader = options.entry.endsWith(".js") ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, entry], {
+    cwd: repoRoot,
+    env: childEnv({ LOG_LEVEL: "info", ...options.env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${options.port}`;
-  await waitForHttp(`${url}${options.readyPath}`, child, options.timeoutMs ?? 60_000);
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const how = child.signalCode ?? `code ${child.exitCode}`;
+        throw new Error(`${options.name} exited (${how}) before it was ready; see ${logFile}`);
+      }
+      return fetch(`${url}${options.readyPath}`, { signal: AbortSignal.timeout(1000) }).then(
+        (response) => response.ok,
+        () => false, // not listening yet
+      );
+    },
+    `${options.name} to answer ${url}${options.readyPath} (log: ${logFile})`,
+    { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 25 },
+  );
+  const readyMs = performance.now() - spawnedAt;
   return {
     name: options.name,
     url,
     child,
     logFile,
+    readyMs,
     exited,
+    async rssMb() {
+      if (child.pid === undefined || child.exitCode !== null) return undefined;
+      const status = await readFile(`/proc/${child.pid}/status`, "utf8").catch(() => "");
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+    },
+    async cpuMs() {
+      return child.pid === undefined ? 0 : ((await processCpuMs(child.pid)) ?? 0);
+    },
     stop: (signal = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        // Longer than the services' own drain deadline (15 s), so a SIGKILL here means a stuck drain.
+        // Longer than the services' own drain deadline (15 s), so a SIGKILL here means a stuck
+        // drain; also time for a process to write its CPU profile (`--cpu-prof`) on exit.
         const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
         child.once("exit", () => {
           clearTimeout(timer);
@@ -129,8 +161,7 @@ export async function startSystem(options: {
   /** Also start the event relay, with these settings on top of its defaults (short test schedules). */
   relay?: boolean | Record<string, string>;
 }): Promise<System> {
-  const entry = (app: string, source: string) =>
-    options.built ? `apps/${app}/dist/${source.replace(/\.ts$/, ".js")}` : `apps/${app}/src/${source}`;
+  const entry = (app: string, name: string) => appEntry(app, name, options.built ? "built" : "tsx");
   const logDir = await mkdtemp(path.join(os.tmpdir(), "hub-e2e-logs-"));
   const [emulatorPort, hubPort, gatewayPort, relayPort] = [
     await freePort(),
@@ -141,7 +172,7 @@ export async function startSystem(options: {
   const specs: Record<ServiceName, ServiceOptions> = {
     emulator: {
       name: "iot-registry-emulator",
-      entry: entry("iot-registry-emulator", "main.ts"),
+      entry: entry("iot-registry-emulator", "main"),
       env: {
         IOT_EMULATOR_PORT: String(emulatorPort),
         IOT_EMULATOR_DATA_DIR: path.join(logDir, "iot-registry"),
@@ -152,7 +183,7 @@ export async function startSystem(options: {
     },
     hubService: {
       name: "hub-service",
-      entry: entry("hub-service", "main.ts"),
+      entry: entry("hub-service", "main"),
       env: {
         DATABASE_URL: options.databaseUrl,
         HUB_SERVICE_PORT: String(hubPort),
@@ -172,7 +203,7 @@ export async function startSystem(options: {
     },
     gateway: {
       name: "gateway",
-      entry: entry("gateway", "server.ts"),
+      entry: entry("gateway", "server"),
       env: {
         HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
         GATEWAY_PORT: String(gatewayPort),
@@ -187,7 +218,7 @@ export async function startSystem(options: {
     },
     relay: {
       name: "event-relay",
-      entry: entry("event-relay", "main.ts"),
+      entry: entry("event-relay", "main"),
       env: {
         HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
         SERVICE_JWT_SECRET: TEST_SECRETS.service,
