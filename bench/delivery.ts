@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createHubServiceClient } from "@hub/hub-client";
-import { mintServiceToken } from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
 import {
   appEntry,
   freePort,

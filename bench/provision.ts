@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { mintServiceToken } from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
 import {
   appEntry,
   freePort,

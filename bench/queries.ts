@@ -12,13 +12,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createHubServiceClient, type HubServiceClient } from "@hub/hub-client";
-import {
-  type HubListFilter,
-  type HubListOrder,
-  mintServiceToken,
-  type PageArgs,
-  type RequestContext,
-} from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
+import { type HubListFilter, type HubListOrder, type PageArgs, type RequestContext } from "@hub/shared";
 import { repoRoot } from "@hub/test-support";
 import pg from "pg";
 import pino from "pino";

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { createHubServiceClient } from "@hub/hub-client";
 import { createMetricsEndpoint } from "@hub/observability";
-import { closeServer, createServiceTokenSource, defaultOwner, listen } from "@hub/shared";
+import { closeServer, createServiceTokenSource, defaultOwner, listen } from "@hub/server-kit";
 import type { Logger } from "pino";
 import { startDeliveryWorker } from "./delivery-worker.ts";
 import type { RelayEnv } from "./env.ts";

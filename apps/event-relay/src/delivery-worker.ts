@@ -1,6 +1,6 @@
 import { type HubServiceClient, TRPCClientError } from "@hub/hub-client";
+import { createWaker } from "@hub/server-kit";
 import type { ClaimedDelivery, DeliveryReport } from "@hub/shared";
-import { createWaker } from "@hub/shared";
 import type { Logger } from "pino";
 import type { WebhookSender } from "./http-sender.ts";
 import type { RelayMetrics } from "./metrics.ts";

@@ -1,5 +1,6 @@
 import type { HubServiceClient } from "@hub/hub-client";
-import { createWaker, cursorOf, type LogCursor, type LogEvent } from "@hub/shared";
+import { createWaker } from "@hub/server-kit";
+import { cursorOf, type LogCursor, type LogEvent } from "@hub/shared";
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { Logger } from "pino";

@@ -1,5 +1,5 @@
 /** The event relay's entry point: delivers webhooks and (with NATS_URL) publishes to JetStream. */
-import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/shared";
+import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/server-kit";
 import { createRelayApp } from "./app.ts";
 import { loadEnv } from "./env.ts";
 

@@ -1,6 +1,6 @@
 import type http from "node:http";
 import { createMetricsEndpoint, createMetricsRegistry } from "@hub/observability";
-import { closeServer, createServiceTokenSource, listen } from "@hub/shared";
+import { closeServer, createServiceTokenSource, listen } from "@hub/server-kit";
 import type { Logger } from "pino";
 import { createAdminConsole } from "./admin-console.ts";
 import { createAuthenticator } from "./auth/index.ts";

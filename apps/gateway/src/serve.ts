@@ -1,4 +1,4 @@
-import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/shared";
+import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/server-kit";
 import { createGatewayApp } from "./app.ts";
 import type { GatewayEnv } from "./env.ts";
 

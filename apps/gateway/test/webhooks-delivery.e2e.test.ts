@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createHubServiceClient } from "@hub/hub-client";
-import { mintServiceToken, type RequestContext } from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
+import { type RequestContext } from "@hub/shared";
 import {
   freePort,
   hasPostgres,

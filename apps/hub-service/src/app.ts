@@ -1,5 +1,6 @@
 import { createMetricsEndpoint, createMetricsRegistry, type MetricsEndpoint } from "@hub/observability";
-import { closeServer, isAppError, listen } from "@hub/shared";
+import { closeServer, listen } from "@hub/server-kit";
+import { isAppError } from "@hub/shared";
 import type { Logger } from "pino";
 import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createBulkhead } from "./bulkhead.ts";

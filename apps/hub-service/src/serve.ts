@@ -1,4 +1,4 @@
-import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/shared";
+import { createLogger, exitOnSignals, limitHeapGrowth } from "@hub/server-kit";
 import { createHubServiceApp } from "./app.ts";
 import type { HubServiceEnv } from "./env.ts";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { MetricsEndpoint } from "@hub/observability";
-import { createServiceTokenVerifier } from "@hub/shared";
+import { createServiceTokenVerifier } from "@hub/server-kit";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import type { ApiKeyVerifier } from "./api-keys/api-keys.ts";

@@ -1,12 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type AppRouter, appErrorFrom, createHubServiceClient, TRPCClientError } from "@hub/hub-client";
-import {
-  ConflictError,
-  mintServiceToken,
-  type RequestContext,
-  ThingNotFoundError,
-  UnavailableError,
-} from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
+import { ConflictError, type RequestContext, ThingNotFoundError, UnavailableError } from "@hub/shared";
 import { waitUntil } from "@hub/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { useTestDatabase } from "./support/database.ts";

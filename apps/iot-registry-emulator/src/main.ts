@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { createLogger, exitAfterLogs } from "@hub/shared";
+import { createLogger, exitAfterLogs } from "@hub/server-kit";
 import { loadEnv } from "./env.ts";
 import { FileRegistryStore } from "./registry.ts";
 import { createRegistryServer } from "./server.ts";

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { type HubEventType, hubEventDataSchemas } from "./hub-commands.ts";
+import { hubEventDataSchemas } from "./hub-commands.ts";
 import { recordedEventSchema } from "./hub-schemas.ts";
 import type { Principal } from "./principal.ts";
+import { type HubEventType, hubEventTypeNames } from "./vocabulary.ts";
 
 /** The hub event types a subscription or a feed can name (the contract's and ours). */
-export const hubEventTypeNames = Object.keys(hubEventDataSchemas) as [HubEventType, ...HubEventType[]];
 export const hubEventTypeSchema = z.enum(hubEventTypeNames);
 
 const digits = z.string().regex(/^\d{1,20}$/, { error: "must be a non-negative integer" });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { boundedText, hubIdBodyField, hubProvisionedDataSchema, strictBody } from "./hub-schemas.ts";
+import type { HubEventType } from "./vocabulary.ts";
 
 /*
  * The hub lifecycle commands after ProvisionHub: bodies as clients send them and event data
@@ -101,8 +102,7 @@ export const hubEventDataSchemas = {
   HubSuspended: hubSuspendedDataSchema,
   HubResumed: hubResumedDataSchema,
   HubDecommissioned: hubDecommissionedDataSchema,
-} as const;
-export type HubEventType = keyof typeof hubEventDataSchemas;
+} as const satisfies Record<HubEventType, z.ZodType>;
 export type HubEventData<T extends HubEventType> = z.infer<(typeof hubEventDataSchemas)[T]>;
 
 /** `{success, aggregateId, version, event: {type, data} | null}` for one command's event type. */

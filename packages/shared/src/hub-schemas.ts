@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hubStatuses } from "./vocabulary.ts";
 
 /** Bound on every free-text field: large enough for real serials/models, small enough to index. */
 export const MAX_FIELD_LENGTH = 128;
@@ -83,9 +84,7 @@ export const provisionHubResultSchema = z.object({
 });
 export type ProvisionHubResult = z.infer<typeof provisionHubResultSchema>;
 
-export const hubStatuses = ["Provisioned", "Claimed", "Suspended", "Decommissioned"] as const;
 export const hubStatusSchema = z.enum(hubStatuses);
-export type HubStatus = z.infer<typeof hubStatusSchema>;
 
 /**
  * The hub read model as services exchange it. Times are epoch milliseconds. A hub belongs to the

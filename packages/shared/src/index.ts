@@ -1,13 +1,14 @@
+/*
+ * The contract between the services and their clients, safe in a browser: zod schemas of
+ * commands, events and results, the command list, the error classes, principals and validation.
+ * What only a Node service needs (logger, service tokens, HTTP draining, lease owners) is in
+ * @hub/server-kit.
+ */
 export * from "./bulk.ts";
 export * from "./errors.ts";
 export * from "./event-delivery.ts";
-export * from "./heap.ts";
-export * from "./http-server.ts";
 export * from "./hub-commands.ts";
 export * from "./hub-schemas.ts";
-export * from "./lease-owner.ts";
-export * from "./logger.ts";
 export * from "./principal.ts";
-export * from "./service-token.ts";
 export * from "./validation.ts";
-export * from "./waker.ts";
+export * from "./vocabulary.ts";

@@ -1,4 +1,4 @@
-import type { HubEventType } from "@hub/shared";
+import { type HubStatus, hubEventTypeNames, hubStatuses } from "@hub/shared/vocabulary";
 import type { ResultOf } from "../graphql.ts";
 import type { HubRowFields } from "../queries.ts";
 import { localDayEnd, localDayStart } from "./time.ts";
@@ -9,30 +9,17 @@ import { localDayEnd, localDayStart } from "./time.ts";
  * dropped (a shared link from a newer console still opens).
  */
 
-/** The schema's HubStatus values (checked both ways: none missing, none extra). */
-export const hubStatuses = [
-  "Provisioned",
-  "Claimed",
-  "Suspended",
-  "Decommissioned",
-] as const satisfies readonly SchemaHubStatus[];
-export type HubStatus = (typeof hubStatuses)[number];
-type SchemaHubStatus = ResultOf<typeof HubRowFields>["status"];
-// Fails to compile when the schema gains a status this list lacks.
-true satisfies Exclude<SchemaHubStatus, HubStatus> extends never ? true : false;
+export type { HubStatus };
+/** The hub statuses (the contract's list; checked both ways against the GraphQL schema's). */
+export { hubStatuses };
 
-/** The event types hub-service writes (the schema types them as strings; the list is checked against the contract's). */
-export const hubEventTypes = [
-  "HubProvisioned",
-  "HubClaimed",
-  "HubReClaimed",
-  "HubRoleSet",
-  "HubSuspended",
-  "HubResumed",
-  "HubDecommissioned",
-] as const satisfies readonly HubEventType[];
-// Fails to compile when the contract gains an event type this list lacks.
-true satisfies Exclude<HubEventType, (typeof hubEventTypes)[number]> extends never ? true : false;
+type SchemaHubStatus = ResultOf<typeof HubRowFields>["status"];
+// Fails to compile when the schema and the contract's list of statuses differ.
+true satisfies Exclude<SchemaHubStatus, HubStatus> extends never ? true : false;
+true satisfies Exclude<HubStatus, SchemaHubStatus> extends never ? true : false;
+
+/** The event types hub-service writes (the schema types them as strings). */
+export const hubEventTypes = hubEventTypeNames;
 
 export const hubSorts = {
   "provisioned-desc": { field: "PROVISIONED_AT", direction: "DESC", label: "Newest first" },

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import net from "node:net";
-import { mintServiceToken } from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
 import { waitUntil } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { useSystem } from "../support/system.ts";

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { mintServiceToken } from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
 import { waitUntil } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { useSystem } from "../support/system.ts";

@@ -1,4 +1,4 @@
-import { mintServiceToken } from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
 import jwt from "jsonwebtoken";
 import {
   type Command,

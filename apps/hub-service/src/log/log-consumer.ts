@@ -1,4 +1,5 @@
-import { createWaker, cursorOf, defaultOwner, type LogCursor, type LogEvent } from "@hub/shared";
+import { createWaker, defaultOwner } from "@hub/server-kit";
+import { cursorOf, type LogCursor, type LogEvent } from "@hub/shared";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { acquireLease, releaseLease, saveCheckpoint } from "./checkpoints.ts";
 import { readLog } from "./log-reader.ts";

@@ -1,10 +1,10 @@
 import { contextFromTraceparent, inSpan, SpanKind } from "@hub/observability";
+import { type ServiceIdentity } from "@hub/server-kit";
 import {
   errorKinds,
   type HubView,
   type RequestContext,
   requestContextSchema,
-  type ServiceIdentity,
   toAppErrorData,
   toFieldIssues,
   UnavailableError,

@@ -6,7 +6,7 @@ import {
   MemoryRegistryStore,
   type RegistryServer,
 } from "@hub/iot-registry-emulator";
-import { mintServiceToken } from "@hub/shared";
+import { mintServiceToken } from "@hub/server-kit";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { createHubServiceApp, type HubServiceApp } from "../../src/app.ts";
