@@ -5,7 +5,8 @@ import { inSpan, type MetricsEndpoint, SpanKind } from "@hub/observability";
 import { isAppError, UnavailableError } from "@hub/shared";
 import type { Logger } from "pino";
 import { ADMIN_CONSOLE_PATH, type AdminConsole, isAdminConsolePath } from "./admin-console.ts";
-import type { HubService } from "./hub-service.ts";
+import { credentialsOf } from "./auth/index.ts";
+import { callerOf, type HubService } from "./hub-service.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { withRateLimit } from "./rate-limit.ts";
 import { withBudget } from "./request-scope.ts";
@@ -132,17 +133,22 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
       );
     }
     if (match.kind === "found") {
-      const deps = {
-        hubService: options.hubService,
-        bodyLimitBytes: options.bodyLimitBytes,
-        authenticate: (credentials: Parameters<GatewayServerOptions["authenticate"]>[0]) =>
-          options.authenticate(credentials, clientIp(req)),
-      };
       routes.set(req, match.route);
       return inSpan(
         `REST ${req.method} ${match.route}`,
         { kind: SpanKind.INTERNAL, attributes: { "http.route": match.route, "hub.request_id": requestId } },
-        () => match.handle(deps, req, res, match.id, requestId),
+        async () => {
+          // Every REST route needs a caller: credentials are checked before the body is read.
+          const principal = await options.authenticate(credentialsOf(req), clientIp(req));
+          return match.handle({
+            req,
+            res,
+            pathId: match.id,
+            caller: callerOf(principal, requestId, "rest"),
+            hubService: options.hubService,
+            bodyLimitBytes: options.bodyLimitBytes,
+          });
+        },
       );
     }
     sendError(res, 404, "Not Found", "No such route");

@@ -8,6 +8,7 @@ export {
   MALFORMED_AUTHORIZATION_MESSAGE,
   MISSING_CREDENTIALS_MESSAGE,
 } from "./authenticator.ts";
+export { credentialsOf } from "./credentials.ts";
 export {
   createJwtVerifier,
   INVALID_TOKEN_MESSAGE,

@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { type HubView, hubIdSchema } from "@hub/shared";
-import { callerOf, orNull } from "../hub-service.ts";
-import { credentialsOf, type RestDeps } from "./provision-hub.ts";
+import { orNull } from "../hub-service.ts";
 import { sendJson } from "./responses.ts";
+import type { RestCall } from "./routes.ts";
 
 /**
  * The contract's `GET /hubs/{id}/status` body. The claim fields (orgId, siteId, isPrimary,
@@ -45,24 +45,12 @@ export function sendHubNotFound(res: ServerResponse): void {
 }
 
 /** GET /hubs/{id}/status — admins, services, and organizations with `hubs:read` for their own hubs. */
-export async function hubStatusRoute(
-  deps: RestDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  pathId: string,
-  requestId: string,
-): Promise<void> {
-  const principal = await deps.authenticate(credentialsOf(req));
+export async function hubStatusRoute({ res, pathId, caller, hubService }: RestCall): Promise<void> {
   // No hub has an id that is not a UUID: that is "not found", as the contract knows only 200/404.
   const id = hubIdSchema.safeParse(pathId.trim());
   if (!id.success) return sendHubNotFound(res);
   // Another organization's hub reads as no hub (hub-service's policy): 404, not 403.
-  const hub = await orNull(
-    deps.hubService.hub.byId.query({
-      caller: callerOf(principal, requestId, "rest"),
-      hubId: id.data.toLowerCase(),
-    }),
-  );
+  const hub = await orNull(hubService.hub.byId.query({ caller, hubId: id.data.toLowerCase() }));
   if (!hub) return sendHubNotFound(res);
   sendJson(res, 200, toHubStatusBody(hub));
 }

@@ -9,10 +9,9 @@ import {
   summarize,
 } from "@hub/shared";
 import { z } from "zod";
-import { callerOf } from "../hub-service.ts";
 import { readJsonBody } from "./body.ts";
-import { credentialsOf, type RestDeps } from "./provision-hub.ts";
 import { appErrorResponse, errorBodySchema, internalErrorBody, sendJson } from "./responses.ts";
+import type { RestCall } from "./routes.ts";
 
 /** The request: 1 to 1,000 ProvisionHub bodies; the items themselves are validated one by one. */
 export const provisionHubsBodySchema = z.strictObject({
@@ -58,19 +57,9 @@ export function toRestItem(item: ProvisionManyItem): ProvisionHubsResponse["resu
  * order, whatever the items' outcomes; the request fails as a whole only for what concerns it
  * as a whole (credentials, permission, not a list, more than 1,000 items, too large, rate limit).
  */
-export async function provisionHubsRoute(
-  deps: RestDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  _pathId: string,
-  requestId: string,
-): Promise<void> {
-  const principal = await deps.authenticate(credentialsOf(req));
-  const { hubs } = parseCommandBody(provisionHubsBodySchema, await readJsonBody(req, deps.bodyLimitBytes));
-  const items = await deps.hubService.hub.provisionMany.mutate({
-    caller: callerOf(principal, requestId, "rest"),
-    commands: [...hubs],
-  });
+export async function provisionHubsRoute({ req, res, caller, hubService, bodyLimitBytes }: RestCall) {
+  const { hubs } = parseCommandBody(provisionHubsBodySchema, await readJsonBody(req, bodyLimitBytes));
+  const items = await hubService.hub.provisionMany.mutate({ caller, commands: [...hubs] });
   const response: ProvisionHubsResponse = {
     success: true,
     results: items.map(toRestItem),

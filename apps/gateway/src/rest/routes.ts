@@ -1,18 +1,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { lifecycleCommandNames } from "@hub/shared";
+import { lifecycleCommandNames, type RequestContext } from "@hub/shared";
 import FindMyWay from "find-my-way";
+import type { HubService } from "../hub-service.ts";
 import { hubStatusRoute } from "./hub-status.ts";
 import { lifecycleCommandRoute } from "./lifecycle-command.ts";
-import { provisionHubRoute, type RestDeps } from "./provision-hub.ts";
+import { provisionHubRoute } from "./provision-hub.ts";
 import { provisionHubsRoute } from "./provision-hubs.ts";
 
-type Handle = (
-  deps: RestDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  id: string,
-  requestId: string,
-) => Promise<void>;
+/** What a route is handed: its request, authenticated (the caller as hub-service receives it). */
+export type RestCall = {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The route's `:id` ("" for a route without one). */
+  readonly pathId: string;
+  readonly caller: RequestContext;
+  readonly hubService: HubService;
+  readonly bodyLimitBytes: number;
+};
+type Handle = (call: RestCall) => Promise<void>;
 export type RestRoute = { readonly method: "GET" | "POST"; readonly path: string; readonly handle: Handle };
 
 /** The REST compatibility routes, one entry each; a lifecycle command's route comes with its entry in `lifecycleCommands`. */
