@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { lifecycleCommandNames } from "@hub/shared";
+import { type LifecycleCommandName, lifecycleCommandNames, lifecycleCommands } from "@hub/shared";
 import { eventLogInvariants } from "@hub/test-support";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +56,7 @@ const anyValue = fc.oneof(
 const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined, freq: 5 });
 
 /** A body the command's schema accepts (the state, the caller and the registry decide the rest). */
-const validBody = fc.record({
+const validFields = {
   orgId: fc.constantFrom("own", "other", undefined),
   siteId: fc.constantFrom("site-1", "site-2"),
   newOrgId: fc.constantFrom("own", "other"),
@@ -64,7 +64,8 @@ const validBody = fc.record({
   isPrimary: fc.boolean(),
   reason: fc.constantFrom("lost", "moved", "end of life"),
   userId: fc.uuid(),
-});
+};
+const validBody = fc.record(validFields);
 
 type Fields = {
   orgId?: string | undefined;
@@ -73,19 +74,20 @@ type Fields = {
   [field: string]: unknown;
 };
 
-function bodyFor(command: string, v: typeof validBody extends fc.Arbitrary<infer T> ? T : never): Fields {
-  switch (command) {
-    case "ClaimHub":
-      return { siteId: v.siteId, userId: v.userId, ...(v.orgId ? { orgId: v.orgId } : {}) };
-    case "ReClaimHub":
-      return { newOrgId: v.newOrgId, newSiteId: v.newSiteId, reason: v.reason, userId: v.userId };
-    case "SetHubRole":
-      return { isPrimary: v.isPrimary, userId: v.userId };
-    case "ResumeHub":
-      return { userId: v.userId };
-    default:
-      return { reason: v.reason, userId: v.userId };
-  }
+type ValidFields = typeof validBody extends fc.Arbitrary<infer T> ? T : never;
+
+/** The fields of a command's body (all but hubId), from its schema in the command list. */
+const bodyFields = (command: LifecycleCommandName) =>
+  Object.keys(lifecycleCommands[command].body.shape).filter((field) => field !== "hubId");
+
+/** A valid body for `command`: the generated value of each field its schema has. */
+function bodyFor(command: LifecycleCommandName, v: ValidFields): Fields {
+  const values = v as Record<string, unknown>;
+  return Object.fromEntries(
+    bodyFields(command)
+      .filter((field) => values[field] !== undefined)
+      .map((field) => [field, values[field]]),
+  );
 }
 
 const lifecycleCase = fc.record({
@@ -148,6 +150,15 @@ function expectHandled(outcome: Outcome, context: unknown) {
 }
 
 describe("lifecycle fuzzing (fast-check)", () => {
+  it("generates a valid value for every field of every command's body", () => {
+    const missing = lifecycleCommandNames.flatMap((command) =>
+      bodyFields(command)
+        .filter((field) => !(field in validFields))
+        .map((field) => `${command}.${field}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it(
     `REST: ${RUNS} generated lifecycle requests — never a 5xx or an internal detail (seed ${SEED})`,
     async () => {
@@ -182,14 +193,9 @@ describe("lifecycle fuzzing (fast-check)", () => {
     LONG_TEST_MS,
   );
 
-  const mutations = [
-    ["claimHub", "ClaimHubInput", "ClaimHub"],
-    ["reClaimHub", "ReClaimHubInput", "ReClaimHub"],
-    ["setHubRole", "SetHubRoleInput", "SetHubRole"],
-    ["suspendHub", "SuspendHubInput", "SuspendHub"],
-    ["resumeHub", "ResumeHubInput", "ResumeHub"],
-    ["decommissionHub", "DecommissionHubInput", "DecommissionHub"],
-  ] as const;
+  const mutations = lifecycleCommandNames.map(
+    (name) => [lifecycleCommands[name].graphql.field, `${name}Input`, name] as const,
+  );
 
   it(
     `GraphQL: ${GRAPHQL_RUNS} generated lifecycle mutations — never a 5xx or an unexpected error (seed ${SEED})`,
@@ -199,7 +205,7 @@ describe("lifecycle fuzzing (fast-check)", () => {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...mutations), lifecycleCase, async ([field, input], c) => {
           const hubId = c.hub >= 0 ? (hubs[c.hub]?.hubId ?? randomUUID()) : randomUUID();
-          const command = mutations.find(([name]) => name === field)?.[2] ?? "";
+          const command = mutations.find(([name]) => name === field)?.[2] ?? "ClaimHub";
           const { extra: _extra, orgId, newOrgId, ...fields } = c.valid ? bodyFor(command, c.valid) : c.body;
           const variables = {
             input: {
