@@ -342,7 +342,7 @@ async function main(): Promise<void> {
     const emulatorDir = path.join(runDir, "iot-registry");
     await writeThingPool(emulatorDir, poolSize);
 
-    const entry = (app: string, name: string) => appEntry(app, name, config.runtime);
+    const entry = (app: string) => appEntry(app, config.runtime);
     const profiling = (name: string) =>
       config.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.join(runDir, "profiles", name)}`] : [];
     const production = { NODE_ENV: "production", LOG_LEVEL: "info" };
@@ -386,7 +386,7 @@ async function main(): Promise<void> {
     log("starting the registry emulator, hub-service and the gateway");
     await launch(
       "iot-registry-emulator",
-      entry("iot-registry-emulator", "main"),
+      entry("iot-registry-emulator"),
       ports.emulator,
       "/__emulator/health",
       {
@@ -397,7 +397,7 @@ async function main(): Promise<void> {
     );
     const hubService = await launch(
       "hub-service",
-      entry("hub-service", "main"),
+      entry("hub-service"),
       ports.hub,
       "/readyz",
       {
@@ -421,7 +421,7 @@ async function main(): Promise<void> {
       },
       profiling("hub-service"),
     );
-    const gateway = await launch("gateway", entry("gateway", "server"), ports.gateway, "/readyz", {
+    const gateway = await launch("gateway", entry("gateway"), ports.gateway, "/readyz", {
       ...production,
       GATEWAY_PORT: String(ports.gateway),
       GATEWAY_JWT_SECRET: secrets.gatewayJwt,
@@ -467,7 +467,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       relay = await launch(
         `event-relay-${++relays}`,
-        entry("event-relay", "main"),
+        entry("event-relay"),
         port,
         "/readyz",
         {

@@ -329,7 +329,7 @@ async function main(): Promise<void> {
     log("starting registry emulator, hub-service, gateway and baseline");
     const emulator = await startService({
       name: "iot-registry-emulator",
-      entry: appEntry("iot-registry-emulator", "main", runtime),
+      entry: appEntry("iot-registry-emulator", runtime),
       env: { ...production, IOT_EMULATOR_PORT: String(emulatorPort), IOT_EMULATOR_DATA_DIR: emulatorDir },
       port: emulatorPort,
       readyPath: "/__emulator/health",
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     processes.push(emulator);
     const hubService = await startService({
       name: "hub-service",
-      entry: appEntry("hub-service", "main", runtime),
+      entry: appEntry("hub-service", runtime),
       env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort) },
       port: hubPort,
       readyPath: "/readyz",
@@ -348,7 +348,7 @@ async function main(): Promise<void> {
     processes.push(hubService);
     const gateway = await startService({
       name: "gateway",
-      entry: appEntry("gateway", "server", runtime),
+      entry: appEntry("gateway", runtime),
       env: { ...production, ...gatewayEnv(hubService.url, gatewayPort) },
       port: gatewayPort,
       readyPath: "/readyz",
@@ -901,7 +901,7 @@ async function compareRuntimes(): Promise<void> {
     const emulatorPort = await freePort();
     const emulator = await startService({
       name: "iot-registry-emulator",
-      entry: appEntry("iot-registry-emulator", "main", "built"),
+      entry: appEntry("iot-registry-emulator", "built"),
       env: { ...production, IOT_EMULATOR_PORT: String(emulatorPort), IOT_EMULATOR_DATA_DIR: emulatorDir },
       port: emulatorPort,
       readyPath: "/__emulator/health",
@@ -939,7 +939,7 @@ async function compareRuntimes(): Promise<void> {
       const [hubPort, gatewayPort] = [await freePort(), await freePort()];
       const hubService = await startService({
         name: `hub-service-${label}`,
-        entry: appEntry("hub-service", "main", variant.runtime),
+        entry: appEntry("hub-service", variant.runtime),
         env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort), ...variant.env },
         port: hubPort,
         readyPath: "/readyz",
@@ -949,7 +949,7 @@ async function compareRuntimes(): Promise<void> {
       processes.push(hubService);
       const gateway = await startService({
         name: `gateway-${label}`,
-        entry: appEntry("gateway", "server", variant.runtime),
+        entry: appEntry("gateway", variant.runtime),
         env: { ...production, ...gatewayEnv(hubService.url, gatewayPort), ...variant.env },
         port: gatewayPort,
         readyPath: "/readyz",

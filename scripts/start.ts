@@ -47,15 +47,11 @@ function run(command: string, args: string[], extraEnv: Record<string, string>):
  */
 const built = process.argv.includes("--built");
 
-function startService(
-  name: string,
-  app: string,
-  entry: string,
-  extraEnv: Record<string, string>,
-): ChildProcess {
+/** Starts an app's process from its entry, `main` in every app. */
+function startService(name: string, app: string, extraEnv: Record<string, string>): ChildProcess {
   const args = built
-    ? [path.join("apps", app, "dist", entry.replace(/\.ts$/, ".js"))]
-    : ["--import", "tsx", path.join("apps", app, "src", entry)];
+    ? [path.join("apps", app, "dist", "main.js")]
+    : ["--import", "tsx", path.join("apps", app, "src", "main.ts")];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...extraEnv },
@@ -164,7 +160,7 @@ async function main(): Promise<void> {
   const awsEnv: Record<string, string> = {};
   if (!env.USE_REAL_AWS && !iotEndpoint) {
     iotEndpoint = `http://127.0.0.1:${env.IOT_EMULATOR_PORT}`;
-    startService("iot-registry-emulator", "iot-registry-emulator", "main.ts", {
+    startService("iot-registry-emulator", "iot-registry-emulator", {
       IOT_EMULATOR_PORT: String(env.IOT_EMULATOR_PORT),
       IOT_EMULATOR_DATA_DIR: path.join(dataDir, "iot-registry"),
     });
@@ -174,7 +170,7 @@ async function main(): Promise<void> {
   if (iotEndpoint) awsEnv.AWS_ENDPOINT_URL_IOT = iotEndpoint;
 
   const hubServiceUrl = `http://127.0.0.1:${env.HUB_SERVICE_PORT}`;
-  startService("hub-service", "hub-service", "main.ts", {
+  startService("hub-service", "hub-service", {
     ...awsEnv,
     DATABASE_URL: databaseUrl,
     HUB_SERVICE_PORT: String(env.HUB_SERVICE_PORT),
@@ -186,7 +182,7 @@ async function main(): Promise<void> {
 
   const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
   const gatewayJwtSecret = env.GATEWAY_JWT_SECRET ?? secrets.gatewayJwtSecret;
-  startService("gateway", "gateway", "server.ts", {
+  startService("gateway", "gateway", {
     HUB_SERVICE_URL: hubServiceUrl,
     GATEWAY_PORT: String(env.GATEWAY_PORT),
     SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
@@ -196,7 +192,7 @@ async function main(): Promise<void> {
 
   // The event relay: webhooks to partners' endpoints (and JetStream with NATS_URL).
   const relayUrl = `http://127.0.0.1:${env.RELAY_PORT}`;
-  startService("event-relay", "event-relay", "main.ts", {
+  startService("event-relay", "event-relay", {
     HUB_SERVICE_URL: hubServiceUrl,
     RELAY_PORT: String(env.RELAY_PORT),
     WEBHOOK_ALLOW_PRIVATE_URLS: "true",

@@ -20,7 +20,7 @@ export type GatewayApp = {
   close(): Promise<void>;
 };
 
-/** Wires the gateway from its parsed environment; used by server.ts and in-process by tests. */
+/** Wires the gateway from its parsed environment; used by main.ts and in-process by tests. */
 export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise<GatewayApp> {
   const metrics = createGatewayMetrics(createMetricsRegistry());
   const metricsEndpoint = createMetricsEndpoint(metrics.registry, {

@@ -8,7 +8,7 @@ const INDEX_HTML =
   '<!doctype html><html><head><script type="module" src="/admin/assets/index-e2e789.js"></script></head>' +
   '<body><div id="root">e2e console</div></body></html>';
 
-// The real gateway process (src/server.ts, as `npm start` runs it) with ADMIN_CONSOLE_DIR set; no
+// The real gateway process (src/main.ts, as `npm start` runs it) with ADMIN_CONSOLE_DIR set; no
 // database and no hub-service are needed for what is asserted here, so none is started.
 let root: string;
 let gateway: ServiceProcess | undefined;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   const [port, nobody] = [await freePort(), await freePort()];
   gateway = await startService({
     name: "gateway-admin-console",
-    entry: "apps/gateway/src/server.ts",
+    entry: "apps/gateway/src/main.ts",
     env: {
       GATEWAY_PORT: String(port),
       // Nothing listens there: /readyz would say so, /healthz and the console do not ask.

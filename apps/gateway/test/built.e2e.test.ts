@@ -9,7 +9,7 @@ import { useSystem } from "./support/system.ts";
 // The compiled services (`npm run build`: dist/, plain node, no TypeScript loader) as production
 // runs them: the same contract answers, and on Node 22 not a single warning at start.
 for (const entry of [
-  "apps/gateway/dist/server.js",
+  "apps/gateway/dist/main.js",
   "apps/hub-service/dist/main.js",
   "apps/iot-registry-emulator/dist/main.js",
 ]) {

@@ -14,10 +14,10 @@ import {
   startWebhookFanOut,
   webhookSecretKey,
 } from "./event-delivery.ts";
+import { createHubServiceServer, type Readiness } from "./http-server.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
 import { createHubServiceMetrics, type HubServiceMetrics } from "./metrics.ts";
 import { createBoundedCheck } from "./readiness.ts";
-import { createHubServiceServer, type Readiness } from "./server.ts";
 import { createHubService, type HubService } from "./service.ts";
 
 /**

@@ -1,8 +1,8 @@
 import type { EventConnection, HubConnection, HubView, RecordedEventView } from "@hub/shared";
 import { createGroupCommit } from "./command-handling/group-commit.ts";
+import { createHubCommands, type HubCommands } from "./command-handling/hub-command-service.ts";
 import type { Database } from "./db/client.ts";
 import { EventStore } from "./event-store/event-store.ts";
-import { createHubCommands, type HubCommands } from "./hub/commands.ts";
 import { hubProjection, hubStreamGates, hubUniqueConflicts } from "./hub/projection.ts";
 import { readHubById, readHubBySerial } from "./hub/read-model.ts";
 import type { IotRegistry } from "./iot/iot-registry.ts";
@@ -38,7 +38,7 @@ export type HubServiceDeps = {
   readonly onUnexpected?: (error: unknown, hubId: string | null) => void;
 };
 
-/** The application service: what procedures call. Holds no transport concerns. */
+/** What procedures call: the hub command service's commands and the reads. Holds no transport concerns. */
 export function createHubService(deps: HubServiceDeps): HubService {
   const { prisma } = deps.db;
   const store = new EventStore(prisma, {

@@ -1,4 +1,4 @@
-import type { FaultSpec, RequestCounts } from "./server.ts";
+import type { FaultSpec, RequestCounts } from "./http-server.ts";
 
 /**
  * A client of the emulator's control API (`/__emulator/*`), for `npm start` and tests: devices

@@ -1,13 +1,6 @@
 export { emulatorControl } from "./control-client.ts";
 export { type EmulatorEnv, loadEnv } from "./env.ts";
 export {
-  type DeleteOutcome,
-  FileRegistryStore,
-  MemoryRegistryStore,
-  type RegistryStore,
-  type Thing,
-} from "./registry.ts";
-export {
   createRegistryServer,
   type EmulatorLogger,
   type FaultControl,
@@ -17,4 +10,11 @@ export {
   type RegistryServer,
   type RegistryServerOptions,
   type RequestCounts,
-} from "./server.ts";
+} from "./http-server.ts";
+export {
+  type DeleteOutcome,
+  FileRegistryStore,
+  MemoryRegistryStore,
+  type RegistryStore,
+  type Thing,
+} from "./registry.ts";

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { createLogger, exitAfterLogs } from "@hub/server-kit";
 import { loadEnv } from "./env.ts";
+import { createRegistryServer } from "./http-server.ts";
 import { FileRegistryStore } from "./registry.ts";
-import { createRegistryServer } from "./server.ts";
 
 const logger = createLogger("iot-registry-emulator", "info");
 

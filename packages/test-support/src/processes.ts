@@ -49,9 +49,12 @@ export type ServiceOptions = {
   nodeArgs?: readonly string[];
 };
 
-/** An app's entry as `runtime` runs it: `dist/<name>.js` (built, as production) or `src/<name>.ts` (tsx). */
-export function appEntry(app: string, name: string, runtime: "built" | "tsx"): string {
-  return runtime === "built" ? `apps/${app}/dist/${name}.js` : `apps/${app}/src/${name}.ts`;
+/**
+ * An app's process entry as `runtime` runs it: `dist/main.js` (built, as production) or `src/main.ts`
+ * (tsx). Every app's entry is its `main`.
+ */
+export function appEntry(app: string, runtime: "built" | "tsx"): string {
+  return runtime === "built" ? `apps/${app}/dist/main.js` : `apps/${app}/src/main.ts`;
 }
 
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
@@ -161,7 +164,7 @@ export async function startSystem(options: {
   /** Also start the event relay, with these settings on top of its defaults (short test schedules). */
   relay?: boolean | Record<string, string>;
 }): Promise<System> {
-  const entry = (app: string, name: string) => appEntry(app, name, options.built ? "built" : "tsx");
+  const entry = (app: string) => appEntry(app, options.built ? "built" : "tsx");
   const logDir = await mkdtemp(path.join(os.tmpdir(), "hub-e2e-logs-"));
   const [emulatorPort, hubPort, gatewayPort, relayPort] = [
     await freePort(),
@@ -172,7 +175,7 @@ export async function startSystem(options: {
   const specs: Record<ServiceName, ServiceOptions> = {
     emulator: {
       name: "iot-registry-emulator",
-      entry: entry("iot-registry-emulator", "main"),
+      entry: entry("iot-registry-emulator"),
       env: {
         IOT_EMULATOR_PORT: String(emulatorPort),
         IOT_EMULATOR_DATA_DIR: path.join(logDir, "iot-registry"),
@@ -183,7 +186,7 @@ export async function startSystem(options: {
     },
     hubService: {
       name: "hub-service",
-      entry: entry("hub-service", "main"),
+      entry: entry("hub-service"),
       env: {
         DATABASE_URL: options.databaseUrl,
         HUB_SERVICE_PORT: String(hubPort),
@@ -203,7 +206,7 @@ export async function startSystem(options: {
     },
     gateway: {
       name: "gateway",
-      entry: entry("gateway", "server"),
+      entry: entry("gateway"),
       env: {
         HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
         GATEWAY_PORT: String(gatewayPort),
@@ -218,7 +221,7 @@ export async function startSystem(options: {
     },
     relay: {
       name: "event-relay",
-      entry: entry("event-relay", "main"),
+      entry: entry("event-relay"),
       env: {
         HUB_SERVICE_URL: `http://127.0.0.1:${hubPort}`,
         SERVICE_JWT_SECRET: TEST_SECRETS.service,

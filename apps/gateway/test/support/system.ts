@@ -202,7 +202,7 @@ export function useSystem(
         const port = await freePort();
         const gateway = await startService({
           name: `gateway-${port}`,
-          entry: "apps/gateway/src/server.ts",
+          entry: "apps/gateway/src/main.ts",
           env: {
             HUB_SERVICE_URL: system.hubService.url,
             GATEWAY_PORT: String(port),

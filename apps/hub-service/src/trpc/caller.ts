@@ -1,5 +1,5 @@
 import { type RequestContext, requestContextSchema } from "@hub/shared";
-import type { CommandContext } from "../hub/commands.ts";
+import type { CommandContext } from "../command-handling/hub-command-service.ts";
 import type { Context } from "./trpc.ts";
 
 /**

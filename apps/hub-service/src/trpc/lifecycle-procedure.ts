@@ -8,7 +8,7 @@ import {
   type RequestContext,
 } from "@hub/shared";
 import { z } from "zod";
-import type { ResolvedBody } from "../hub/commands.ts";
+import type { ResolvedBody } from "../command-handling/hub-command-service.ts";
 import { claimOrgId } from "../policy/policy.ts";
 import { callerInput } from "./caller.ts";
 import { authorizedProcedure } from "./trpc.ts";

@@ -16,25 +16,25 @@ import {
   ValidationError,
 } from "@hub/shared";
 import pMap from "p-map";
-import type { GroupCommit } from "../command-handling/group-commit.ts";
-import {
-  type CallerWait,
-  checkCaller,
-  type FirstWriter,
-  type HandleResult,
-  handleCommand,
-} from "../command-handling/handle-command.ts";
 import { toAppError } from "../errors.ts";
 import type { EventStore } from "../event-store/event-store.ts";
-import type { IotRegistry, Unavailable } from "../iot/iot-registry.ts";
 import {
   decide,
   type HubCommand,
   type HubCommandData,
   needsConnectivity,
   type ProvisionHub,
-} from "./decide.ts";
-import { eventRecipients, foldHub, type Hub, initialState } from "./hub.ts";
+} from "../hub/decide.ts";
+import { eventRecipients, foldHub, type Hub, initialState } from "../hub/hub.ts";
+import type { IotRegistry, Unavailable } from "../iot/iot-registry.ts";
+import type { GroupCommit } from "./group-commit.ts";
+import {
+  type CallerWait,
+  checkCaller,
+  type FirstWriter,
+  type HandleResult,
+  handleCommand,
+} from "./handle-command.ts";
 
 export type HubCommandsDeps = {
   readonly store: EventStore;
@@ -144,7 +144,10 @@ function uniqueKeys(hubId: string, serial: string, thingName: string): string[] 
   return [`id:${hubId.toLowerCase()}`, `serial:${serial}`, `thing:${thingName}`];
 }
 
-/** Thin glue between the surfaces and the pipeline: every command of the hub goes through here. */
+/**
+ * The hub's application service, thin glue between the surfaces and the pipeline: every command of
+ * the hub goes through here (load its events, decide, append, project, ask the registry).
+ */
 export function createHubCommands(deps: HubCommandsDeps): HubCommands {
   const requireOrganization = organizationCheck(deps);
   const pipeline = {
