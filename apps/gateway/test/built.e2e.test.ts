@@ -30,7 +30,7 @@ describe(`built services (node ${process.version})`, () => {
     });
     expect(read.body).toEqual({ data: { hub: { serial: hub.serial, version: 1 } } });
     for (const service of [e2e.current.system.gateway, e2e.current.system.hubService]) {
-      expect(service.child.spawnargs.join(" ")).toMatch(/dist\/(main|server)\.js$/);
+      expect(service.child.spawnargs.join(" ")).toMatch(/dist\/main\.js$/);
       expect(service.child.spawnargs).not.toContain("tsx");
     }
   });
