@@ -89,8 +89,9 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   await waitUntil(
     async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
-        const how = child.signalCode ?? `code ${child.exitCode}`;
-        throw new Error(`${options.name} exited (${how}) before it was ready; see ${logFile}`);
+        // "exited with <code or signal>": tests match on it (a refused configuration exits with 1).
+        const how = child.signalCode ?? child.exitCode;
+        throw new Error(`${options.name} exited with ${how} before it was ready; see ${logFile}`);
       }
       return fetch(`${url}${options.readyPath}`, { signal: AbortSignal.timeout(1000) }).then(
         (response) => response.ok,
