@@ -1,11 +1,8 @@
 import {
   createWebhookSchema,
   type HubEventType as HubEventTypeName,
-  NotFoundError,
   parseOrThrow,
-  UnavailableError,
   updateWebhookSchema,
-  ValidationError,
   type WebhookDeliveryView,
   type WebhookStats,
   type WebhookSubscriptionView,
@@ -20,7 +17,6 @@ import {
 import { z } from "zod";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
-import { guarded } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
 import { HubEventType, withoutNulls } from "./hub-inputs.ts";
 
@@ -30,9 +26,6 @@ import { HubEventType, withoutNulls } from "./hub-inputs.ts";
  * any); here the caller is forwarded and the answer mapped: validation and not found are result
  * data, authentication and authorization failures GraphQL errors with `extensions.code`.
  */
-
-/** What a webhook mutation can meet besides success. */
-const webhookErrorTypes = [ValidationError, NotFoundError, UnavailableError];
 
 // Inputs are checked with hub-service's own input schemas before the call (it checks them again):
 // the field names of a ValidationError are the input's own.
@@ -106,7 +99,7 @@ const WebhookSubscriptionRef = builder.objectRef<SubscriptionShape>("WebhookSubs
       type: WebhookStatsRef,
       nullable: true,
       description: "Null only for a subscription just deleted",
-      resolve: (subscription, _args, ctx) => subscription.stats ?? guarded(() => statsOf(ctx, subscription)),
+      resolve: (subscription, _args, ctx) => subscription.stats ?? statsOf(ctx, subscription),
     }),
   }),
 });
@@ -281,11 +274,10 @@ builder.queryField("webhookSubscriptions", (t) =>
     description:
       "Webhook subscriptions with their stats: an organization's own (webhooks:manage); admins any organization's, or all without orgId",
     args: { orgId: t.arg.id({ required: false }) },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const orgId = args.orgId ? parseOrThrow(z.object({ orgId: z.uuid() }), args).orgId : undefined;
-        return ctx.hubService.webhooks.list.query({ caller: await callOf(ctx), ...(orgId ? { orgId } : {}) });
-      }),
+    resolve: async (_root, args, ctx) => {
+      const orgId = args.orgId ? parseOrThrow(z.object({ orgId: z.uuid() }), args).orgId : undefined;
+      return ctx.hubService.webhooks.list.query({ caller: await callOf(ctx), ...(orgId ? { orgId } : {}) });
+    },
   }),
 );
 
@@ -299,16 +291,15 @@ builder.queryField("webhookDeliveries", (t) =>
       first: t.arg.int({ required: false }),
       after: t.arg.string({ required: false, description: "The endCursor of the previous page" }),
     },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const query = parseOrThrow(
-          webhookDeliveriesQuerySchema,
-          withoutNulls({ filter: args.filter ?? {}, first: args.first, after: args.after }),
-        );
-        return toConnection(
-          await ctx.hubService.webhooks.deliveries.query({ caller: await callOf(ctx), ...query }),
-        );
-      }),
+    resolve: async (_root, args, ctx) => {
+      const query = parseOrThrow(
+        webhookDeliveriesQuerySchema,
+        withoutNulls({ filter: args.filter ?? {}, first: args.first, after: args.after }),
+      );
+      return toConnection(
+        await ctx.hubService.webhooks.deliveries.query({ caller: await callOf(ctx), ...query }),
+      );
+    },
   }),
 );
 
@@ -318,12 +309,11 @@ builder.mutationField("createWebhookSubscription", (t) =>
     description:
       "Subscribes an organization's endpoint; the answer holds the signing secret, shown only here",
     args: { input: t.arg({ type: CreateWebhookSubscriptionInput, required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "CreateWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const input = parseOrThrow(createWebhookSchema, withoutNulls(args.input));
-        return ctx.hubService.webhooks.create.mutate({ caller: await callOf(ctx), ...input });
-      }, webhookErrorTypes),
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      const input = parseOrThrow(createWebhookSchema, withoutNulls(args.input));
+      return ctx.hubService.webhooks.create.mutate({ caller: await callOf(ctx), ...input });
+    },
   }),
 );
 
@@ -332,16 +322,15 @@ builder.mutationField("updateWebhookSubscription", (t) =>
     type: WebhookSubscriptionRef,
     description: "Changes a subscription's URL, event types or description",
     args: { input: t.arg({ type: UpdateWebhookSubscriptionInput, required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "UpdateWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const changes = parseOrThrow(updateWebhookSchema, {
-          ...(withoutNulls(args.input) as object),
-          // The one null that means something: remove the description.
-          ...(args.input.description === null ? { description: null } : {}),
-        });
-        return ctx.hubService.webhooks.update.mutate({ caller: await callOf(ctx), ...changes });
-      }, webhookErrorTypes),
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      const changes = parseOrThrow(updateWebhookSchema, {
+        ...(withoutNulls(args.input) as object),
+        // The one null that means something: remove the description.
+        ...(args.input.description === null ? { description: null } : {}),
+      });
+      return ctx.hubService.webhooks.update.mutate({ caller: await callOf(ctx), ...changes });
+    },
   }),
 );
 
@@ -350,16 +339,15 @@ builder.mutationField("pauseWebhookSubscription", (t) =>
     type: WebhookSubscriptionRef,
     description: "Stops sending to a subscription; its events are kept and sent once it is resumed",
     args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
-    errors: { types: webhookErrorTypes, union: { name: "PauseWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const id = parseId(args.id);
-        return ctx.hubService.webhooks.pause.mutate({
-          caller: await callOf(ctx),
-          id,
-          ...(args.reason != null ? { reason: args.reason } : {}),
-        });
-      }, webhookErrorTypes),
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      const id = parseId(args.id);
+      return ctx.hubService.webhooks.pause.mutate({
+        caller: await callOf(ctx),
+        id,
+        ...(args.reason != null ? { reason: args.reason } : {}),
+      });
+    },
   }),
 );
 
@@ -368,13 +356,9 @@ builder.mutationField("resumeWebhookSubscription", (t) =>
     type: WebhookSubscriptionRef,
     description: "Sends to a paused subscription again, starting with what waited",
     args: { id: t.arg.id({ required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "ResumeWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(
-        async () =>
-          ctx.hubService.webhooks.resume.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
-        webhookErrorTypes,
-      ),
+    errors: {},
+    resolve: async (_root, args, ctx) =>
+      ctx.hubService.webhooks.resume.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
   }),
 );
 
@@ -383,13 +367,9 @@ builder.mutationField("deleteWebhookSubscription", (t) =>
     type: WebhookSubscriptionRef,
     description: "Deletes a subscription and its deliveries; answers it as it was",
     args: { id: t.arg.id({ required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "DeleteWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(
-        async () =>
-          ctx.hubService.webhooks.delete.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
-        webhookErrorTypes,
-      ),
+    errors: {},
+    resolve: async (_root, args, ctx) =>
+      ctx.hubService.webhooks.delete.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
   }),
 );
 
@@ -399,16 +379,15 @@ builder.mutationField("rotateWebhookSecret", (t) =>
     description:
       "A new signing secret, shown only here; the previous one also signs for overlapSeconds (default a day, at most 7 days, 0: not at all)",
     args: { id: t.arg.id({ required: true }), overlapSeconds: t.arg.int({ required: false }) },
-    errors: { types: webhookErrorTypes, union: { name: "RotateWebhookSecretResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const id = parseId(args.id);
-        return ctx.hubService.webhooks.rotateSecret.mutate({
-          caller: await callOf(ctx),
-          id,
-          ...(args.overlapSeconds != null ? { overlapSeconds: args.overlapSeconds } : {}),
-        });
-      }, webhookErrorTypes),
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      const id = parseId(args.id);
+      return ctx.hubService.webhooks.rotateSecret.mutate({
+        caller: await callOf(ctx),
+        id,
+        ...(args.overlapSeconds != null ? { overlapSeconds: args.overlapSeconds } : {}),
+      });
+    },
   }),
 );
 
@@ -418,12 +397,11 @@ builder.mutationField("replayWebhookDelivery", (t) =>
     description:
       "Sends a dead or delivered delivery again (same webhook-id); replayed 0: none such, or it is still pending",
     args: { id: t.arg.id({ required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveryResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const { id } = parseOrThrow(z.object({ id: webhookDeliveryIdSchema }), { id: args.id });
-        return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), ids: [id] });
-      }, webhookErrorTypes),
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      const { id } = parseOrThrow(z.object({ id: webhookDeliveryIdSchema }), { id: args.id });
+      return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), ids: [id] });
+    },
   }),
 );
 
@@ -433,14 +411,13 @@ builder.mutationField("replayWebhookDeliveries", (t) =>
     description:
       "Sends every dead letter the filter matches again (an organization: of its own subscriptions; an empty filter: all it may see)",
     args: { filter: t.arg({ type: WebhookReplayFilter, required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveriesResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const { filter } = parseOrThrow(z.object({ filter: webhookReplayFilterSchema }), {
-          filter: withoutNulls(args.filter),
-        });
-        return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), filter });
-      }, webhookErrorTypes),
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      const { filter } = parseOrThrow(z.object({ filter: webhookReplayFilterSchema }), {
+        filter: withoutNulls(args.filter),
+      });
+      return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), filter });
+    },
   }),
 );
 
