@@ -2,6 +2,7 @@ import {
   createWebhookSchema,
   type HubEventType as HubEventTypeName,
   parseOrThrow,
+  type RequestContext,
   updateWebhookSchema,
   type WebhookDeliveryView,
   type WebhookStats,
@@ -14,6 +15,7 @@ import {
   webhookSubscriptionIdSchema,
   webhookSubscriptionStatuses,
 } from "@hub/shared";
+import type { ArgBuilder, InputFieldMap, InputShapeFromFields, ObjectRef } from "@pothos/core";
 import { z } from "zod";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
@@ -303,123 +305,147 @@ builder.queryField("webhookDeliveries", (t) =>
   }),
 );
 
-builder.mutationField("createWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSecretResultRef,
+/** What a webhook mutation's `run` gets besides its arguments: the procedures and the caller. */
+type Call = {
+  readonly webhooks: GraphQLContext["hubService"]["webhooks"];
+  /** The caller as hub-service receives it (authenticates on first use). */
+  readonly caller: () => Promise<RequestContext>;
+};
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/**
+ * One webhook mutation: `<field>(<args>)` answering the union `<Field>Result` of its type and the
+ * errors every mutation can meet (validation, not found, unavailable: see builder.ts).
+ */
+type WebhookMutation<Shape, Args extends InputFieldMap> = {
+  readonly field: string;
+  readonly description: string;
+  readonly type: ObjectRef<Types, Shape>;
+  readonly args: (arg: ArgBuilder<Types>) => Args;
+  /** Parses the arguments with hub-service's input schema and calls its procedure as the caller. */
+  run(args: InputShapeFromFields<Args>, call: Call): Promise<Shape>;
+};
+
+/** An entry of the table, checked against its own arguments and type. */
+const entry = <Shape, Args extends InputFieldMap>(
+  mutation: WebhookMutation<Shape, Args>,
+): WebhookMutation<unknown, InputFieldMap> => mutation;
+
+/** The webhook mutations, one entry each (as the lifecycle ones come from the command list). */
+const webhookMutations = [
+  entry({
+    field: "createWebhookSubscription",
     description:
       "Subscribes an organization's endpoint; the answer holds the signing secret, shown only here",
-    args: { input: t.arg({ type: CreateWebhookSubscriptionInput, required: true }) },
-    errors: {},
-    resolve: async (_root, args, ctx) => {
+    type: WebhookSecretResultRef,
+    args: (arg) => ({ input: arg({ type: CreateWebhookSubscriptionInput, required: true }) }),
+    run: async (args, { webhooks, caller }) => {
       const input = parseOrThrow(createWebhookSchema, withoutNulls(args.input));
-      return ctx.hubService.webhooks.create.mutate({ caller: await callOf(ctx), ...input });
+      return webhooks.create.mutate({ caller: await caller(), ...input });
     },
   }),
-);
-
-builder.mutationField("updateWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSubscriptionRef,
+  entry({
+    field: "updateWebhookSubscription",
     description: "Changes a subscription's URL, event types or description",
-    args: { input: t.arg({ type: UpdateWebhookSubscriptionInput, required: true }) },
-    errors: {},
-    resolve: async (_root, args, ctx) => {
+    type: WebhookSubscriptionRef,
+    args: (arg) => ({ input: arg({ type: UpdateWebhookSubscriptionInput, required: true }) }),
+    run: async (args, { webhooks, caller }) => {
       const changes = parseOrThrow(updateWebhookSchema, {
         ...(withoutNulls(args.input) as object),
         // The one null that means something: remove the description.
         ...(args.input.description === null ? { description: null } : {}),
       });
-      return ctx.hubService.webhooks.update.mutate({ caller: await callOf(ctx), ...changes });
+      return webhooks.update.mutate({ caller: await caller(), ...changes });
     },
   }),
-);
-
-builder.mutationField("pauseWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSubscriptionRef,
+  entry({
+    field: "pauseWebhookSubscription",
     description: "Stops sending to a subscription; its events are kept and sent once it is resumed",
-    args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
-    errors: {},
-    resolve: async (_root, args, ctx) => {
-      const id = parseId(args.id);
-      return ctx.hubService.webhooks.pause.mutate({
-        caller: await callOf(ctx),
-        id,
-        ...(args.reason != null ? { reason: args.reason } : {}),
-      });
-    },
-  }),
-);
-
-builder.mutationField("resumeWebhookSubscription", (t) =>
-  t.field({
     type: WebhookSubscriptionRef,
+    args: (arg) => ({ id: arg.id({ required: true }), reason: arg.string({ required: false }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.pause.mutate({
+        id: parseId(args.id),
+        caller: await caller(),
+        ...given("reason", args.reason),
+      }),
+  }),
+  entry({
+    field: "resumeWebhookSubscription",
     description: "Sends to a paused subscription again, starting with what waited",
-    args: { id: t.arg.id({ required: true }) },
-    errors: {},
-    resolve: async (_root, args, ctx) =>
-      ctx.hubService.webhooks.resume.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
-  }),
-);
-
-builder.mutationField("deleteWebhookSubscription", (t) =>
-  t.field({
     type: WebhookSubscriptionRef,
-    description: "Deletes a subscription and its deliveries; answers it as it was",
-    args: { id: t.arg.id({ required: true }) },
-    errors: {},
-    resolve: async (_root, args, ctx) =>
-      ctx.hubService.webhooks.delete.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
+    args: (arg) => ({ id: arg.id({ required: true }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.resume.mutate({ caller: await caller(), id: parseId(args.id) }),
   }),
-);
-
-builder.mutationField("rotateWebhookSecret", (t) =>
-  t.field({
-    type: WebhookSecretResultRef,
+  entry({
+    field: "deleteWebhookSubscription",
+    description: "Deletes a subscription and its deliveries; answers it as it was",
+    type: WebhookSubscriptionRef,
+    args: (arg) => ({ id: arg.id({ required: true }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.delete.mutate({ caller: await caller(), id: parseId(args.id) }),
+  }),
+  entry({
+    field: "rotateWebhookSecret",
     description:
       "A new signing secret, shown only here; the previous one also signs for overlapSeconds (default a day, at most 7 days, 0: not at all)",
-    args: { id: t.arg.id({ required: true }), overlapSeconds: t.arg.int({ required: false }) },
-    errors: {},
-    resolve: async (_root, args, ctx) => {
-      const id = parseId(args.id);
-      return ctx.hubService.webhooks.rotateSecret.mutate({
-        caller: await callOf(ctx),
-        id,
-        ...(args.overlapSeconds != null ? { overlapSeconds: args.overlapSeconds } : {}),
-      });
-    },
+    type: WebhookSecretResultRef,
+    args: (arg) => ({ id: arg.id({ required: true }), overlapSeconds: arg.int({ required: false }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.rotateSecret.mutate({
+        id: parseId(args.id),
+        caller: await caller(),
+        ...given("overlapSeconds", args.overlapSeconds),
+      }),
   }),
-);
-
-builder.mutationField("replayWebhookDelivery", (t) =>
-  t.field({
-    type: WebhookReplayResultRef,
+  entry({
+    field: "replayWebhookDelivery",
     description:
       "Sends a dead or delivered delivery again (same webhook-id); replayed 0: none such, or it is still pending",
-    args: { id: t.arg.id({ required: true }) },
-    errors: {},
-    resolve: async (_root, args, ctx) => {
+    type: WebhookReplayResultRef,
+    args: (arg) => ({ id: arg.id({ required: true }) }),
+    run: async (args, { webhooks, caller }) => {
       const { id } = parseOrThrow(z.object({ id: webhookDeliveryIdSchema }), { id: args.id });
-      return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), ids: [id] });
+      return webhooks.replay.mutate({ caller: await caller(), ids: [id] });
     },
   }),
-);
-
-builder.mutationField("replayWebhookDeliveries", (t) =>
-  t.field({
-    type: WebhookReplayResultRef,
+  entry({
+    field: "replayWebhookDeliveries",
     description:
       "Sends every dead letter the filter matches again (an organization: of its own subscriptions; an empty filter: all it may see)",
-    args: { filter: t.arg({ type: WebhookReplayFilter, required: true }) },
-    errors: {},
-    resolve: async (_root, args, ctx) => {
+    type: WebhookReplayResultRef,
+    args: (arg) => ({ filter: arg({ type: WebhookReplayFilter, required: true }) }),
+    run: async (args, { webhooks, caller }) => {
       const { filter } = parseOrThrow(z.object({ filter: webhookReplayFilterSchema }), {
         filter: withoutNulls(args.filter),
       });
-      return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), filter });
+      return webhooks.replay.mutate({ caller: await caller(), filter });
     },
   }),
-);
+];
+
+/** Registers one entry as a mutation field; its union's error members are the builder's defaults. */
+function webhookMutation(mutation: WebhookMutation<unknown, InputFieldMap>): void {
+  builder.mutationField(mutation.field, (t) =>
+    t.field({
+      type: mutation.type,
+      description: mutation.description,
+      args: mutation.args(t.arg),
+      errors: {},
+      resolve: (_root, args, ctx) =>
+        mutation.run(args, { webhooks: ctx.hubService.webhooks, caller: () => callOf(ctx) }),
+    }),
+  );
+}
+
+for (const mutation of webhookMutations) webhookMutation(mutation);
+
+/** An optional argument as hub-service takes it: absent when the client gave none (or null). */
+function given<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value == null ? {} : ({ [key]: value } as { [P in K]?: V });
+}
 
 function parseId(id: string): string {
   return parseOrThrow(z.object({ id: webhookSubscriptionIdSchema }), { id }).id;
