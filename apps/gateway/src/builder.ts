@@ -1,5 +1,6 @@
+import { NotFoundError, UnavailableError, ValidationError } from "@hub/shared";
 import SchemaBuilder from "@pothos/core";
-import ErrorsPlugin from "@pothos/plugin-errors";
+import ErrorsPlugin, { capitalize } from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import { JSONObjectResolver } from "graphql-scalars";
 import type { GraphQLContext } from "./context.ts";
@@ -14,7 +15,14 @@ export const builder = new SchemaBuilder<{
 }>({
   plugins: [ErrorsPlugin, RelayPlugin],
   defaultFieldNullability: false,
-  errors: { directResult: true },
+  // Expected outcomes are result data: a field with `errors: {}` answers the union `<Field>Result`
+  // of its type and these errors, plus the `types` it lists. Any other error is a GraphQL error
+  // (yoga.ts gives application errors their `extensions.code`).
+  errors: {
+    directResult: true,
+    defaultTypes: [ValidationError, NotFoundError, UnavailableError],
+    defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+  },
   // Connections only: hubs are fetched by their own ids (`hub(id)`), not by Relay global ids.
   relay: { nodeQueryOptions: false, nodesQueryOptions: false, cursorType: "String" },
 });

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import type { Principal } from "@hub/shared";
-import { createYoga, type Plugin } from "graphql-yoga";
+import { createYoga, maskError, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GraphQLContext } from "./context.ts";
 import { graphqlObservability } from "./graphql-observability.ts";
@@ -10,6 +10,7 @@ import type { HubService } from "./hub-service.ts";
 import type { LogTail } from "./live/log-tail.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { persistedOperationsPlugin } from "./persisted-operations.ts";
+import { appErrorAsGraphQLError } from "./schema/auth-errors.ts";
 import { schema } from "./schema/index.ts";
 
 export type Authenticate = (credentials: { authorization?: string; apiKey?: string }) => Promise<Principal>;
@@ -63,8 +64,12 @@ export function createGatewayYoga(options: YogaOptions) {
     graphqlEndpoint: "/graphql",
     graphiql: !options.production,
     landingPage: false,
-    // Unexpected errors are masked: clients see "Unexpected error.", logs keep the detail.
-    maskedErrors: true,
+    // Application errors no result union took (authentication, authorization, rate limiting, …)
+    // are GraphQL errors with their `extensions.code`, for every field; unexpected errors are
+    // masked: clients see "Unexpected error.", logs keep the detail.
+    maskedErrors: {
+      maskError: (error, message, isDev) => appErrorAsGraphQLError(error) ?? maskError(error, message, isDev),
+    },
     batching: { limit: 5 },
     logging: false,
     plugins,

@@ -1,4 +1,4 @@
-import { type AppError, errorKinds, ForbiddenError, UnauthenticatedError } from "@hub/shared";
+import { type AppError, errorKinds, UnauthenticatedError } from "@hub/shared";
 import { GraphQLError } from "graphql";
 
 /**
@@ -12,18 +12,26 @@ export function toGraphQLError(error: AppError): GraphQLError {
   });
 }
 
-/** Runs a resolver body, turning auth failures and other non-result AppErrors into GraphQLErrors. */
-export async function guarded<T>(
-  operation: () => Promise<T>,
-  resultTypes: readonly (abstract new (...args: never[]) => Error)[] = [],
-): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (resultTypes.some((type) => error instanceof type)) throw error;
-    if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) throw toGraphQLError(error);
-    if (error && typeof error === "object" && "kind" in error && "httpStatus" in error)
-      throw toGraphQLError(error as AppError);
-    throw error;
-  }
+const isAppError = (error: unknown): error is AppError =>
+  typeof error === "object" && error !== null && "kind" in error && "httpStatus" in error;
+
+/**
+ * An application error that no result union took (authentication, authorization, rate limiting,
+ * any kind a field does not answer as data), thrown by a resolver or given as the error itself,
+ * as the GraphQL error clients get: its message and code, at its path. Undefined for any other
+ * error, which stays unexpected (masked).
+ */
+export function appErrorAsGraphQLError(error: unknown): GraphQLError | undefined {
+  const located = error instanceof GraphQLError ? error : undefined;
+  const appError = located ? located.originalError : error;
+  if (!isAppError(appError)) return undefined;
+  const converted = toGraphQLError(appError);
+  if (!located) return converted;
+  return new GraphQLError(converted.message, {
+    nodes: located.nodes ?? null,
+    source: located.source,
+    positions: located.positions,
+    path: located.path,
+    extensions: converted.extensions,
+  });
 }

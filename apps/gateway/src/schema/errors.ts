@@ -67,10 +67,3 @@ builder.objectType(UnavailableError, {
 });
 
 export const provisionErrorTypes = [ValidationError, ConflictError, ThingNotFoundError, UnavailableError];
-export const lifecycleErrorTypes = [
-  ValidationError,
-  NotFoundError,
-  ConflictError,
-  HubOfflineError,
-  UnavailableError,
-];

@@ -8,7 +8,6 @@ import {
 import DataLoader from "dataloader";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
-import { guarded } from "./auth-errors.ts";
 import { callOf, pageOf } from "./call.ts";
 import { EventFeedOrder, withoutNulls } from "./hub-inputs.ts";
 
@@ -98,15 +97,14 @@ builder.queryField("events", (t) =>
       type: HubEventRef,
       description: `The global event feed by log position, pages of up to ${PAGE_SIZE_MAX} (admin)`,
       args: { order: t.arg({ type: EventFeedOrder, required: false, defaultValue: "NEWEST_FIRST" }) },
-      resolve: (_root, args, ctx): Promise<EventConnection> =>
-        guarded(async () => {
-          const page = parseOrThrow(pageArgsSchema(PAGE_SIZE_MAX), withoutNulls(pageOf(args)));
-          return ctx.hubService.events.feed.query({
-            caller: await callOf(ctx),
-            order: args.order ?? "NEWEST_FIRST",
-            page,
-          });
-        }),
+      resolve: async (_root, args, ctx): Promise<EventConnection> => {
+        const page = parseOrThrow(pageArgsSchema(PAGE_SIZE_MAX), withoutNulls(pageOf(args)));
+        return ctx.hubService.events.feed.query({
+          caller: await callOf(ctx),
+          order: args.order ?? "NEWEST_FIRST",
+          page,
+        });
+      },
     },
     HubEventConnection,
   ),

@@ -15,7 +15,6 @@ import {
 import { z } from "zod";
 import { builder } from "../builder.ts";
 import { orNull } from "../hub-service.ts";
-import { guarded } from "./auth-errors.ts";
 import { callOf, pageOf } from "./call.ts";
 import { HubEventConnection, HubEventRef, lastEventOf } from "./hub-event.ts";
 import { HubFilter, HubOrder, HubStatus, withoutNulls } from "./hub-inputs.ts";
@@ -57,14 +56,13 @@ const HubRef = builder.objectRef<HubView>("Hub").implement({
           types: t.arg.stringList({ required: false, description: "Only events of these types" }),
           fromVersion: t.arg.int({ required: false, description: "Only events from this version on" }),
         },
-        resolve: (hub, args, ctx): Promise<EventConnection> =>
-          guarded(async () => {
-            const query = parseOrThrow(
-              hubEventsArgs,
-              withoutNulls({ types: args.types, fromVersion: args.fromVersion, page: pageOf(args) }),
-            );
-            return ctx.hubService.hub.events.query({ caller: await callOf(ctx), hubId: hub.hubId, ...query });
-          }),
+        resolve: async (hub, args, ctx): Promise<EventConnection> => {
+          const query = parseOrThrow(
+            hubEventsArgs,
+            withoutNulls({ types: args.types, fromVersion: args.fromVersion, page: pageOf(args) }),
+          );
+          return ctx.hubService.hub.events.query({ caller: await callOf(ctx), hubId: hub.hubId, ...query });
+        },
       },
       HubEventConnection,
     ),
@@ -72,7 +70,7 @@ const HubRef = builder.objectRef<HubView>("Hub").implement({
       type: HubEventRef,
       nullable: true,
       description: "The latest event of the hub (batched: one call for a whole page of hubs)",
-      resolve: (hub, _args, ctx) => guarded(() => lastEventOf(ctx, hub.hubId)),
+      resolve: (hub, _args, ctx) => lastEventOf(ctx, hub.hubId),
     }),
   }),
 });
@@ -92,14 +90,13 @@ builder.queryField("hubs", (t) =>
         filter: t.arg({ type: HubFilter, required: false }),
         orderBy: t.arg({ type: HubOrder, required: false, description: "Default: newest provisioned first" }),
       },
-      resolve: (_root, args, ctx): Promise<HubConnection> =>
-        guarded(async () => {
-          const query = parseOrThrow(
-            hubListArgs,
-            withoutNulls({ filter: args.filter, orderBy: args.orderBy, page: pageOf(args) }),
-          );
-          return ctx.hubService.hub.list.query({ caller: await callOf(ctx), ...query });
-        }),
+      resolve: async (_root, args, ctx): Promise<HubConnection> => {
+        const query = parseOrThrow(
+          hubListArgs,
+          withoutNulls({ filter: args.filter, orderBy: args.orderBy, page: pageOf(args) }),
+        );
+        return ctx.hubService.hub.list.query({ caller: await callOf(ctx), ...query });
+      },
     },
     { name: "HubConnection" },
     { name: "HubEdge" },
@@ -112,10 +109,8 @@ builder.queryField("hub", (t) =>
     nullable: true,
     description: "One hub by id (admins and services: any; organizations with hubs:read: their own)",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) =>
-      guarded(async () =>
-        orNull(ctx.hubService.hub.byId.query({ caller: await callOf(ctx), hubId: parseHubId(args.id) })),
-      ),
+    resolve: async (_root, args, ctx) =>
+      orNull(ctx.hubService.hub.byId.query({ caller: await callOf(ctx), hubId: parseHubId(args.id) })),
   }),
 );
 
@@ -125,10 +120,8 @@ builder.queryField("hubBySerial", (t) =>
     nullable: true,
     description: "One hub by serial number (admin)",
     args: { serial: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) =>
-      guarded(async () =>
-        ctx.hubService.hub.bySerial.query({ caller: await callOf(ctx), serial: args.serial }),
-      ),
+    resolve: async (_root, args, ctx) =>
+      ctx.hubService.hub.bySerial.query({ caller: await callOf(ctx), serial: args.serial }),
   }),
 );
 

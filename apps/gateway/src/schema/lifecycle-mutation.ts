@@ -1,5 +1,7 @@
 import { lifecycleCall } from "@hub/hub-client";
 import {
+  ConflictError,
+  HubOfflineError,
   type LifecycleCommandName,
   type LifecycleCommandResult,
   lifecycleCommandNames,
@@ -8,9 +10,7 @@ import {
 } from "@hub/shared";
 import type { z } from "zod";
 import { builder } from "../builder.ts";
-import { guarded } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
-import { lifecycleErrorTypes } from "./errors.ts";
 import { withoutNulls } from "./hub-inputs.ts";
 
 type Result = LifecycleCommandResult<LifecycleCommandName>;
@@ -81,12 +81,11 @@ function lifecycleMutation(name: LifecycleCommandName): void {
       type: CommandSuccessRef,
       description,
       args: { input: t.arg({ type: input, required: true }) },
-      errors: { types: lifecycleErrorTypes, union: { name: `${name}Result` } },
-      resolve: (_root, args, ctx) =>
-        guarded(async () => {
-          const body = parseOrThrow(lifecycleCommands[name].body, withoutNulls(args.input));
-          return lifecycleCall(ctx.hubService, name)({ caller: await callOf(ctx), command: body as never });
-        }, lifecycleErrorTypes),
+      errors: { types: [ConflictError, HubOfflineError] },
+      resolve: async (_root, args, ctx) => {
+        const body = parseOrThrow(lifecycleCommands[name].body, withoutNulls(args.input));
+        return lifecycleCall(ctx.hubService, name)({ caller: await callOf(ctx), command: body as never });
+      },
     }),
   );
 }

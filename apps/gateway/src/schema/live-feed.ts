@@ -12,7 +12,7 @@ import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { createFeedMerge } from "../live/feed-merge.ts";
 import { LOG_PAGE_SIZE, type LogReadQuery, readLog } from "../live/log-tail.ts";
-import { guarded, toGraphQLError } from "./auth-errors.ts";
+import { appErrorAsGraphQLError, toGraphQLError } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
 import { HubEventRef } from "./hub-event.ts";
 import { HubEventType } from "./hub-inputs.ts";
@@ -192,7 +192,12 @@ builder.subscriptionField("hubEvents", (t) =>
     description:
       "Hub events as they are recorded, over SSE (`Accept: text/event-stream`). Admins see every event, an organization (hubs:read) those of its hubs. Resume with `filter.after`",
     args: { filter: t.arg({ type: HubEventsFilter, required: false }) },
-    subscribe: (_root, args, ctx) => guarded(() => openFeed(ctx, args.filter ?? {})),
+    // Its refusals are GraphQL errors with `extensions.code` from the schema itself, as the feed's
+    // end is (subscribing is not a result union's business).
+    subscribe: (_root, args, ctx) =>
+      openFeed(ctx, args.filter ?? {}).catch((error: unknown) => {
+        throw appErrorAsGraphQLError(error) ?? error;
+      }),
     resolve: (item: FeedItem) => {
       if (item instanceof Error) throw item;
       return item;

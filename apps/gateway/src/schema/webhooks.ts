@@ -1,11 +1,9 @@
 import {
   createWebhookSchema,
   type HubEventType as HubEventTypeName,
-  NotFoundError,
   parseOrThrow,
-  UnavailableError,
+  type RequestContext,
   updateWebhookSchema,
-  ValidationError,
   type WebhookDeliveryView,
   type WebhookStats,
   type WebhookSubscriptionView,
@@ -17,10 +15,10 @@ import {
   webhookSubscriptionIdSchema,
   webhookSubscriptionStatuses,
 } from "@hub/shared";
+import type { ArgBuilder, InputFieldMap, InputShapeFromFields, ObjectRef } from "@pothos/core";
 import { z } from "zod";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
-import { guarded } from "./auth-errors.ts";
 import { callOf } from "./call.ts";
 import { HubEventType, withoutNulls } from "./hub-inputs.ts";
 
@@ -30,9 +28,6 @@ import { HubEventType, withoutNulls } from "./hub-inputs.ts";
  * any); here the caller is forwarded and the answer mapped: validation and not found are result
  * data, authentication and authorization failures GraphQL errors with `extensions.code`.
  */
-
-/** What a webhook mutation can meet besides success. */
-const webhookErrorTypes = [ValidationError, NotFoundError, UnavailableError];
 
 // Inputs are checked with hub-service's own input schemas before the call (it checks them again):
 // the field names of a ValidationError are the input's own.
@@ -106,7 +101,7 @@ const WebhookSubscriptionRef = builder.objectRef<SubscriptionShape>("WebhookSubs
       type: WebhookStatsRef,
       nullable: true,
       description: "Null only for a subscription just deleted",
-      resolve: (subscription, _args, ctx) => subscription.stats ?? guarded(() => statsOf(ctx, subscription)),
+      resolve: (subscription, _args, ctx) => subscription.stats ?? statsOf(ctx, subscription),
     }),
   }),
 });
@@ -281,11 +276,10 @@ builder.queryField("webhookSubscriptions", (t) =>
     description:
       "Webhook subscriptions with their stats: an organization's own (webhooks:manage); admins any organization's, or all without orgId",
     args: { orgId: t.arg.id({ required: false }) },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const orgId = args.orgId ? parseOrThrow(z.object({ orgId: z.uuid() }), args).orgId : undefined;
-        return ctx.hubService.webhooks.list.query({ caller: await callOf(ctx), ...(orgId ? { orgId } : {}) });
-      }),
+    resolve: async (_root, args, ctx) => {
+      const orgId = args.orgId ? parseOrThrow(z.object({ orgId: z.uuid() }), args).orgId : undefined;
+      return ctx.hubService.webhooks.list.query({ caller: await callOf(ctx), ...(orgId ? { orgId } : {}) });
+    },
   }),
 );
 
@@ -299,150 +293,159 @@ builder.queryField("webhookDeliveries", (t) =>
       first: t.arg.int({ required: false }),
       after: t.arg.string({ required: false, description: "The endCursor of the previous page" }),
     },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const query = parseOrThrow(
-          webhookDeliveriesQuerySchema,
-          withoutNulls({ filter: args.filter ?? {}, first: args.first, after: args.after }),
-        );
-        return toConnection(
-          await ctx.hubService.webhooks.deliveries.query({ caller: await callOf(ctx), ...query }),
-        );
-      }),
+    resolve: async (_root, args, ctx) => {
+      const query = parseOrThrow(
+        webhookDeliveriesQuerySchema,
+        withoutNulls({ filter: args.filter ?? {}, first: args.first, after: args.after }),
+      );
+      return toConnection(
+        await ctx.hubService.webhooks.deliveries.query({ caller: await callOf(ctx), ...query }),
+      );
+    },
   }),
 );
 
-builder.mutationField("createWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSecretResultRef,
+/** What a webhook mutation's `run` gets besides its arguments: the procedures and the caller. */
+type Call = {
+  readonly webhooks: GraphQLContext["hubService"]["webhooks"];
+  /** The caller as hub-service receives it (authenticates on first use). */
+  readonly caller: () => Promise<RequestContext>;
+};
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/**
+ * One webhook mutation: `<field>(<args>)` answering the union `<Field>Result` of its type and the
+ * errors every mutation can meet (validation, not found, unavailable: see builder.ts).
+ */
+type WebhookMutation<Shape, Args extends InputFieldMap> = {
+  readonly field: string;
+  readonly description: string;
+  readonly type: ObjectRef<Types, Shape>;
+  readonly args: (arg: ArgBuilder<Types>) => Args;
+  /** Parses the arguments with hub-service's input schema and calls its procedure as the caller. */
+  run(args: InputShapeFromFields<Args>, call: Call): Promise<Shape>;
+};
+
+/** An entry of the table, checked against its own arguments and type. */
+const entry = <Shape, Args extends InputFieldMap>(
+  mutation: WebhookMutation<Shape, Args>,
+): WebhookMutation<unknown, InputFieldMap> => mutation;
+
+/** The webhook mutations, one entry each (as the lifecycle ones come from the command list). */
+const webhookMutations = [
+  entry({
+    field: "createWebhookSubscription",
     description:
       "Subscribes an organization's endpoint; the answer holds the signing secret, shown only here",
-    args: { input: t.arg({ type: CreateWebhookSubscriptionInput, required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "CreateWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const input = parseOrThrow(createWebhookSchema, withoutNulls(args.input));
-        return ctx.hubService.webhooks.create.mutate({ caller: await callOf(ctx), ...input });
-      }, webhookErrorTypes),
-  }),
-);
-
-builder.mutationField("updateWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSubscriptionRef,
-    description: "Changes a subscription's URL, event types or description",
-    args: { input: t.arg({ type: UpdateWebhookSubscriptionInput, required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "UpdateWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const changes = parseOrThrow(updateWebhookSchema, {
-          ...(withoutNulls(args.input) as object),
-          // The one null that means something: remove the description.
-          ...(args.input.description === null ? { description: null } : {}),
-        });
-        return ctx.hubService.webhooks.update.mutate({ caller: await callOf(ctx), ...changes });
-      }, webhookErrorTypes),
-  }),
-);
-
-builder.mutationField("pauseWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSubscriptionRef,
-    description: "Stops sending to a subscription; its events are kept and sent once it is resumed",
-    args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
-    errors: { types: webhookErrorTypes, union: { name: "PauseWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const id = parseId(args.id);
-        return ctx.hubService.webhooks.pause.mutate({
-          caller: await callOf(ctx),
-          id,
-          ...(args.reason != null ? { reason: args.reason } : {}),
-        });
-      }, webhookErrorTypes),
-  }),
-);
-
-builder.mutationField("resumeWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSubscriptionRef,
-    description: "Sends to a paused subscription again, starting with what waited",
-    args: { id: t.arg.id({ required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "ResumeWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(
-        async () =>
-          ctx.hubService.webhooks.resume.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
-        webhookErrorTypes,
-      ),
-  }),
-);
-
-builder.mutationField("deleteWebhookSubscription", (t) =>
-  t.field({
-    type: WebhookSubscriptionRef,
-    description: "Deletes a subscription and its deliveries; answers it as it was",
-    args: { id: t.arg.id({ required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "DeleteWebhookSubscriptionResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(
-        async () =>
-          ctx.hubService.webhooks.delete.mutate({ caller: await callOf(ctx), id: parseId(args.id) }),
-        webhookErrorTypes,
-      ),
-  }),
-);
-
-builder.mutationField("rotateWebhookSecret", (t) =>
-  t.field({
     type: WebhookSecretResultRef,
+    args: (arg) => ({ input: arg({ type: CreateWebhookSubscriptionInput, required: true }) }),
+    run: async (args, { webhooks, caller }) => {
+      const input = parseOrThrow(createWebhookSchema, withoutNulls(args.input));
+      return webhooks.create.mutate({ caller: await caller(), ...input });
+    },
+  }),
+  entry({
+    field: "updateWebhookSubscription",
+    description: "Changes a subscription's URL, event types or description",
+    type: WebhookSubscriptionRef,
+    args: (arg) => ({ input: arg({ type: UpdateWebhookSubscriptionInput, required: true }) }),
+    run: async (args, { webhooks, caller }) => {
+      const changes = parseOrThrow(updateWebhookSchema, {
+        ...(withoutNulls(args.input) as object),
+        // The one null that means something: remove the description.
+        ...(args.input.description === null ? { description: null } : {}),
+      });
+      return webhooks.update.mutate({ caller: await caller(), ...changes });
+    },
+  }),
+  entry({
+    field: "pauseWebhookSubscription",
+    description: "Stops sending to a subscription; its events are kept and sent once it is resumed",
+    type: WebhookSubscriptionRef,
+    args: (arg) => ({ id: arg.id({ required: true }), reason: arg.string({ required: false }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.pause.mutate({
+        id: parseId(args.id),
+        caller: await caller(),
+        ...given("reason", args.reason),
+      }),
+  }),
+  entry({
+    field: "resumeWebhookSubscription",
+    description: "Sends to a paused subscription again, starting with what waited",
+    type: WebhookSubscriptionRef,
+    args: (arg) => ({ id: arg.id({ required: true }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.resume.mutate({ caller: await caller(), id: parseId(args.id) }),
+  }),
+  entry({
+    field: "deleteWebhookSubscription",
+    description: "Deletes a subscription and its deliveries; answers it as it was",
+    type: WebhookSubscriptionRef,
+    args: (arg) => ({ id: arg.id({ required: true }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.delete.mutate({ caller: await caller(), id: parseId(args.id) }),
+  }),
+  entry({
+    field: "rotateWebhookSecret",
     description:
       "A new signing secret, shown only here; the previous one also signs for overlapSeconds (default a day, at most 7 days, 0: not at all)",
-    args: { id: t.arg.id({ required: true }), overlapSeconds: t.arg.int({ required: false }) },
-    errors: { types: webhookErrorTypes, union: { name: "RotateWebhookSecretResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const id = parseId(args.id);
-        return ctx.hubService.webhooks.rotateSecret.mutate({
-          caller: await callOf(ctx),
-          id,
-          ...(args.overlapSeconds != null ? { overlapSeconds: args.overlapSeconds } : {}),
-        });
-      }, webhookErrorTypes),
+    type: WebhookSecretResultRef,
+    args: (arg) => ({ id: arg.id({ required: true }), overlapSeconds: arg.int({ required: false }) }),
+    run: async (args, { webhooks, caller }) =>
+      webhooks.rotateSecret.mutate({
+        id: parseId(args.id),
+        caller: await caller(),
+        ...given("overlapSeconds", args.overlapSeconds),
+      }),
   }),
-);
-
-builder.mutationField("replayWebhookDelivery", (t) =>
-  t.field({
-    type: WebhookReplayResultRef,
+  entry({
+    field: "replayWebhookDelivery",
     description:
       "Sends a dead or delivered delivery again (same webhook-id); replayed 0: none such, or it is still pending",
-    args: { id: t.arg.id({ required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveryResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const { id } = parseOrThrow(z.object({ id: webhookDeliveryIdSchema }), { id: args.id });
-        return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), ids: [id] });
-      }, webhookErrorTypes),
-  }),
-);
-
-builder.mutationField("replayWebhookDeliveries", (t) =>
-  t.field({
     type: WebhookReplayResultRef,
+    args: (arg) => ({ id: arg.id({ required: true }) }),
+    run: async (args, { webhooks, caller }) => {
+      const { id } = parseOrThrow(z.object({ id: webhookDeliveryIdSchema }), { id: args.id });
+      return webhooks.replay.mutate({ caller: await caller(), ids: [id] });
+    },
+  }),
+  entry({
+    field: "replayWebhookDeliveries",
     description:
       "Sends every dead letter the filter matches again (an organization: of its own subscriptions; an empty filter: all it may see)",
-    args: { filter: t.arg({ type: WebhookReplayFilter, required: true }) },
-    errors: { types: webhookErrorTypes, union: { name: "ReplayWebhookDeliveriesResult" } },
-    resolve: (_root, args, ctx) =>
-      guarded(async () => {
-        const { filter } = parseOrThrow(z.object({ filter: webhookReplayFilterSchema }), {
-          filter: withoutNulls(args.filter),
-        });
-        return ctx.hubService.webhooks.replay.mutate({ caller: await callOf(ctx), filter });
-      }, webhookErrorTypes),
+    type: WebhookReplayResultRef,
+    args: (arg) => ({ filter: arg({ type: WebhookReplayFilter, required: true }) }),
+    run: async (args, { webhooks, caller }) => {
+      const { filter } = parseOrThrow(z.object({ filter: webhookReplayFilterSchema }), {
+        filter: withoutNulls(args.filter),
+      });
+      return webhooks.replay.mutate({ caller: await caller(), filter });
+    },
   }),
-);
+];
+
+/** Registers one entry as a mutation field; its union's error members are the builder's defaults. */
+function webhookMutation(mutation: WebhookMutation<unknown, InputFieldMap>): void {
+  builder.mutationField(mutation.field, (t) =>
+    t.field({
+      type: mutation.type,
+      description: mutation.description,
+      args: mutation.args(t.arg),
+      errors: {},
+      resolve: (_root, args, ctx) =>
+        mutation.run(args, { webhooks: ctx.hubService.webhooks, caller: () => callOf(ctx) }),
+    }),
+  );
+}
+
+for (const mutation of webhookMutations) webhookMutation(mutation);
+
+/** An optional argument as hub-service takes it: absent when the client gave none (or null). */
+function given<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value == null ? {} : ({ [key]: value } as { [P in K]?: V });
+}
 
 function parseId(id: string): string {
   return parseOrThrow(z.object({ id: webhookSubscriptionIdSchema }), { id }).id;

@@ -16,7 +16,6 @@ import {
   ValidationError,
 } from "@hub/shared";
 import { builder } from "../../builder.ts";
-import { guarded } from "../auth-errors.ts";
 import { callOf } from "../call.ts";
 import { provisionErrorTypes } from "../errors.ts";
 import { withoutNulls } from "../hub-inputs.ts";
@@ -94,11 +93,14 @@ builder.mutationField("provisionHub", (t) =>
     type: ProvisionHubResultRef,
     description: "Registers a manufactured hub. The AWS IoT Thing must already exist.",
     args: { input: t.arg({ type: ProvisionHubInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      guarded(async () => {
+    resolve: async (_root, { input }, ctx) => {
+      try {
         const body = parseOrThrow(provisionHubBodySchema, withoutNulls(input));
-        return ctx.hubService.hub.provision.mutate({ caller: await callOf(ctx), command: body });
-      }, provisionErrorTypes).catch(asResult),
+        return await ctx.hubService.hub.provision.mutate({ caller: await callOf(ctx), command: body });
+      } catch (error) {
+        return asResult(error);
+      }
+    },
   }),
 );
 
@@ -145,18 +147,17 @@ builder.mutationField("provisionHubs", (t) =>
     type: ProvisionHubsPayload,
     description: `Registers up to ${maxBulkItems} manufactured hubs; each item independent (not one transaction). Send the list as a variable.`,
     args: { input: t.arg({ type: [ProvisionHubInput], required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      guarded(async () => {
-        if (input.length === 0 || input.length > maxBulkItems) {
-          throw new ValidationError(`input must hold 1 to ${maxBulkItems} hubs`, [
-            { field: "input", message: `1 to ${maxBulkItems} items` },
-          ]);
-        }
-        const items = await ctx.hubService.hub.provisionMany.mutate({
-          caller: await callOf(ctx),
-          commands: input.map(withoutNulls),
-        });
-        return { summary: summarize(items), results: items.map(toItem) };
-      }),
+    resolve: async (_root, { input }, ctx) => {
+      if (input.length === 0 || input.length > maxBulkItems) {
+        throw new ValidationError(`input must hold 1 to ${maxBulkItems} hubs`, [
+          { field: "input", message: `1 to ${maxBulkItems} items` },
+        ]);
+      }
+      const items = await ctx.hubService.hub.provisionMany.mutate({
+        caller: await callOf(ctx),
+        commands: input.map(withoutNulls),
+      });
+      return { summary: summarize(items), results: items.map(toItem) };
+    },
   }),
 );
