@@ -1,4 +1,4 @@
-import { type AppError, errorKinds, UnauthenticatedError } from "@hub/shared";
+import { type AppError, errorKinds, isAppError, UnauthenticatedError } from "@hub/shared";
 import { GraphQLError } from "graphql";
 
 /**
@@ -11,9 +11,6 @@ export function toGraphQLError(error: AppError): GraphQLError {
     extensions: { code, http: { status: errorKinds[error.kind].httpStatus } },
   });
 }
-
-const isAppError = (error: unknown): error is AppError =>
-  typeof error === "object" && error !== null && "kind" in error && "httpStatus" in error;
 
 /**
  * An application error that no result union took (authentication, authorization, rate limiting,
