@@ -86,7 +86,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${options.port}`;
-  await waitUntil(
+  const ready = waitUntil(
     async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
         // "exited with <code or signal>": tests match on it (a refused configuration exits with 1).
@@ -101,6 +101,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     `${options.name} to answer ${url}${options.readyPath} (log: ${logFile})`,
     { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 25 },
   );
+  // A process that never became ready is not left running (the caller gets no handle to stop it).
+  await ready.catch((error: unknown) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw error;
+  });
   const readyMs = performance.now() - spawnedAt;
   return {
     name: options.name,
@@ -240,10 +245,22 @@ export async function startSystem(options: {
     running[name] = await startService(specs[name]);
     return running[name];
   };
-  await start("emulator");
-  await start("hubService");
-  await start("gateway");
-  if (options.relay) await start("relay");
+  const stopAll = async () => {
+    await running.relay?.stop();
+    await running.gateway?.stop();
+    await running.hubService?.stop();
+    await running.emulator?.stop();
+  };
+  try {
+    await start("emulator");
+    await start("hubService");
+    await start("gateway");
+    if (options.relay) await start("relay");
+  } catch (error) {
+    // One service that cannot start fails the system: the ones already running stop with it.
+    await stopAll();
+    throw error;
+  }
   return {
     get gateway() {
       return running.gateway;
@@ -262,11 +279,6 @@ export async function startSystem(options: {
     secrets: TEST_SECRETS,
     stopService: (name, signal) => running[name].stop(signal),
     startService: start,
-    async stop() {
-      await running.relay?.stop();
-      await running.gateway.stop();
-      await running.hubService.stop();
-      await running.emulator.stop();
-    },
+    stop: stopAll,
   };
 }
