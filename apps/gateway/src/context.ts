@@ -1,6 +1,6 @@
 import type { Principal } from "@hub/shared";
 import type { Logger } from "pino";
-import type { HubService } from "./hub-service.ts";
+import type { HubService } from "./backend.ts";
 import type { LogTail } from "./live/log-tail.ts";
 
 export type GraphQLContext = {

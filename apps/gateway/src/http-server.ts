@@ -6,7 +6,7 @@ import { isAppError, UnavailableError } from "@hub/shared";
 import type { Logger } from "pino";
 import { ADMIN_CONSOLE_PATH, type AdminConsole, isAdminConsolePath } from "./admin-console.ts";
 import { credentialsOf } from "./auth/index.ts";
-import { callerOf, type HubService } from "./hub-service.ts";
+import { callerOf, type HubService } from "./backend.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { withRateLimit } from "./rate-limit.ts";
 import { withBudget } from "./request-scope.ts";

@@ -4,9 +4,9 @@ import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspect
 import type { Principal } from "@hub/shared";
 import { createYoga, maskError, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { HubService } from "./backend.ts";
 import type { GraphQLContext } from "./context.ts";
 import { graphqlObservability } from "./graphql-observability.ts";
-import type { HubService } from "./hub-service.ts";
 import type { LogTail } from "./live/log-tail.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { persistedOperationsPlugin } from "./persisted-operations.ts";

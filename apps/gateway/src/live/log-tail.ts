@@ -9,7 +9,7 @@ import {
   UnavailableError,
 } from "@hub/shared";
 import type { Logger } from "pino";
-import type { HubService } from "../hub-service.ts";
+import type { HubService } from "../backend.ts";
 
 export type LogReadQuery = {
   readonly after?: LogCursor | undefined;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type HubView, hubIdSchema } from "@hub/shared";
-import { orNull } from "../hub-service.ts";
+import { orNull } from "../backend.ts";
 import { sendJson } from "./responses.ts";
 import type { RestCall } from "./routes.ts";
 

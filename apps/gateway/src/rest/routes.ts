@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { lifecycleCommandNames, type RequestContext } from "@hub/shared";
 import FindMyWay from "find-my-way";
-import type { HubService } from "../hub-service.ts";
+import type { HubService } from "../backend.ts";
 import { hubStatusRoute } from "./hub-status.ts";
 import { lifecycleCommandRoute } from "./lifecycle-command.ts";
 import { provisionHubRoute } from "./provision-hub.ts";

@@ -1,6 +1,6 @@
 import type { RequestContext } from "@hub/shared";
+import { callerOf } from "../backend.ts";
 import type { GraphQLContext } from "../context.ts";
-import { callerOf } from "../hub-service.ts";
 
 /** The caller of a GraphQL request as hub-service receives it (authenticates on first use). */
 export async function callOf(ctx: Pick<GraphQLContext, "principal" | "requestId">): Promise<RequestContext> {

@@ -13,8 +13,8 @@ import {
 } from "@hub/shared";
 
 import { z } from "zod";
+import { orNull } from "../backend.ts";
 import { builder } from "../builder.ts";
-import { orNull } from "../hub-service.ts";
 import { callOf, pageOf } from "./call.ts";
 import { HubEventConnection, HubEventRef, lastEventOf } from "./hub-event.ts";
 import { HubFilter, HubOrder, HubStatus, withoutNulls } from "./hub-inputs.ts";
