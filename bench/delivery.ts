@@ -23,11 +23,12 @@ import {
   startService,
 } from "@hub/test-support";
 import pg from "pg";
-import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
+import { createOrganization, issueApiKey, toolActor } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
 import { benchFlags } from "./lib/flags.ts";
 import { type HubSpec, type LoadResult, percentile, runLoad } from "./lib/load.ts";
 import { formatProfile, profilesIn, summariseProfile } from "./lib/profile.ts";
+import { fixed, freshDatabase, loadAverage, log, mean } from "./lib/report.ts";
 import { thingName, writeThingPool } from "./lib/things.ts";
 import { type ReceiverStats, receiverClient } from "./lib/webhook-receiver.ts";
 
@@ -123,41 +124,22 @@ const secrets = {
   metrics: `bench-metrics-${randomBytes(12).toString("hex")}`,
 };
 
-const log = (message: string) => process.stderr.write(`${message}\n`);
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((n) => n.toFixed(2))
-    .join(" ");
-const mean = (values: readonly number[]) => values.reduce((sum, n) => sum + n, 0) / values.length;
-const fixed = (value: number | undefined, digits = 0) =>
-  value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits);
-
-/** A fresh database on the server, migrated like the tests' template; `drop` removes it. */
-async function freshDatabase(serverUrl: string) {
-  const name = `hub_bench_dlv_${randomBytes(5).toString("hex")}`;
-  const onServer = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await onServer(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 /** Two organizations, each with a provisioning key: one will subscribe, the other never does. */
 async function benchOrganizations(url: string) {
   const setup = await createDatabase({ url });
   try {
     const organization = async (label: string) => {
-      const { id } = await createOrganization(setup.prisma, `Delivery bench ${label} ${randomUUID()}`);
+      const { id } = await createOrganization(
+        setup.prisma,
+        `Delivery bench ${label} ${randomUUID()}`,
+        toolActor("bench"),
+      );
       const issued = await issueApiKey(setup.prisma, {
         organizationId: id,
         name: `delivery-bench-${label}`,
         permissions: ["hubs:provision"],
         now: new Date(),
+        actor: toolActor("bench"),
       });
       return { orgId: id, apiKey: issued.key };
     };
@@ -320,8 +302,8 @@ async function main(): Promise<void> {
   });
 
   try {
-    database = await freshDatabase(config.serverUrl);
-    log(`database ${database.name}: migrating`);
+    database = await freshDatabase(config.serverUrl, "dlv");
+    log(`database ${database.label}: migrating`);
     await migrateDeploy(database.url);
     const orgs = await benchOrganizations(database.url);
     admin = new pg.Client({ connectionString: database.url });

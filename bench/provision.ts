@@ -21,7 +21,7 @@ import {
 } from "@hub/test-support";
 import jwt from "jsonwebtoken";
 import pg from "pg";
-import { createOrganization, issueApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
+import { createOrganization, issueApiKey, toolActor } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
 import { benchFlags } from "./lib/flags.ts";
 import {
@@ -208,12 +208,13 @@ const median = (values: number[]): number => {
 async function prepareBenchDatabase(url: string): Promise<string> {
   await migrateDeploy(url);
   const setup = await createDatabase({ url });
-  const org = await createOrganization(setup.prisma, `Bench org ${randomUUID()}`);
+  const org = await createOrganization(setup.prisma, `Bench org ${randomUUID()}`, toolActor("bench"));
   const { key } = await issueApiKey(setup.prisma, {
     organizationId: org.id,
     name: "bench",
     permissions: ["hubs:provision"],
     now: new Date(),
+    actor: toolActor("bench"),
   });
   await setup.close();
   return key;

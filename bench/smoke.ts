@@ -15,6 +15,7 @@ const BENCHES = [
   { name: "bench:queries", script: "bench/queries.ts" },
   { name: "bench:provision", script: "bench/provision.ts" },
   { name: "bench:delivery", script: "bench/delivery.ts" },
+  { name: "bench:commands", script: "bench/commands.ts" },
   { name: "bench:console", script: "bench/console.ts" },
 ] as const;
 

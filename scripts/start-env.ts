@@ -14,10 +14,15 @@ const schema = z.object({
   NATS_URL: z.string().optional(),
   AWS_REGION: z.string().default("us-east-1"),
   AWS_ENDPOINT_URL_IOT: z.url().optional(),
+  /** The Device Shadow endpoint; unset: the emulator's (the registry's) unless USE_REAL_AWS. */
+  IOT_DATA_ENDPOINT: z.url().optional(),
   /** Talk to the real AWS IoT registry (standard credential chain) instead of the emulator. */
   USE_REAL_AWS: z.stringbool().default(false),
   SERVICE_JWT_SECRET: z.string().min(32).optional(),
   GATEWAY_JWT_SECRET: z.string().min(32).optional(),
+  IOT_RULE_SECRET: z.string().min(16).optional(),
+  /** The header the emulator's topic rule sends the secret in (the gateway reads the same variable). */
+  IOT_RULE_HEADER_NAME: z.string().min(1).default("x-hub-rule-secret"),
 });
 
 export function loadStartEnv(source: NodeJS.ProcessEnv = process.env) {

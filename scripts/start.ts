@@ -10,7 +10,12 @@ import { fileURLToPath } from "node:url";
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
 import { DEFAULT_JWT_CLAIMS } from "@hub/shared";
 import jwt from "jsonwebtoken";
-import { createOrganization, issueApiKey, revokeApiKey } from "../apps/hub-service/src/api-keys/api-keys.ts";
+import {
+  createOrganization,
+  issueApiKey,
+  revokeApiKey,
+  toolActor,
+} from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { loadOrCreateDevSecrets } from "../apps/hub-service/src/cli/dev-secrets.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
 import { emulatorControl } from "../apps/iot-registry-emulator/src/control-client.ts";
@@ -108,17 +113,18 @@ async function prepareDemoApiKey(databaseUrl: string): Promise<string> {
     const { prisma } = db;
     const org =
       (await prisma.organization.findUnique({ where: { name: DEMO_ORG } })) ??
-      (await createOrganization(prisma, DEMO_ORG));
+      (await createOrganization(prisma, DEMO_ORG, toolActor("npm-start")));
     const now = new Date();
     const previous = await prisma.apiKey.findMany({
       where: { organizationId: org.id, name: DEMO_KEY_NAME, revokedAt: null },
     });
-    for (const key of previous) await revokeApiKey(prisma, key.id, now);
+    for (const key of previous) await revokeApiKey(prisma, key.id, now, toolActor("npm-start"));
     const issued = await issueApiKey(prisma, {
       organizationId: org.id,
       name: DEMO_KEY_NAME,
       permissions: ["hubs:provision", "hubs:read", "hubs:manage", "webhooks:manage"],
       now,
+      actor: toolActor("npm-start"),
     });
     return issued.key;
   } finally {
@@ -156,18 +162,31 @@ async function main(): Promise<void> {
     },
   );
 
+  const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+  const iotRuleSecret = env.IOT_RULE_SECRET ?? secrets.iotRuleSecret;
   let iotEndpoint = env.AWS_ENDPOINT_URL_IOT;
   const awsEnv: Record<string, string> = {};
+  // Our own emulator: its topic rule is ours to point at the gateway, and its destination ours to confirm.
+  let ownEmulator = false;
   if (!env.USE_REAL_AWS && !iotEndpoint) {
     iotEndpoint = `http://127.0.0.1:${env.IOT_EMULATOR_PORT}`;
+    ownEmulator = true;
     startService("iot-registry-emulator", "iot-registry-emulator", {
       IOT_EMULATOR_PORT: String(env.IOT_EMULATOR_PORT),
       IOT_EMULATOR_DATA_DIR: path.join(dataDir, "iot-registry"),
+      // The topic rule: every shadow update document (the hubs' answers) and presence event to the
+      // gateway's /iot/rule with the rule's secret header. The gateway starts later: the emulator
+      // retries the destination's confirmation and queues messages until hub-service confirms it.
+      IOT_EMULATOR_RULE_URL: `${gatewayUrl}/iot/rule`,
+      IOT_EMULATOR_RULE_HEADERS: JSON.stringify({ [env.IOT_RULE_HEADER_NAME]: iotRuleSecret }),
     });
     await waitUntilReady("IoT registry emulator", `${iotEndpoint}/__emulator/health`);
     Object.assign(awsEnv, localCredentials);
   }
   if (iotEndpoint) awsEnv.AWS_ENDPOINT_URL_IOT = iotEndpoint;
+  // The emulator serves the Device Shadow API on the same port as the registry's.
+  const dataEndpoint = env.IOT_DATA_ENDPOINT ?? (env.USE_REAL_AWS ? undefined : iotEndpoint);
+  if (dataEndpoint) awsEnv.IOT_DATA_ENDPOINT = dataEndpoint;
 
   const hubServiceUrl = `http://127.0.0.1:${env.HUB_SERVICE_PORT}`;
   startService("hub-service", "hub-service", {
@@ -177,10 +196,12 @@ async function main(): Promise<void> {
     // Development: a webhook endpoint on this machine (http://127.0.0.1:…) may be subscribed.
     WEBHOOK_ALLOW_PRIVATE_URLS: "true",
     SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
+    IOT_RULE_SECRET: iotRuleSecret,
+    // The emulator's destination is confirmed by hub-service itself (ConfirmTopicRuleDestination).
+    ...(ownEmulator ? { IOT_RULE_AUTO_CONFIRM: "true" } : {}),
   });
   await waitUntilReady("hub-service", `${hubServiceUrl}/readyz`);
 
-  const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
   const gatewayJwtSecret = env.GATEWAY_JWT_SECRET ?? secrets.gatewayJwtSecret;
   startService("gateway", "gateway", {
     HUB_SERVICE_URL: hubServiceUrl,
@@ -237,6 +258,9 @@ async function main(): Promise<void> {
     });
   const token = devToken({ role: "service" }, "demo-manufacturing-line");
   const adminToken = devToken({ role: "admin" }, "demo-admin");
+  // Fixed command ids, so the read curls can name them; per hub, since an id is never reused on another hub.
+  const serverInfoId = `server-info-${hubId.slice(0, 8)}`;
+  const commissionId = `commission-${hubId.slice(0, 8)}`;
   const body = JSON.stringify({
     hubId,
     serial: `SN-${hubId.slice(0, 8).toUpperCase()}`,
@@ -290,6 +314,28 @@ curl -i -X POST "${gatewayUrl}/hubs/${hubId}/ClaimHub" \\
   -H "Content-Type: application/json" \\
   -H "X-API-Key: ${apiKey}" \\
   -d '${JSON.stringify({ hubId, siteId: "lobby", userId: "installer-1" })}'
+
+Talk to the hub once it is claimed (the API key: hubs:manage; the emulator's simulated hub answers
+through the Device Shadow, and its answer reaches the gateway's /iot/rule): ask for its server info${
+    ownEmulator ? "" : ` (a real hub behind the Thing, and the topic rule of README "Talking to the hub")`
+  }
+curl -i -X POST "${gatewayUrl}/hubs/${hubId}/SendHubCommand" \\
+  -H "Content-Type: application/json" \\
+  -H "X-API-Key: ${apiKey}" \\
+  -d '${JSON.stringify({ hubId, command: "server_info", commandId: serverInfoId })}'
+and commission a Matter device into its fabric (an 11-digit manual pairing code):
+curl -i -X POST "${gatewayUrl}/hubs/${hubId}/CommissionDevice" \\
+  -H "Content-Type: application/json" \\
+  -H "X-API-Key: ${apiKey}" \\
+  -d '${JSON.stringify({ hubId, commissioningCode: "34970112332", commandId: commissionId })}'
+Read each command's state (SENT until the hub answers, then SUCCEEDED with its result: the firmware
+version and uptime; the new device's nodeId):
+curl -s "${gatewayUrl}/hubs/${hubId}/commands/${serverInfoId}" -H "X-API-Key: ${apiKey}"
+curl -s "${gatewayUrl}/hubs/${hubId}/commands/${commissionId}" -H "X-API-Key: ${apiKey}"
+and its status (firmware version and uptime from server_info; "online" comes from the device's presence
+events, and the demo device connected before the hub existed: it shows true once the device reconnects,
+AWS_ENDPOINT_URL_IOT=${iotEndpoint ?? "<endpoint>"} npm run cli -- things disconnect ${thingName}, then: things connect):
+curl -s "${gatewayUrl}/hubs/${hubId}/status" -H "X-API-Key: ${apiKey}"
 `);
 }
 

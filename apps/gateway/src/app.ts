@@ -10,7 +10,7 @@ import { createGatewayServer } from "./http-server.ts";
 import { createLogTail } from "./live/log-tail.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { loadPersistedOperations } from "./persisted-operations.ts";
-import { createRateLimiters, withRateLimit } from "./rate-limit.ts";
+import { anonymousCharge, createRateLimiters, withRateLimit } from "./rate-limit.ts";
 import { createGatewayYoga } from "./yoga.ts";
 
 export type GatewayApp = {
@@ -43,7 +43,7 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
       audience: env.JWT_AUDIENCE,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
     },
-    verifyApiKey: async (key) => (await hubService.apiKeys.verify.query({ key })).principal,
+    verifyApiKey: (key) => hubService.apiKeys.verify.query({ key }),
     apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
   });
   const rateLimiters = await createRateLimiters({
@@ -84,6 +84,8 @@ export async function createGatewayApp(env: GatewayEnv, logger: Logger): Promise
     metrics,
     metricsEndpoint,
     adminConsole: createAdminConsole({ dir: env.ADMIN_CONSOLE_DIR }),
+    iotRuleHeaderName: env.IOT_RULE_HEADER_NAME,
+    chargeAnonymous: anonymousCharge(rateLimiters),
     async readiness() {
       // Ready while hub-service answers and has its database: reads work even while the registry
       // breaker keeps it from provisioning (then "degraded"). Details stay on hub-service's port.

@@ -59,6 +59,15 @@ export const envSchema = z
       .string()
       .min(1)
       .default(fileURLToPath(new URL("../../admin-console/dist", import.meta.url))),
+    /**
+     * The header whose value authenticates the AWS IoT topic rule's POSTs to /iot/rule (the rule's
+     * HTTP action sends it; hub-service compares it with IOT_RULE_SECRET).
+     */
+    IOT_RULE_HEADER_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name")
+      .default("x-hub-rule-secret")
+      .transform((name) => name.toLowerCase()),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
     HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),

@@ -16,6 +16,7 @@ import {
   isJsonContentType,
   UnsupportedMediaTypeError,
 } from "./rest/body.ts";
+import { requireDualCredentials } from "./rest/delete-hub.ts";
 import { openApiDocument } from "./rest/openapi.ts";
 import { sendAppError, sendError, sendInternalError, sendJson } from "./rest/responses.ts";
 import { createRestRouter } from "./rest/routes.ts";
@@ -36,6 +37,10 @@ export type GatewayServerOptions = {
   readonly readiness: () => Promise<{ ready: boolean; checks: Record<string, unknown> }>;
   /** The admin console's static files under /admin. */
   readonly adminConsole?: AdminConsole;
+  /** The header carrying the AWS IoT topic rule's secret (IOT_RULE_HEADER_NAME). */
+  readonly iotRuleHeaderName: string;
+  /** Charges a request without valid credentials to its client IP's budget (429 past it). */
+  readonly chargeAnonymous: (ip: string) => Promise<void>;
 };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -108,7 +113,9 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
       await options.yoga(req, res, { requestId } as Partial<ServerContext>);
       return;
     }
-    if (options.adminConsole && isAdminConsolePath(url.pathname)) {
+    const match = matchRoute(req.method ?? "GET", url.pathname);
+    // A REST route under /admin/ (the hub deletion's) wins over the console's files.
+    if (options.adminConsole && isAdminConsolePath(url.pathname) && match.kind === "none") {
       routes.set(req, ADMIN_CONSOLE_PATH);
       return options.adminConsole.handle(req, res, url);
     }
@@ -121,7 +128,6 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
     }
     if (url.pathname === "/metrics" && options.metricsEndpoint.handle(req, res)) return;
     if (url.pathname === "/openapi.json" && req.method === "GET") return sendJson(res, 200, openApiDocument);
-    const match = matchRoute(req.method ?? "GET", url.pathname);
     if (match.kind === "wrong-method") {
       return sendError(
         res,
@@ -133,21 +139,28 @@ export function createGatewayServer(options: GatewayServerOptions): http.Server 
       );
     }
     if (match.kind === "found") {
-      routes.set(req, match.route);
+      const { route: found } = match;
+      routes.set(req, found.path);
       return inSpan(
-        `REST ${req.method} ${match.route}`,
-        { kind: SpanKind.INTERNAL, attributes: { "http.route": match.route, "hub.request_id": requestId } },
+        `REST ${req.method} ${found.path}`,
+        { kind: SpanKind.INTERNAL, attributes: { "http.route": found.path, "hub.request_id": requestId } },
         async () => {
-          // Every REST route needs a caller: credentials are checked before the body is read.
-          const principal = await options.authenticate(credentialsOf(req), clientIp(req));
-          return match.handle({
+          const call = {
             req,
             res,
             pathId: match.id,
-            caller: callerOf(principal, requestId, "rest"),
+            params: match.params,
             hubService: options.hubService,
             bodyLimitBytes: options.bodyLimitBytes,
-          });
+            iotRuleHeaderName: options.iotRuleHeaderName,
+            chargeClient: () => options.chargeAnonymous(clientIp(req)),
+          };
+          if (found.public) return found.handle(call);
+          // Every other REST route needs a caller: credentials are checked before the body is read.
+          const credentials = credentialsOf(req, { adminApiKeyHeader: found.credentials === "both" });
+          if (found.credentials === "both") requireDualCredentials(credentials);
+          const principal = await options.authenticate(credentials, clientIp(req));
+          return found.handle({ ...call, caller: callerOf(principal, requestId, "rest") });
         },
       );
     }

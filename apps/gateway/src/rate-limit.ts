@@ -144,3 +144,11 @@ export function withRateLimit(
     return principal;
   };
 }
+
+/**
+ * Charges one request to a client IP's budget for requests without valid credentials (public
+ * routes answering for their own authentication: a wrong secret, an unauthenticated call).
+ */
+export function anonymousCharge(limiters: Pick<RateLimiters, "anonymous">) {
+  return (ip: string): Promise<void> => consume(limiters.anonymous, ip);
+}

@@ -251,6 +251,8 @@ describe("REST GET /hubs/{id}/status", () => {
       thingName: hub.thingName,
       status: "Provisioned",
       provisionedAt: expect.any(Number),
+      // Never heard from (no presence event, no server_info): offline, and no lastSeen/version/uptime.
+      online: false,
     });
     expect(schemaErrors(openApiDocument.components.schemas.HubStatus, body)).toEqual([]);
   });

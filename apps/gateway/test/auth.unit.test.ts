@@ -41,6 +41,8 @@ const GOOD_KEY = `hub_AAAAAAAAAAAA_${"g".repeat(43)}`;
 function setup(overrides: { jwt?: Partial<JwtOptions> } & Partial<Omit<AuthenticatorOptions, "jwt">> = {}) {
   const clock = { now: START };
   const keys = new Map<string, Principal>([[GOOD_KEY, orgPrincipal]]);
+  /** When a key ends (epoch ms), as hub-service answers it. */
+  const expiries = new Map<string, number>();
   const lookups: string[] = [];
   const { jwt: jwtOverrides, ...rest } = overrides;
   const authenticate = createAuthenticator({
@@ -54,12 +56,12 @@ function setup(overrides: { jwt?: Partial<JwtOptions> } & Partial<Omit<Authentic
     },
     verifyApiKey: async (key) => {
       lookups.push(key);
-      return keys.get(key) ?? null;
+      return { principal: keys.get(key) ?? null, expiresAt: expiries.get(key) ?? null };
     },
     now: () => clock.now,
     ...rest,
   });
-  return { authenticate, clock, keys, lookups };
+  return { authenticate, clock, keys, expiries, lookups };
 }
 
 type SignOptions = {
@@ -346,7 +348,7 @@ describe("gateway authentication", () => {
       const { authenticate } = setup({
         verifyApiKey: async () => {
           if (failing) throw new Error("hub-service unreachable");
-          return orgPrincipal;
+          return { principal: orgPrincipal };
         },
       });
       await expect(authenticate({ apiKey: GOOD_KEY })).rejects.toThrow("hub-service unreachable");
@@ -419,6 +421,19 @@ describe("gateway authentication", () => {
       expect(await authenticate({ apiKey: GOOD_KEY })).toEqual(orgPrincipal);
       expect(lookups).toHaveLength(1);
       clock.now = START + 30_000;
+      await expectRejected(authenticate, { apiKey: GOOD_KEY }, INVALID_API_KEY_MESSAGE);
+      expect(lookups).toHaveLength(2);
+    });
+
+    it("never serves a key past its own expiry, however long the TTL", async () => {
+      const { authenticate, clock, expiries, lookups } = setup({ apiKeyCacheTtlMs: 30_000 });
+      expiries.set(GOOD_KEY, START + 5_000); // rotated out: its overlap ends in 5 s
+      expect(await authenticate({ apiKey: GOOD_KEY })).toEqual(orgPrincipal);
+      clock.now = START + 4_999;
+      expect(await authenticate({ apiKey: GOOD_KEY })).toEqual(orgPrincipal);
+      expect(lookups).toHaveLength(1);
+      clock.now = START + 5_000;
+      // hub-service (on its clock) may still call it live: past the answer's expiry it is refused.
       await expectRejected(authenticate, { apiKey: GOOD_KEY }, INVALID_API_KEY_MESSAGE);
       expect(lookups).toHaveLength(2);
     });

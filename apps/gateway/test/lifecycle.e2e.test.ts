@@ -310,3 +310,95 @@ describe("GraphQL lifecycle mutations", () => {
     });
   });
 });
+
+// What needs no Device Shadow (that path is tested where the emulator's data plane is).
+describe("talking to the hub: validation, not found and the rule's authentication end to end", () => {
+  it("device commands: 400 for a bad code, commandId or field, 404 for an unknown hub, in the contract's shapes", async () => {
+    const { hubId } = await onlineHub();
+    for (const [name, body, field] of [
+      ["CommissionDevice", { commissioningCode: "12345" }, "commissioningCode"],
+      ["SendHubCommand", { command: "get_nodes", commandId: "not valid!" }, "commandId"],
+      ["SendHubCommand", { command: "get_nodes", extra: true }, "extra"],
+    ] as const) {
+      const answer = await command(name, hubId, body);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(schemaErrors(responseSchema(name, "400"), answer.body)).toEqual([]);
+      expect(answer.body.details.map((d: Json) => d.field)).toContain(field);
+    }
+    const unknown = randomUUID();
+    for (const [name, body] of [
+      ["SendHubCommand", { command: "server_info" }],
+      ["CommissionDevice", { commissioningCode: "12345678901" }],
+    ] as const) {
+      const answer = await command(name, unknown, body, asAdmin());
+      expect(answer.status, JSON.stringify(answer.body)).toBe(404);
+      expect(schemaErrors(responseSchema(name, "404"), answer.body)).toEqual([]);
+    }
+    // Nothing was sent: the hub has no commands.
+    const listed = await graphql(
+      "query($id: ID!) { hub(id: $id) { online lastSeen firmwareVersion uptimeSeconds commands(first: 5) { edges { node { id } } } } }",
+      { id: hubId },
+      asAdmin(),
+    );
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data?.hub).toEqual({
+      online: false,
+      lastSeen: null,
+      firmwareVersion: null,
+      uptimeSeconds: null,
+      commands: { edges: [] },
+    });
+  });
+
+  it("GET /hubs/{id}/commands/{commandId}: 404 for no such command; /status has online and omits the unknown live fields", async () => {
+    const { hubId } = await onlineHub();
+    const response = await fetch(`${e2e.current.gatewayUrl}/hubs/${hubId}/commands/no-such-command`, {
+      headers: { "x-api-key": e2e.current.manageApiKey },
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      success: false,
+      errors: [{ code: 404, message: "Command not found" }],
+    });
+    const { status: code, body } = await status(hubId);
+    expect(code).toBe(200);
+    expect(body.online).toBe(false);
+    for (const field of ["lastSeen", "version", "uptimeSeconds"]) expect(body).not.toHaveProperty(field);
+    const missing = await graphql('{ hubCommand(id: "no-such-command") { id } }', {}, asAdmin());
+    expect(missing).toEqual({ data: { hubCommand: null } });
+  });
+
+  it("GraphQL: a device command on an unknown hub is NotFoundError, a bad code ValidationError", async () => {
+    const unknown = randomUUID();
+    const sent = await graphql(
+      `mutation($input: SendHubCommandInput!) { sendHubCommand(input: $input) { __typename } }`,
+      { input: { hubId: unknown, command: "server_info", args: { verbose: true } } },
+      asAdmin(),
+    );
+    expect(sent.data?.sendHubCommand).toEqual({ __typename: "NotFoundError" });
+    const badCode = await graphql(
+      `mutation($input: CommissionDeviceInput!) { commissionDevice(input: $input) { __typename } }`,
+      { input: { hubId: unknown, commissioningCode: "12345" } },
+      asAdmin(),
+    );
+    expect(badCode.data?.commissionDevice).toEqual({ __typename: "ValidationError" });
+  });
+
+  it("POST /iot/rule: 401 without the rule's secret header or with a wrong one, whatever other credentials", async () => {
+    const message = { clientId: "thing-x", timestamp: 1, eventType: "connected", versionNumber: 1 };
+    for (const headers of [
+      {},
+      { "x-hub-rule-secret": "wrong" },
+      { authorization: `Bearer ${admin()}` },
+      { "x-api-key": e2e.current.manageApiKey },
+    ]) {
+      const response = await fetch(`${e2e.current.gatewayUrl}/iot/rule`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify([message]),
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ success: false, code: 401 });
+    }
+  });
+});

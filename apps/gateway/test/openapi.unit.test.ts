@@ -1,5 +1,7 @@
 import {
+  deviceCommandNames,
   hubEventDataSchemas,
+  isDeviceCommand,
   lifecycleCommandNames,
   lifecycleCommands,
   provisionHubBodySchema,
@@ -72,21 +74,23 @@ const body = (operation: Operation | undefined) =>
 const response = (operation: Operation | undefined, status: string) =>
   operation?.responses[status]?.content?.["application/json"]?.schema ?? {};
 
+/** find-my-way's `/hubs/:id/commands/:commandId` as OpenAPI writes it. */
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
 const servedContractRoutes = restRoutes
-  .map((route) => ({ path: route.path.replace(":id", "{id}"), method: route.method.toLowerCase() }))
+  .map((route) => ({ path: openApiPath(route.path), method: route.method.toLowerCase() }))
   .filter(({ path }) => theirs[path]);
 
 describe("OpenAPI document (generated from the zod schemas) against the contract", () => {
   it("describes every route of the route table, and nothing else", () => {
-    expect(Object.keys(ours).sort()).toEqual(
-      restRoutes.map((route) => route.path.replace(":id", "{id}")).sort(),
-    );
+    expect(Object.keys(ours).sort()).toEqual(restRoutes.map((route) => openApiPath(route.path)).sort());
     expect(servedContractRoutes.map(({ path }) => path)).toEqual(
       expect.arrayContaining([
         "/hubs/{id}/ProvisionHub",
         "/hubs/{id}/status",
         "/hubs/{id}/ClaimHub",
         "/hubs/{id}/SuspendHub",
+        "/hubs/{id}/SendHubCommand",
+        "/hubs/{id}/CommissionDevice",
       ]),
     );
   });
@@ -131,12 +135,34 @@ describe("OpenAPI document (generated from the zod schemas) against the contract
     },
   );
 
-  it("lifecycle commands answer 409 with a reason and 404; those that need the hub online also 502", () => {
+  it("lifecycle commands answer 409 with a reason and 404; those that need the hub online or write its shadow also 502", () => {
     for (const name of lifecycleCommandNames) {
       const statuses = Object.keys(ours[`/hubs/{id}/${name}`]?.post?.responses ?? {});
       expect(statuses).toEqual(expect.arrayContaining(["200", "400", "401", "403", "404", "409", "503"]));
-      expect(statuses.includes("502")).toBe(["ClaimHub", "ReClaimHub", "SetHubRole"].includes(name));
+      expect(statuses.includes("502")).toBe(
+        ["ClaimHub", "ReClaimHub", "SetHubRole", "SendHubCommand", "CommissionDevice"].includes(name),
+      );
     }
+  });
+
+  it("marks our fields of the device commands (commandId, state) and our routes as extensions", () => {
+    expect(deviceCommandNames.sort()).toEqual(["CommissionDevice", "SendHubCommand"]);
+    for (const name of deviceCommandNames) {
+      const operation = ours[`/hubs/{id}/${name}`]?.post;
+      expect(body(operation).properties?.commandId).toHaveProperty("x-extension");
+      const answer = response(operation, "200");
+      expect(answer.properties?.commandId).toHaveProperty("x-extension");
+      expect(answer.properties?.state).toHaveProperty("x-extension");
+      expect(answer.required).toEqual(expect.arrayContaining(["commandId", "state"]));
+    }
+    for (const name of lifecycleCommandNames.filter((n) => !isDeviceCommand(n))) {
+      expect(response(ours[`/hubs/{id}/${name}`]?.post, "200").properties).not.toHaveProperty("commandId");
+    }
+    const operations = openApiDocument.paths as unknown as Record<string, Record<string, object>>;
+    expect(operations["/hubs/{id}/commands/{commandId}"]?.get).toHaveProperty("x-extension", true);
+    expect(operations["/iot/rule"]?.post).toHaveProperty("x-extension", true);
+    // The rule's endpoint is not JWT/API-key authenticated (its secret header is checked by hub-service).
+    expect(operations["/iot/rule"]?.post).toHaveProperty("security", []);
   });
 });
 
@@ -169,8 +195,32 @@ describe("command and event schemas against the contract's (and its marked exten
   });
 
   it("marks the extensions in the contract copy", () => {
-    for (const name of ["ResumeHub", "DecommissionHub"])
+    for (const name of ["ResumeHub", "DecommissionHub", "CommissionDevice"])
       expect(contract.commands[name]).toHaveProperty("x-extension");
-    expect(contract.events.HubResumed).toHaveProperty("x-extension");
+    for (const name of [
+      "HubResumed",
+      "HubCommandSent",
+      "HubCommandSucceeded",
+      "HubCommandFailed",
+      "HubCommandRejected",
+      "HubCommandTimedOut",
+      "HubConnected",
+      "HubDisconnected",
+    ])
+      expect(contract.events[name], name).toHaveProperty("x-extension");
+    type Properties = { properties: Record<string, object> };
+    expect((contract.commands.SendHubCommand as Properties).properties.commandId).toHaveProperty(
+      "x-extension",
+    );
+    for (const name of deviceCommandNames) {
+      const post = contract.paths[`/hubs/{id}/${name}`]?.post;
+      const requestBody = post?.requestBody.content["application/json"]?.schema as unknown as Properties;
+      expect(requestBody.properties.commandId).toHaveProperty("x-extension");
+      const answer = post?.responses["200"]?.content["application/json"]?.schema as Properties;
+      expect(answer.properties.commandId).toHaveProperty("x-extension");
+      expect(answer.properties.state).toHaveProperty("x-extension");
+    }
+    expect(contract.paths["/hubs/{id}/commands/{commandId}"]?.get).toHaveProperty("x-extension");
+    expect(contract.paths["/iot/rule"]?.post).toHaveProperty("x-extension");
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { waitUntil } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
+import { type GraphqlAnswer, postGraphql } from "./support/graphql.ts";
 import { useSystem } from "./support/system.ts";
 
 // Managing webhook subscriptions through GraphQL as admins and partners meet it: the real
@@ -9,7 +10,7 @@ import { useSystem } from "./support/system.ts";
 const e2e = useSystem();
 
 type Json = Record<string, any>;
-type Answer = { data?: Json; errors?: Json[]; text: string };
+type Answer = GraphqlAnswer;
 
 const asAdmin = () => ({
   authorization: `Bearer ${e2e.current.token({ role: "admin" }, { subject: "admin-webhooks" })}`,
@@ -18,15 +19,8 @@ const asKey = (key: string) => ({ "x-api-key": key });
 const asA = () => asKey(e2e.current.manageApiKey);
 const asB = () => asKey(e2e.current.otherOrg.apiKey);
 
-async function graphql(query: string, variables: Json, headers: Record<string, string>): Promise<Answer> {
-  const response = await fetch(`${e2e.current.gatewayUrl}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  return { ...(JSON.parse(text) as { data?: Json; errors?: Json[] }), text };
-}
+const graphql = (query: string, variables: Json, headers: Record<string, string>) =>
+  postGraphql(e2e.current.gatewayUrl, query, variables, headers);
 
 const SUBSCRIPTION = /* GraphQL */ `
   id orgId url eventTypes description status pausedReason previousSecretExpiresAt failingSince createdAt updatedAt`;

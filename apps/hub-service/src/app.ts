@@ -1,12 +1,14 @@
+import { hkdfSync } from "node:crypto";
 import { createMetricsEndpoint, createMetricsRegistry, type MetricsEndpoint } from "@hub/observability";
 import { closeServer, listen } from "@hub/server-kit";
 import { isAppError } from "@hub/shared";
 import type { Logger } from "pino";
 import { createApiKeyVerifier } from "./api-keys/api-keys.ts";
 import { createBulkhead } from "./bulkhead.ts";
+import { startCommandSweeper } from "./command-handling/device-commands.ts";
 import type { CallerWait } from "./command-handling/handle-command.ts";
 import { createDatabase, type Database } from "./db/client.ts";
-import type { HubServiceEnv } from "./env.ts";
+import { type HubServiceEnv, iotDataEndpoint } from "./env.ts";
 import {
   allowPrivateWebhookUrls,
   createEventDelivery,
@@ -15,7 +17,9 @@ import {
   webhookSecretKey,
 } from "./event-delivery.ts";
 import { createHubServiceServer, type Readiness } from "./http-server.ts";
+import { createIotDataPlane, type IotDataPlane } from "./iot/iot-data-plane.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
+import { confirmWithAws } from "./iot/rule-ingestion.ts";
 import { createHubServiceMetrics, type HubServiceMetrics } from "./metrics.ts";
 import { createBoundedCheck } from "./readiness.ts";
 import { createHubService, type HubService } from "./service.ts";
@@ -30,6 +34,8 @@ const READINESS_FRESH_MS = 1000;
 export type HubServiceApp = {
   readonly db: Database;
   readonly registry: IotRegistry;
+  /** The Device Shadow port (hub commands travel through the Thing's shadow). */
+  readonly dataPlane: IotDataPlane;
   readonly hubs: HubService;
   readonly delivery: EventDelivery;
   readonly server: ReturnType<typeof createHubServiceServer>;
@@ -74,9 +80,52 @@ export async function createHubServiceApp(
       logger[level]({ operation, breaker: state }, `IoT registry circuit breaker (${operation}) ${state}`);
     },
   });
+  // Same deadlines and breaker settings as the registry's; its own endpoint and rates.
+  const dataEndpoint = iotDataEndpoint(env);
+  const dataPlane = createIotDataPlane({
+    region: env.AWS_REGION,
+    ...(dataEndpoint ? { endpoint: dataEndpoint } : {}),
+    deadlineMs: env.IOT_DEADLINE_MS,
+    attemptTimeoutMs: env.IOT_ATTEMPT_TIMEOUT_MS,
+    maxAttempts: env.IOT_MAX_ATTEMPTS,
+    breakerThreshold: env.IOT_BREAKER_THRESHOLD,
+    breakerCooldownMs: env.IOT_BREAKER_COOLDOWN_MS,
+    requestsPerSecond: {
+      GetThingShadow: env.IOT_DATA_GET_RPS,
+      UpdateThingShadow: env.IOT_DATA_UPDATE_RPS,
+      DeleteThingShadow: env.IOT_DATA_DELETE_RPS,
+    },
+    observe: metrics.dataPlaneCall,
+    onBreakerState(operation, state) {
+      metrics.dataPlaneBreaker(operation, state);
+      const level = state === "open" ? "warn" : "info";
+      logger[level]({ operation, breaker: state }, `IoT data plane circuit breaker (${operation}) ${state}`);
+    },
+  });
   const service = createHubService({
     db,
     registry,
+    dataPlane,
+    commandTimeoutMs: Math.round(env.HUB_COMMAND_TIMEOUT * 1000),
+    archiveDir: env.HUB_ARCHIVE_DIR,
+    // A sender holds a command id for its shadow write (IOT_DEADLINE_MS at most) and its record;
+    // a sender that died lets it lapse this soon, and the sweep records what it wrote.
+    commandLeaseMs: env.IOT_DEADLINE_MS + 2000,
+    // Digests of command payloads (which can hold Wi-Fi passwords) are keyed with a key of the
+    // service's own, derived from the one that encrypts webhook secrets (required in production).
+    commandDigestKey: Buffer.from(hkdfSync("sha256", secretKey, "", "hub-command-payload-digest", 32)),
+    onBackgroundError: (what, err) => logger.warn({ err }, `hub commands: ${what} failed; retried later`),
+    rule: {
+      secret: env.IOT_RULE_SECRET,
+      ...(env.IOT_RULE_AUTO_CONFIRM ? { autoConfirm: confirmWithAws(env) } : {}),
+      onConfirmation: (arn, confirmed) =>
+        logger.info(
+          { arn, confirmed },
+          confirmed
+            ? "topic rule destination confirmed"
+            : "topic rule destination awaits confirmation (ConfirmTopicRuleDestination with the recorded token)",
+        ),
+    },
     groupCommit: { maxRows: env.GROUP_COMMIT_MAX_ROWS, maxInFlight: env.GROUP_COMMIT_MAX_IN_FLIGHT },
     onGroup: metrics.groupCommit,
     bulkConcurrency: env.BULK_CONCURRENCY,
@@ -127,8 +176,31 @@ export async function createHubServiceApp(
       return results;
     },
     execute: (name, body, context) => counted(name, () => service.execute(name, body, context), context),
+    // Commands to the hub wait their turn too; counted "sent" (its result is the hub's, later).
+    device: {
+      ...service.device,
+      send: (name, body, context) =>
+        admission
+          .run(() => service.device.send(name, body, context), context)
+          .then(
+            (result) => {
+              metrics.command(name, "sent");
+              return result;
+            },
+            (error: unknown) => {
+              metrics.command(name, failedAs(error));
+              throw error;
+            },
+          ),
+    },
   };
   const delivery = createEventDelivery({ db, secretKey, allowPrivateUrls: allowPrivateWebhookUrls(env) });
+  // Commands whose hub has not reported by their deadline: a last shadow read, then TIMED_OUT.
+  const sweeper = startCommandSweeper(
+    service.device,
+    Math.min(1000, Math.max(50, Math.round((env.HUB_COMMAND_TIMEOUT * 1000) / 4))),
+    (err) => logger.warn({ err }, "hub command time-out sweep failed; retrying"),
+  );
   const fanOut = env.WEBHOOK_FAN_OUT
     ? startWebhookFanOut(db, {
         leaseMs: env.LOG_CONSUMER_LEASE_MS,
@@ -148,7 +220,9 @@ export async function createHubServiceApp(
   const server = createHubServiceServer({
     hubs,
     delivery,
-    apiKeys: createApiKeyVerifier(db.prisma),
+    apiKeys: createApiKeyVerifier(db.prisma, () => new Date(), {
+      onLastUsedError: (err) => logger.warn({ err }, "recording an API key's last use failed"),
+    }),
     logger,
     metrics,
     metricsEndpoint,
@@ -159,6 +233,9 @@ export async function createHubServiceApp(
       const database = await databaseCheck();
       // Provisioning needs DescribeThing: its breaker open, this instance cannot provision (for
       // at most the cool-down); the connectivity breaker only concerns three lifecycle commands.
+      // The data plane's breakers are reported, never a reason to leave rotation: provisioning
+      // and reads do not need shadows, a command fails fast with its own 503 and Retry-After,
+      // and every replica calls the same AWS data plane (another instance would fare no better).
       const breaker = registry.breakerState("DescribeThing");
       return {
         ready: database === "ok" && breaker !== "open",
@@ -166,6 +243,9 @@ export async function createHubServiceApp(
           database,
           iotRegistryBreaker: breaker,
           connectivityBreaker: registry.breakerState("GetThingConnectivityData"),
+          shadowGetBreaker: dataPlane.breakerState("GetThingShadow"),
+          shadowUpdateBreaker: dataPlane.breakerState("UpdateThingShadow"),
+          shadowDeleteBreaker: dataPlane.breakerState("DeleteThingShadow"),
         },
       };
     },
@@ -173,6 +253,7 @@ export async function createHubServiceApp(
   return {
     db,
     registry,
+    dataPlane,
     hubs,
     delivery,
     server,
@@ -186,8 +267,10 @@ export async function createHubServiceApp(
       // Stop accepting, let in-flight requests finish, then release the database.
       await closeServer(server);
       await fanOut?.stop();
+      await sweeper.stop();
       await metricsEndpoint.close();
       registry.close();
+      dataPlane.close();
       if (!shared) await db.close();
     },
   };

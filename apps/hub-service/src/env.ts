@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DATA_PLANE_DEFAULT_RPS } from "./iot/data-plane-rates.ts";
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -30,6 +31,29 @@ export const envSchema = z.object({
    * the account's quota divided by the number of hub-service processes.
    */
   IOT_REGISTRY_RPS: positive(300),
+  /**
+   * The Device Shadow (IoT data plane) endpoint. Unset: AWS_ENDPOINT_URL_IOT when that names this
+   * machine (the local emulator serves both APIs), otherwise the SDK's own resolution
+   * (AWS_ENDPOINT_URL_IOT_DATA_PLANE, then AWS's shared data-ats host of the region); production
+   * names the account's own: `aws iot describe-endpoint --endpoint-type iot:Data-ATS`.
+   */
+  IOT_DATA_ENDPOINT: z.url().optional(),
+  /**
+   * Device Shadow calls per second from this process, each operation its own limit (see
+   * DATA_PLANE_DEFAULT_RPS for AWS's quotas); replicas share the account's, as for the registry.
+   */
+  IOT_DATA_GET_RPS: positive(DATA_PLANE_DEFAULT_RPS.GetThingShadow),
+  IOT_DATA_UPDATE_RPS: positive(DATA_PLANE_DEFAULT_RPS.UpdateThingShadow),
+  IOT_DATA_DELETE_RPS: positive(DATA_PLANE_DEFAULT_RPS.DeleteThingShadow),
+  /** How long a hub command may wait for the hub's answer, in seconds (decimals allowed). */
+  HUB_COMMAND_TIMEOUT: z.coerce.number().min(0.1).max(86_400).default(60),
+  /**
+   * The shared secret the IoT topic rule sends in a static header (the gateway's
+   * IOT_RULE_HEADER_NAME, forwarded here where it is checked); messages without it are refused. `npm start` passes a generated one (`.data/dev-secrets.json`).
+   */
+  IOT_RULE_SECRET: z.string().min(16, "must be at least 16 characters (a random secret)").optional(),
+  /** Confirm the topic rule's HTTP destination by itself (ConfirmTopicRuleDestination with its token). */
+  IOT_RULE_AUTO_CONFIRM: z.stringbool().default(false),
   /** Items of one bulk call in progress at once (lookups, then the group commit). */
   BULK_CONCURRENCY: positive(64),
   /** Most new hubs written by one group-commit statement. */
@@ -59,6 +83,8 @@ export const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().optional(),
   /** Run the webhook fan-out (log → deliveries) in this process; one replica at a time is active. */
   WEBHOOK_FAN_OUT: z.stringbool().default(true),
+  /** Where a hub deletion (DELETE_DO_AND_EVENTS) writes the archive of the hub's events. */
+  HUB_ARCHIVE_DIR: z.string().min(1).default(".data/archive"),
   /** How long a log consumer's lease lives: the takeover time after an instance dies. */
   LOG_CONSUMER_LEASE_MS: positive(10_000),
   /** `/metrics` on its own internal listener (unset: on the service port, see METRICS_TOKEN). */
@@ -74,6 +100,20 @@ export const envSchema = z.object({
 });
 
 export type HubServiceEnv = z.infer<typeof envSchema>;
+
+/**
+ * The data plane endpoint: IOT_DATA_ENDPOINT; unset, the registry's when that is this machine (the
+ * local emulator, `npm start` and the tests, serves the shadow API too); otherwise undefined, for
+ * the SDK's own resolution.
+ */
+export function iotDataEndpoint(env: HubServiceEnv): string | undefined {
+  if (env.IOT_DATA_ENDPOINT) return env.IOT_DATA_ENDPOINT;
+  const registry = env.AWS_ENDPOINT_URL_IOT;
+  if (!registry) return undefined;
+  const host = new URL(registry).hostname;
+  const local = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return local ? registry : undefined;
+}
 
 /** Parses the environment once at start; a bad value stops the process with a readable message. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): HubServiceEnv {

@@ -4,7 +4,7 @@ import type { MetricsEndpoint } from "@hub/observability";
 import { createServiceTokenVerifier } from "@hub/server-kit";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
-import type { ApiKeyVerifier } from "./api-keys/api-keys.ts";
+import type { ApiKeyService } from "./api-keys/api-keys.ts";
 import type { EventDelivery } from "./event-delivery.ts";
 import type { HubServiceMetrics } from "./metrics.ts";
 import type { HubService } from "./service.ts";
@@ -13,12 +13,15 @@ import { appRouter } from "./trpc/router.ts";
 export type HubServiceServerOptions = {
   readonly hubs: HubService;
   readonly delivery: EventDelivery;
-  readonly apiKeys: ApiKeyVerifier;
+  readonly apiKeys: ApiKeyService;
   readonly logger: Logger;
   readonly metrics: HubServiceMetrics;
   readonly metricsEndpoint: MetricsEndpoint;
   readonly serviceSecret: string;
-  /** Readiness, with why not: the database answers and the registry breaker is not open. */
+  /**
+   * Readiness, with why not: the database answers and the registry breaker is not open (the data
+   * plane's breakers are reported in the checks, never a reason to be unready).
+   */
   readonly readiness: () => Promise<Readiness>;
   readonly requestTimeoutMs?: number;
   /** How far a caller's clock may be off this one's when its deadline is compared (ms). */

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, latencyHistogram, type Registry } from "@hub/observability";
 import type { Bulkhead } from "./bulkhead.ts";
 import type { Database } from "./db/client.ts";
+import type { DataPlaneObserver, DataPlaneOperation } from "./iot/iot-data-plane.ts";
 import type { BreakerState, RegistryObserver, RegistryOperation } from "./iot/iot-registry.ts";
 
 export type HubServiceMetrics = {
@@ -13,6 +14,8 @@ export type HubServiceMetrics = {
   command(name: string, result: string): void;
   readonly registryCall: RegistryObserver;
   breaker(operation: RegistryOperation, state: BreakerState): void;
+  readonly dataPlaneCall: DataPlaneObserver;
+  dataPlaneBreaker(operation: DataPlaneOperation, state: BreakerState): void;
   /** One SQL statement sent to the database. */
   statement(sql: string): void;
   /** One group-commit statement and the new hubs it carried. */
@@ -54,6 +57,25 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
   };
   setBreaker("DescribeThing", "closed");
   setBreaker("GetThingConnectivityData", "closed");
+  const dataPlaneCalls = latencyHistogram(
+    registry,
+    "hub_iot_data_plane_call_duration_seconds",
+    "AWS IoT Device Shadow calls by operation and outcome (found, missing, accepted, deleted; refused: a 4xx answer such as a version conflict; rejected: failed fast by the open breaker; deadline: cut short by the caller's; throttled: by AWS; rate-limited: no slot under IOT_DATA_*_RPS before the caller's deadline)",
+    ["operation", "outcome"],
+  );
+  const dataPlaneBreaker = new Gauge({
+    name: "hub_iot_data_plane_breaker_state",
+    help: "The Device Shadow circuit breaker of each operation: 1 for its current state",
+    labelNames: ["operation", "state"],
+    registers,
+  });
+  const setDataPlaneBreaker = (operation: DataPlaneOperation, state: BreakerState) => {
+    for (const each of breakerStates)
+      dataPlaneBreaker.set({ operation, state: each }, each === state ? 1 : 0);
+  };
+  setDataPlaneBreaker("GetThingShadow", "closed");
+  setDataPlaneBreaker("UpdateThingShadow", "closed");
+  setDataPlaneBreaker("DeleteThingShadow", "closed");
   const statements = new Counter({
     name: "hub_db_statements_total",
     help: "SQL statements sent to the database (divide by hub_commands_total for statements per command)",
@@ -103,6 +125,8 @@ export function createHubServiceMetrics(registry: Registry): HubServiceMetrics {
     callerGone: (reason) => callersGone.inc({ reason }),
     registryCall: (operation, outcome, seconds) => registryCalls.observe({ operation, outcome }, seconds),
     breaker: setBreaker,
+    dataPlaneCall: (operation, outcome, seconds) => dataPlaneCalls.observe({ operation, outcome }, seconds),
+    dataPlaneBreaker: setDataPlaneBreaker,
     statement: () => statements.inc(),
     groupCommit: (rows) => groupRows.observe(rows),
     watch(given) {

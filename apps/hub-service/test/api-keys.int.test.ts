@@ -20,17 +20,19 @@ const prisma = () => db.current.prisma;
 const NOW = new Date("2026-01-15T12:00:00.000Z");
 const later = (ms: number) => new Date(NOW.getTime() + ms);
 const DAY = 86_400_000;
+const actor = { principal: { kind: "admin" as const, id: "test-admin", permissions: [] } };
 
 async function orgWithKey(
   permissions: ("hubs:provision" | "hubs:read")[] = ["hubs:provision"],
   expiresAt?: Date,
 ) {
-  const org = await createOrganization(prisma(), `org-${randomUUID()}`);
+  const org = await createOrganization(prisma(), `org-${randomUUID()}`, actor);
   const issued = await issueApiKey(prisma(), {
     organizationId: org.id,
     name: "line 1",
     permissions,
     now: NOW,
+    actor,
     ...(expiresAt ? { expiresAt } : {}),
   });
   return { org, issued };
@@ -52,6 +54,7 @@ describe(`API keys (${testEngine()})`, () => {
       id: org.id,
       orgId: org.id,
       permissions: ["hubs:provision", "hubs:read"],
+      apiKey: { id: issued.id, orgId: org.id, permissions: ["hubs:provision", "hubs:read"] },
     });
   });
 
@@ -100,17 +103,17 @@ describe(`API keys (${testEngine()})`, () => {
 
   it("rejects a revoked key, by id or by prefix, and keeps the first revocation time", async () => {
     const first = await orgWithKey();
-    const revoked = await revokeApiKey(prisma(), first.issued.id, later(DAY));
+    const revoked = await revokeApiKey(prisma(), first.issued.id, later(DAY), actor);
     expect(revoked.revokedAt).toEqual(later(DAY));
     expect(await verifyApiKey(prisma(), first.issued.key, later(2 * DAY))).toBeNull();
-    const again = await revokeApiKey(prisma(), first.issued.prefix, later(3 * DAY));
+    const again = await revokeApiKey(prisma(), first.issued.prefix, later(3 * DAY), actor);
     expect(again.revokedAt).toEqual(later(DAY));
 
     const second = await orgWithKey();
-    await revokeApiKey(prisma(), second.issued.prefix, later(DAY));
+    await revokeApiKey(prisma(), second.issued.prefix, later(DAY), actor);
     expect(await verifyApiKey(prisma(), second.issued.key, later(DAY))).toBeNull();
-    await expect(revokeApiKey(prisma(), "nope", NOW)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(revokeApiKey(prisma(), randomUUID(), NOW)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeApiKey(prisma(), "nope", NOW, actor)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeApiKey(prisma(), randomUUID(), NOW, actor)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("accepts a key until its expiry and rejects it from then on", async () => {
@@ -128,6 +131,7 @@ describe(`API keys (${testEngine()})`, () => {
       name: "line 2",
       permissions: [],
       now: later(1),
+      actor,
     });
     const keys = await listApiKeys(prisma(), org.id);
     expect(keys.map((k) => k.id)).toEqual([issued.id, second.id]);
@@ -140,11 +144,14 @@ describe(`API keys (${testEngine()})`, () => {
       createdAt: NOW,
       expiresAt: null,
       revokedAt: null,
+      lastUsedAt: null,
+      rotatedAt: null,
+      replacedById: null,
     });
     expect(JSON.stringify(keys)).not.toContain("sha256$");
 
     await expect(
-      issueApiKey(prisma(), { organizationId: randomUUID(), name: "x", permissions: [], now: NOW }),
+      issueApiKey(prisma(), { organizationId: randomUUID(), name: "x", permissions: [], now: NOW, actor }),
     ).rejects.toBeInstanceOf(NotFoundError);
     await expect(
       issueApiKey(prisma(), {
@@ -152,9 +159,10 @@ describe(`API keys (${testEngine()})`, () => {
         name: "x",
         permissions: ["hubs:everything" as never],
         now: NOW,
+        actor,
       }),
     ).rejects.toBeInstanceOf(ValidationError);
-    await expect(createOrganization(prisma(), org.name)).rejects.toBeInstanceOf(ConflictError);
+    await expect(createOrganization(prisma(), org.name, actor)).rejects.toBeInstanceOf(ConflictError);
   });
 
   describe("apiKeys.verify over tRPC (the real hub-service over HTTP)", () => {
@@ -165,12 +173,27 @@ describe(`API keys (${testEngine()})`, () => {
       const { org, issued } = await orgWithKey(["hubs:provision"]);
       const client = system.current.client;
       expect(await client.apiKeys.verify.query({ key: issued.key })).toEqual({
-        principal: { kind: "organization", id: org.id, orgId: org.id, permissions: ["hubs:provision"] },
+        principal: {
+          kind: "organization",
+          id: org.id,
+          orgId: org.id,
+          permissions: ["hubs:provision"],
+          apiKey: { id: issued.id, orgId: org.id, permissions: ["hubs:provision"] },
+        },
+        expiresAt: null,
       });
       expect(await client.apiKeys.verify.query({ key: withOtherSecret(issued.key) })).toEqual({
         principal: null,
+        expiresAt: null,
       });
-      expect(await client.apiKeys.verify.query({ key: "garbage" })).toEqual({ principal: null });
+      expect(await client.apiKeys.verify.query({ key: "garbage" })).toEqual({
+        principal: null,
+        expiresAt: null,
+      });
+      const expiring = await orgWithKey(["hubs:read"], new Date(Date.now() + DAY));
+      expect((await client.apiKeys.verify.query({ key: expiring.issued.key })).expiresAt).toBe(
+        expiring.issued.summary.expiresAt?.getTime(),
+      );
     });
 
     it("refuses a caller that is not an authenticated service", async () => {

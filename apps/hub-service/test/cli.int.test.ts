@@ -64,6 +64,7 @@ describe(`operator CLI (${testEngine()})`, () => {
       id: orgId,
       orgId,
       permissions: ["hubs:provision"],
+      apiKey: { id: key.id, orgId, permissions: ["hubs:provision"] },
     });
 
     const listed = await cli(["keys", "list", "--org", orgId, "--json"], dbEnv);
@@ -78,6 +79,59 @@ describe(`operator CLI (${testEngine()})`, () => {
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`Revoked API key ${key.prefix}`);
     expect(await verifyInProcess(key.key)).toBeNull();
+  });
+
+  it("rotates a key with an overlap, lists organizations, and audits as the CLI's user", async () => {
+    const dbEnv = { DATABASE_URL: testDb.url };
+    const org = JSON.parse((await cli(["orgs", "create", "Rotating Co", "--json"], dbEnv)).stdout) as {
+      id: string;
+    };
+    const issued = JSON.parse(
+      (await cli(["keys", "issue", "--org", org.id, "--name", "r", "--json"], dbEnv)).stdout,
+    ) as { id: string; key: string };
+    const rotated = await cli(["keys", "rotate", issued.id, "--overlap", "600", "--json"], dbEnv);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stderr).toMatch(/cannot be shown again/);
+    const answer = JSON.parse(rotated.stdout) as {
+      key: string;
+      previous: { replacedById: string };
+      apiKey: { id: string };
+      previousKeyRetiresAt: string;
+    };
+    expect(answer.previous.replacedById).toBe(answer.apiKey.id);
+    expect(Date.parse(answer.previousKeyRetiresAt)).toBeGreaterThan(Date.now() + 500_000);
+    expect(await verifyInProcess(issued.key)).not.toBeNull();
+    expect(await verifyInProcess(answer.key)).not.toBeNull();
+    expectOneLineFailure(
+      await cli(["keys", "rotate", issued.id, "--overlap", "0"], dbEnv),
+      /already rotated/,
+    );
+    expectOneLineFailure(await cli(["keys", "rotate", issued.id, "--overlap", "604801"], dbEnv), /--overlap/);
+
+    const listed = await cli(["orgs", "list", "--json"], dbEnv);
+    expect(JSON.parse(listed.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: org.id, name: "Rotating Co" })]),
+    );
+
+    const db = await createDatabase({ url: testDb.url });
+    try {
+      const actors = await db.prisma.auditRecord.findMany({
+        where: { targetId: { in: [org.id, issued.id, answer.apiKey.id] } },
+        select: { action: true, actorKind: true, actorId: true },
+      });
+      expect(actors.map((a) => a.action).sort()).toEqual([
+        "apiKey.issued",
+        "apiKey.issued",
+        "apiKey.rotated",
+        "organization.created",
+      ]);
+      for (const actor of actors) {
+        expect(actor.actorKind).toBe("admin");
+        expect(actor.actorId).toMatch(/^cli:/);
+      }
+    } finally {
+      await db.close();
+    }
   });
 
   it("fails with exit code 1 and one line, without a stack, and leaves the database usable", async () => {
@@ -222,6 +276,80 @@ describe(`operator CLI (${testEngine()})`, () => {
       });
       expectOneLineFailure(await cli(["things", "connect", "no-such-thing"], iotEnv), /does not exist/);
       expectOneLineFailure(await cli(["things", "connect", "hub-thing-3"], {}), /AWS_ENDPOINT_URL_IOT/);
+    });
+
+    it("sets and shows how a thing's simulated hub answers commands, on the emulator", async () => {
+      expect((await cli(["things", "create", "hub-thing-4"], iotEnv)).code).toBe(0);
+      expect((await cli(["things", "connect", "hub-thing-4"], iotEnv)).code).toBe(0);
+      const shown = await cli(["things", "hub", "hub-thing-4"], iotEnv);
+      expect(shown).toMatchObject({ code: 0 });
+      expect(shown.stdout).toMatch(/^hub-thing-4: hub answer, answers after \d+ ms, firmware \S+\n$/);
+
+      const failing = await cli(
+        ["things", "hub", "hub-thing-4", "fail", "--reason", "disk full", "--delay-ms", "0", "--json"],
+        iotEnv,
+      );
+      expect(failing.code).toBe(0);
+      expect(JSON.parse(failing.stdout)).toEqual({
+        thingName: "hub-thing-4",
+        mode: "fail",
+        reason: "disk full",
+        delayMs: 0,
+        firmwareVersion: expect.any(String),
+      });
+      // What the control API reports is what the CLI set.
+      expect(await emulator.hubs.behaviour("hub-thing-4")).toMatchObject({
+        mode: "fail",
+        reason: "disk full",
+      });
+
+      const connectivity = async () =>
+        JSON.parse((await cli(["things", "connectivity", "hub-thing-4", "--json"], iotEnv)).stdout);
+      const offline = await cli(["things", "hub", "hub-thing-4", "offline"], iotEnv);
+      expect(offline.stdout).toContain("hub-thing-4: hub offline");
+      expect(await connectivity()).toMatchObject({ connected: false, disconnectReason: "CONNECTION_LOST" });
+      const answering = await cli(
+        ["things", "hub", "hub-thing-4", "answer", "--firmware", "9.9.9", "--delay-ms", "250", "--json"],
+        iotEnv,
+      );
+      expect(JSON.parse(answering.stdout)).toMatchObject({
+        mode: "answer",
+        delayMs: 250,
+        firmwareVersion: "9.9.9",
+      });
+      expect(await connectivity()).toMatchObject({ connected: true });
+      expect(
+        JSON.parse((await cli(["things", "hub", "hub-thing-4", "--json"], iotEnv)).stdout),
+      ).toMatchObject({
+        mode: "answer",
+        firmwareVersion: "9.9.9",
+      });
+    });
+
+    it("refuses a bad simulated-hub setting with one line (usage, the emulator's 400, a missing thing)", async () => {
+      expect((await cli(["things", "create", "hub-thing-5"], iotEnv)).code).toBe(0);
+      expectOneLineFailure(
+        await cli(["things", "hub", "hub-thing-5", "sulk"], iotEnv),
+        /mode must be one of/,
+      );
+      expectOneLineFailure(
+        await cli(["things", "hub", "hub-thing-5", "answer", "--reason", "x"], iotEnv),
+        /--reason goes with fail or reject/,
+      );
+      expectOneLineFailure(
+        await cli(["things", "hub", "hub-thing-5", "--firmware", "1.0"], iotEnv),
+        /go with a mode/,
+      );
+      expectOneLineFailure(
+        await cli(["things", "hub", "hub-thing-5", "fail", "--delay-ms", "1.5"], iotEnv),
+        /--delay-ms/,
+      );
+      expectOneLineFailure(
+        await cli(["things", "hub", "hub-thing-5", "fail", "--firmware", "x".repeat(65)], iotEnv),
+        /emulator answered 400/,
+      );
+      expectOneLineFailure(await cli(["things", "hub", "no-such-thing", "silent"], iotEnv), /does not exist/);
+      expectOneLineFailure(await cli(["things", "hub", "hub-thing-5"], {}), /AWS_ENDPOINT_URL_IOT/);
     });
   });
 });

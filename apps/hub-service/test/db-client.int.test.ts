@@ -1,4 +1,5 @@
-import { cloneTemplate, hasPostgres, NEEDS_POSTGRES, type TestDatabase } from "@hub/test-support";
+import { randomUUID } from "node:crypto";
+import { cloneTemplate, hasPostgres, NEEDS_POSTGRES, type TestDatabase, testEngine } from "@hub/test-support";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "../src/db/client.ts";
 
@@ -30,5 +31,39 @@ describe.runIf(hasPostgres())(`database client on PostgreSQL (${NEEDS_POSTGRES})
     expect(ours).toHaveLength(3);
     expect(new Set(ours.map(({ statement }) => statement)).size).toBe(3);
     expect(ours.some(({ statement }) => /FROM "public"\."hubs"/.test(statement))).toBe(true);
+  });
+});
+
+describe(`database client on ${testEngine()}: closing`, () => {
+  let testDb: TestDatabase;
+  beforeAll(async () => {
+    testDb = await cloneTemplate(inject("dbTemplate"));
+  });
+  afterAll(async () => {
+    await testDb?.drop();
+  });
+
+  // An API key's "last used" write is not awaited by the request that causes it. On PGlite,
+  // closing under a running statement wedged the process (a synchronous spin no time-out ends).
+  it("waits for a statement nobody awaits, which then lands", async () => {
+    const db = await createDatabase({ url: testDb.url });
+    const org = await db.prisma.organization.create({ data: { id: randomUUID(), name: "closing" } });
+    let settled = false;
+    const write = db.prisma.$executeRaw`
+      UPDATE organizations SET name = 'closed' WHERE id = ${org.id}::uuid`.then(() => {
+      settled = true;
+    });
+    await db.close();
+    expect(settled).toBe(true);
+    await write;
+
+    const reopened = await createDatabase({ url: testDb.url });
+    try {
+      expect(await reopened.prisma.organization.findUnique({ where: { id: org.id } })).toMatchObject({
+        name: "closed",
+      });
+    } finally {
+      await reopened.close();
+    }
   });
 });

@@ -3,13 +3,19 @@ import { ConflictError, UnavailableError } from "@hub/shared";
 import { testEngine } from "@hub/test-support";
 import { describe, expect, it } from "vitest";
 import { handleCommand } from "../src/command-handling/handle-command.ts";
-import { ConcurrencyError, EventStore, type NewEvent, Prisma } from "../src/event-store/event-store.ts";
+import {
+  ConcurrencyError,
+  EventStore,
+  type NewEvent,
+  Prisma,
+  type Projection,
+} from "../src/event-store/event-store.ts";
 import { hubProjection, hubUniqueConflicts } from "../src/hub/projection.ts";
 import { readHubById } from "../src/hub/read-model.ts";
 import { useTestDatabase } from "./support/database.ts";
 
 const db = useTestDatabase();
-const store = (projection: Record<string, Prisma.Sql> = hubProjection) =>
+const store = (projection: Projection = hubProjection) =>
   new EventStore(db.current.prisma, { projection, uniqueConflicts: hubUniqueConflicts });
 const meta = { actor: { kind: "service", id: "test" }, requestId: "r1", correlationId: "c1", source: "trpc" };
 
@@ -145,7 +151,7 @@ describe(`event store, one event: one statement (${testEngine()})`, () => {
     hubId: string,
     expectedVersion: number,
     event: NewEvent,
-    projection: Record<string, Prisma.Sql> = hubProjection,
+    projection: Projection = hubProjection,
   ) => store(projection).appendToStream(hubId, expectedVersion, [event]);
 
   it("writes the event and the read-model row derived from it, and reads back the same", async () => {
@@ -174,6 +180,10 @@ describe(`event store, one event: one statement (${testEngine()})`, () => {
       siteId: null,
       isPrimary: false,
       claimedAt: null,
+      online: false,
+      lastSeen: null,
+      firmwareVersion: null,
+      uptimeSeconds: null,
     });
     const without = randomUUID();
     await appendOne(without, 0, provisioned(without));

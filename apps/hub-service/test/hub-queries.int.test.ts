@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type AppRouter, appErrorFrom, TRPCClientError } from "@hub/hub-client";
 import {
+  type HubCommandState,
+  type HubCommandView,
   type HubListFilter,
   type HubListOrder,
   type HubView,
@@ -12,7 +14,13 @@ import { testEngine } from "@hub/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HUB_COLUMNS, type HubRow, toHubView } from "../src/hub/read-model.ts";
 import { useTestDatabase } from "./support/database.ts";
-import { compareHubs, FIXTURE_ORGS, matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
+import {
+  compareHubs,
+  FIXTURE_ORGS,
+  matchesFilter,
+  seedHubCommands,
+  seedHubs,
+} from "./support/hub-fixtures.ts";
 import { useHubService } from "./support/system.ts";
 
 const statements: string[] = [];
@@ -142,6 +150,8 @@ describe(`hub.list (${testEngine()})`, () => {
     { orgId: FIXTURE_ORGS[2] },
     { orgId: FIXTURE_ORGS[0], siteId: "site-3" },
     { isPrimary: true },
+    { online: true },
+    { online: false, status: "Provisioned" },
   ];
 
   it.each(filters.flatMap((filter) => orders.map((orderBy) => ({ filter, orderBy }))))(
@@ -421,5 +431,143 @@ describe("who may read", () => {
       expect(trpc.data?.code).toBe("FORBIDDEN");
     }
     expect(await client().hub.byId.query({ caller: reader, hubId: randomUUID() })).toBeNull();
+  });
+});
+
+describe("hub commands", () => {
+  // A hub claimed into FIXTURE_ORGS[0], one claimed into another organization, one unclaimed.
+  const ownHub = () => seeded.find((hub) => hub.orgId === FIXTURE_ORGS[0]) as HubView;
+  const otherHub = () => seeded.find((hub) => hub.orgId === FIXTURE_ORGS[1]) as HubView;
+  const owner = as({
+    kind: "organization",
+    id: "key-own",
+    orgId: FIXTURE_ORGS[0],
+    permissions: ["hubs:read"],
+  });
+  let commands = new Map<string, HubCommandView[]>();
+
+  beforeAll(async () => {
+    commands = await seedHubCommands(db.current.prisma, [ownHub().hubId, otherHub().hubId], 23, {
+      orgId: FIXTURE_ORGS[0],
+    });
+  });
+
+  async function collectCommands(hubId: string, state: HubCommandState | undefined, size: number) {
+    const seen: HubCommandView[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await client().hub.commands.query({
+        caller: admin,
+        hubId,
+        ...(state ? { state } : {}),
+        page: { first: size, ...(after ? { after } : {}) },
+      });
+      seen.push(...page.edges.map((edge) => edge.node));
+      if (!page.pageInfo.hasNextPage) return seen;
+      after = page.pageInfo.endCursor ?? undefined;
+    }
+    throw new Error("pagination did not end");
+  }
+
+  it("pages one hub's commands newest first (ties by id), every command once, and back again", async () => {
+    const hubId = ownHub().hubId;
+    const expected = commands.get(hubId) ?? [];
+    expect(await collectCommands(hubId, undefined, 5)).toEqual(expected);
+    // Backwards from the end: the same list.
+    const backward: HubCommandView[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await client().hub.commands.query({
+        caller: admin,
+        hubId,
+        page: { last: 4, ...(before ? { before } : {}) },
+      });
+      backward.unshift(...page.edges.map((edge) => edge.node));
+      if (!page.pageInfo.hasPreviousPage) break;
+      before = page.pageInfo.startCursor ?? undefined;
+    }
+    expect(backward).toEqual(expected);
+    // The other hub's commands are not in this hub's list.
+    expect(expected.every((command) => command.hubId === hubId)).toBe(true);
+  });
+
+  it.each(["SENT", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT"] as const)(
+    "filters by state %s",
+    async (state) => {
+      const hubId = ownHub().hubId;
+      const expected = (commands.get(hubId) ?? []).filter((command) => command.state === state);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await collectCommands(hubId, state, 2)).toEqual(expected);
+    },
+  );
+
+  it("refuses a cursor of another hub's or another state's list", async () => {
+    const page = await client().hub.commands.query({
+      caller: admin,
+      hubId: ownHub().hubId,
+      page: { first: 2 },
+    });
+    const after = page.pageInfo.endCursor ?? "";
+    for (const call of [
+      client().hub.commands.query({ caller: admin, hubId: otherHub().hubId, page: { first: 2, after } }),
+      client().hub.commands.query({ caller: admin, hubId: ownHub().hubId, state: "SENT", page: { after } }),
+    ]) {
+      expect((await failure(call)).app).toBeInstanceOf(ValidationError);
+    }
+  });
+
+  it("gives a hub without commands an empty page", async () => {
+    const page = await client().hub.commands.query({ caller: admin, hubId: seeded[0]?.hubId ?? "" });
+    expect(page.edges).toEqual([]);
+  });
+
+  it("reads one command by id, with or without its hub; null when absent or of another hub", async () => {
+    const command = commands.get(ownHub().hubId)?.[3] as HubCommandView;
+    expect(command.sentBy).toBeDefined();
+    expect(await client().hub.command.query({ caller: admin, commandId: command.commandId })).toEqual(
+      command,
+    );
+    expect(
+      await client().hub.command.query({ caller: admin, commandId: command.commandId, hubId: command.hubId }),
+    ).toEqual(command);
+    expect(
+      await client().hub.command.query({
+        caller: admin,
+        commandId: command.commandId,
+        hubId: otherHub().hubId,
+      }),
+    ).toBeNull();
+    expect(await client().hub.command.query({ caller: admin, commandId: "no-such-command" })).toBeNull();
+    const { trpc } = await failure(client().hub.command.query({ caller: admin, commandId: "not valid!" }));
+    expect(trpc.data?.code).toBe("BAD_REQUEST");
+  });
+
+  it("lets an organization read its own hubs' commands only (another's is NOT_FOUND); users none", async () => {
+    const own = commands.get(ownHub().hubId)?.[0] as HubCommandView;
+    const others = commands.get(otherHub().hubId)?.[0] as HubCommandView;
+    expect(
+      (await client().hub.commands.query({ caller: owner, hubId: ownHub().hubId })).edges.length,
+    ).toBeGreaterThan(0);
+    expect(await client().hub.command.query({ caller: owner, commandId: own.commandId })).toEqual(own);
+    expect(
+      await client().hub.command.query({ caller: owner, commandId: own.commandId, hubId: own.hubId }),
+    ).toEqual(own);
+    for (const call of [
+      client().hub.commands.query({ caller: owner, hubId: otherHub().hubId }),
+      client().hub.command.query({ caller: owner, commandId: others.commandId }),
+      client().hub.command.query({ caller: owner, commandId: others.commandId, hubId: others.hubId }),
+    ]) {
+      expect((await failure(call)).trpc.data?.code).toBe("NOT_FOUND");
+    }
+    const user = as({ kind: "user", id: "u-1", permissions: ["hubs:read"] });
+    const withoutRead = as({ kind: "organization", id: "k", orgId: FIXTURE_ORGS[0], permissions: [] });
+    for (const caller of [user, withoutRead]) {
+      for (const call of [
+        client().hub.commands.query({ caller, hubId: ownHub().hubId }),
+        client().hub.command.query({ caller, commandId: own.commandId }),
+      ]) {
+        expect((await failure(call)).trpc.data?.code).toBe("FORBIDDEN");
+      }
+    }
   });
 });

@@ -19,9 +19,14 @@ import { useHubService } from "./support/system.ts";
 
 const db = useTestDatabase();
 // No registry fault is tested here: the emulator, PGlite and 64 concurrent lookups share this
-// process, so the fault tests' short deadlines (400 ms a try) would turn a busy machine's CPU
-// contention into timeouts, an open breaker and UNAVAILABLE items. The defaults apply instead.
-const system = useHubService(db, { IOT_DEADLINE_MS: "3000", IOT_ATTEMPT_TIMEOUT_MS: "1000" });
+// process, so short deadlines would turn a busy machine's CPU contention (PGlite's statements run
+// on the event loop the lookups wait on) into timeouts, an open breaker and UNAVAILABLE items.
+// Deadlines and a breaker threshold no busy machine reaches apply instead.
+const system = useHubService(db, {
+  IOT_DEADLINE_MS: "15000",
+  IOT_ATTEMPT_TIMEOUT_MS: "5000",
+  IOT_BREAKER_THRESHOLD: "100000",
+});
 
 const caller: RequestContext = {
   principal: { kind: "service", id: "line-7", permissions: [] },

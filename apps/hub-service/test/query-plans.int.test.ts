@@ -3,9 +3,10 @@ import { testEngine } from "@hub/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Prisma, PrismaClient } from "../src/generated/prisma/client.ts";
 import { eventFeed, hubEvents, lastEvents } from "../src/queries/event-reads.ts";
+import { hubCommands } from "../src/queries/hub-commands.ts";
 import { listHubs } from "../src/queries/hub-list.ts";
 import { useTestDatabase } from "./support/database.ts";
-import { FIXTURE_ORGS, matchesFilter, seedHubs } from "./support/hub-fixtures.ts";
+import { FIXTURE_ORGS, matchesFilter, seedHubCommands, seedHubs } from "./support/hub-fixtures.ts";
 
 /**
  * Every admin read is an index range scan, checked on the plans PostgreSQL (or PGlite) really
@@ -24,6 +25,9 @@ beforeAll(async () => {
   serials = hubs.map((hub) => hub.serial);
   await db.current.prisma.$executeRawUnsafe("ANALYZE hubs");
   await db.current.prisma.$executeRawUnsafe("ANALYZE hub_events");
+  // 40 commands for each of 250 hubs: enough that the planner reads one hub's by its index.
+  await seedHubCommands(db.current.prisma, hubIds.slice(0, 250), 40);
+  await db.current.prisma.$executeRawUnsafe("ANALYZE hub_commands");
 });
 
 /**
@@ -71,14 +75,19 @@ async function planOf(sql: { text: string; values: unknown[] }): Promise<PlanNod
 
 const INDEX_SCANS = new Set(["Index Scan", "Index Only Scan", "Bitmap Index Scan"]);
 
-async function expectIndexRangeScans(sql: { text: string; values: unknown[] }, table: "hubs" | "hub_events") {
+async function expectIndexRangeScans(
+  sql: { text: string; values: unknown[] },
+  table: "hubs" | "hub_events" | "hub_commands",
+) {
   const nodes = await planOf(sql);
   const summary = nodes.map(
     (n) => `${n["Node Type"]}${n["Relation Name"] ? ` on ${n["Relation Name"]}` : ""}`,
   );
   expect(
     nodes.filter(
-      (n) => n["Node Type"] === "Seq Scan" && ["hubs", "hub_events"].includes(n["Relation Name"] ?? ""),
+      (n) =>
+        n["Node Type"] === "Seq Scan" &&
+        ["hubs", "hub_events", "hub_commands"].includes(n["Relation Name"] ?? ""),
     ),
     summary.join(" > "),
   ).toEqual([]);
@@ -110,6 +119,8 @@ const filters: HubListFilter[] = [
   { siteId: "site-2" },
   { orgId: FIXTURE_ORGS[0], siteId: "site-1" },
   { isPrimary: false, status: "Claimed" },
+  { online: true },
+  { online: false, model: "HUB-3" },
 ];
 
 describe(`query plans on ${HUBS} hubs (${testEngine()})`, () => {
@@ -212,6 +223,29 @@ describe(`query plans on ${HUBS} hubs (${testEngine()})`, () => {
         } = await statementsOf((prisma) => eventFeed(prisma, { order, page }));
         if (!sql) throw new Error("no statement");
         expect(await expectIndexRangeScans(sql, "hub_events")).toEqual(["hub_events_pkey"]);
+      }
+    }
+  });
+
+  it("one hub's commands, newest first, by state and by cursor, read the (hub_id[, state], sent_at, command_id) indexes", async () => {
+    const hubId = hubIds[7] ?? "";
+    for (const state of [undefined, "SENT", "SUCCEEDED"] as const) {
+      const first = await hubCommands(db.current.prisma, { hubId, state, page: { first: 5 } });
+      expect(first.edges).toHaveLength(5);
+      for (const page of [
+        { first: 5 },
+        { first: 5, after: first.pageInfo.endCursor ?? "" },
+        { last: 5, before: first.pageInfo.endCursor ?? "" },
+      ]) {
+        const {
+          sql: [sql],
+        } = await statementsOf((prisma) => hubCommands(prisma, { hubId, state, page }));
+        if (!sql) throw new Error("no statement");
+        expect(await expectIndexRangeScans(sql, "hub_commands")).toEqual([
+          state === undefined
+            ? "hub_commands_hub_id_sent_at_command_id_idx"
+            : "hub_commands_hub_id_state_sent_at_command_id_idx",
+        ]);
       }
     }
   });

@@ -20,6 +20,24 @@ const envSchema = z.object({
       .regex(/^\d{12}$/)
       .default("000000000000"),
   ),
+  /** The topic rule's HTTP destination; unset means no rule (messages go nowhere until one is configured). */
+  IOT_EMULATOR_RULE_URL: optional(z.url({ protocol: /^https?$/ }).optional()),
+  /** The rule's static headers, as a JSON object of header name to value. */
+  IOT_EMULATOR_RULE_HEADERS: optional(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), z.string()))
+      .optional(),
+  ),
+  IOT_EMULATOR_RULE_BATCH_SIZE: optional(z.coerce.number().int().min(1).max(100).optional()),
 });
 
 export interface EmulatorEnv {
@@ -29,6 +47,8 @@ export interface EmulatorEnv {
   dataDir: string;
   region: string;
   accountId: string;
+  /** The topic rule's HTTP destination, when IOT_EMULATOR_RULE_URL is set. */
+  ruleDestination?: { url: string; headers?: Record<string, string>; batchSize?: number };
 }
 
 /** The only place that reads process.env for this app. */
@@ -42,5 +62,18 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): EmulatorEnv {
     dataDir: env.IOT_EMULATOR_DATA_DIR,
     region: env.IOT_EMULATOR_REGION,
     accountId: env.IOT_EMULATOR_ACCOUNT_ID,
+    ...(env.IOT_EMULATOR_RULE_URL === undefined
+      ? {}
+      : {
+          ruleDestination: {
+            url: env.IOT_EMULATOR_RULE_URL,
+            ...(env.IOT_EMULATOR_RULE_HEADERS === undefined
+              ? {}
+              : { headers: env.IOT_EMULATOR_RULE_HEADERS }),
+            ...(env.IOT_EMULATOR_RULE_BATCH_SIZE === undefined
+              ? {}
+              : { batchSize: env.IOT_EMULATOR_RULE_BATCH_SIZE }),
+          },
+        }),
   };
 }

@@ -18,3 +18,19 @@ export {
   type RegistryStore,
   type Thing,
 } from "./registry.ts";
+export {
+  type RuleChaos,
+  type RuleDestinationSpec,
+  type RuleDestinationStatus,
+  RuleDestinations,
+  type RuleDestinationView,
+  ruleDestinationSpecSchema,
+} from "./rule-destination.ts";
+export { CLASSIC, ShadowStore } from "./shadows.ts";
+export {
+  type HubBehaviour,
+  type HubBehaviourView,
+  type HubMode,
+  hubBehaviourSchema,
+  SimulatedHubs,
+} from "./simulated-hub.ts";

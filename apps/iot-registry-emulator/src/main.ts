@@ -3,6 +3,7 @@ import { createLogger, exitAfterLogs } from "@hub/server-kit";
 import { loadEnv } from "./env.ts";
 import { createRegistryServer } from "./http-server.ts";
 import { FileRegistryStore } from "./registry.ts";
+import { loggableUrl } from "./rule-destination.ts";
 
 const logger = createLogger("iot-registry-emulator", "info");
 
@@ -10,9 +11,23 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const dataDir = resolve(process.cwd(), env.dataDir);
   const store = await FileRegistryStore.open(dataDir);
-  const server = createRegistryServer({ store, region: env.region, accountId: env.accountId, logger });
+  const server = createRegistryServer({
+    store,
+    region: env.region,
+    accountId: env.accountId,
+    logger,
+    ...(env.ruleDestination === undefined ? {} : { ruleDestination: env.ruleDestination }),
+  });
   const { url } = await server.listen(env.port, env.host);
-  logger.info({ url, dataDir, things: store.list().length }, `IoT registry emulator listening on ${url}`);
+  logger.info(
+    {
+      url,
+      dataDir,
+      things: store.list().length,
+      ruleUrl: env.ruleDestination && loggableUrl(env.ruleDestination.url),
+    },
+    `IoT registry emulator listening on ${url}`,
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -13,6 +13,7 @@ export const errorKinds = {
   THING_NOT_FOUND: { httpStatus: 422, trpcCode: "UNPROCESSABLE_CONTENT", title: "Unprocessable Entity" },
   RATE_LIMITED: { httpStatus: 429, trpcCode: "TOO_MANY_REQUESTS", title: "Too Many Requests" },
   HUB_OFFLINE: { httpStatus: 502, trpcCode: "BAD_GATEWAY", title: "Bad Gateway" },
+  SHADOW_UPDATE_FAILED: { httpStatus: 502, trpcCode: "BAD_GATEWAY", title: "Bad Gateway" },
   UNAVAILABLE: { httpStatus: 503, trpcCode: "SERVICE_UNAVAILABLE", title: "Service Unavailable" },
 } as const;
 
@@ -64,7 +65,8 @@ export class NotFoundError extends AppError {
  * Why a command contradicts the hub's state, for machines (the message says it for people).
  * DIFFERENT_PAYLOAD: provisioned before with other values; FIELD_TAKEN: the field's value belongs
  * to another hub; CLAIMED_ELSEWHERE: claimed into another organization or site; NOT_CLAIMED;
- * SUSPENDED; DECOMMISSIONED; SITE_HAS_PRIMARY: another hub is its site's primary.
+ * SUSPENDED; DECOMMISSIONED; SITE_HAS_PRIMARY: another hub is its site's primary;
+ * COMMAND_ID_REUSED: a hub command's `commandId` was used before with another payload or hub.
  */
 export const conflictReasons = [
   "DIFFERENT_PAYLOAD",
@@ -74,6 +76,8 @@ export const conflictReasons = [
   "SUSPENDED",
   "DECOMMISSIONED",
   "SITE_HAS_PRIMARY",
+  "COMMAND_ID_REUSED",
+  "HUB_ACTIVE",
 ] as const;
 export type ConflictReason = (typeof conflictReasons)[number];
 
@@ -96,6 +100,22 @@ export class HubOfflineError extends AppError {
   constructor(readonly hubId: string) {
     super(`Hub ${hubId} is offline: it must be connected to the network for this command`);
     this.name = "HubOfflineError";
+  }
+}
+
+/**
+ * The hub's Device Shadow refused the command or could not be reached (the contract's 502 "shadow
+ * update failed"); nothing was recorded as sent. A throttled or breaker-open data plane is an
+ * UnavailableError (503 with Retry-After) instead.
+ */
+export class ShadowUpdateError extends AppError {
+  readonly kind = "SHADOW_UPDATE_FAILED" as const;
+  constructor(
+    readonly hubId: string,
+    detail: string,
+  ) {
+    super(`Shadow update failed for hub ${hubId}: ${detail}`);
+    this.name = "ShadowUpdateError";
   }
 }
 
@@ -150,7 +170,8 @@ export function toAppErrorData(error: AppError): AppErrorData {
       ...(error.reason !== undefined ? { reason: error.reason } : {}),
     };
   }
-  if (error instanceof HubOfflineError) return { ...base, hubId: error.hubId };
+  if (error instanceof HubOfflineError || error instanceof ShadowUpdateError)
+    return { ...base, hubId: error.hubId };
   if (error instanceof ThingNotFoundError) return { ...base, thingName: error.thingName };
   if (error instanceof UnavailableError || error instanceof RateLimitedError) {
     return { ...base, retryAfterSeconds: error.retryAfterSeconds };
@@ -172,6 +193,11 @@ export function fromAppErrorData(data: AppErrorData): AppError {
       return new ConflictError(data.message, data.field, data.reason);
     case "HUB_OFFLINE":
       return new HubOfflineError(data.hubId ?? "");
+    case "SHADOW_UPDATE_FAILED": {
+      const shadow = new ShadowUpdateError(data.hubId ?? "", "");
+      shadow.message = data.message;
+      return shadow;
+    }
     case "THING_NOT_FOUND":
       return new ThingNotFoundError(data.thingName ?? "");
     case "RATE_LIMITED":

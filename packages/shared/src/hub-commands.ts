@@ -1,4 +1,19 @@
 import { z } from "zod";
+import {
+  type CommissionDeviceBody,
+  commissionDeviceBodySchema,
+  deviceCommandResultSchema,
+  hubCommandFailedDataSchema,
+  hubCommandRejectedDataSchema,
+  hubCommandSentDataSchema,
+  hubCommandSucceededDataSchema,
+  hubCommandTimedOutDataSchema,
+  hubConnectedDataSchema,
+  hubDisconnectedDataSchema,
+  type SendHubCommandBody,
+  type ShadowCommand,
+  sendHubCommandBodySchema,
+} from "./device-commands.ts";
 import { boundedText, hubIdBodyField, hubProvisionedDataSchema, strictBody } from "./hub-schemas.ts";
 import type { HubEventType } from "./vocabulary.ts";
 
@@ -102,6 +117,13 @@ export const hubEventDataSchemas = {
   HubSuspended: hubSuspendedDataSchema,
   HubResumed: hubResumedDataSchema,
   HubDecommissioned: hubDecommissionedDataSchema,
+  HubCommandSent: hubCommandSentDataSchema,
+  HubCommandSucceeded: hubCommandSucceededDataSchema,
+  HubCommandFailed: hubCommandFailedDataSchema,
+  HubCommandRejected: hubCommandRejectedDataSchema,
+  HubCommandTimedOut: hubCommandTimedOutDataSchema,
+  HubConnected: hubConnectedDataSchema,
+  HubDisconnected: hubDisconnectedDataSchema,
 } as const satisfies Record<HubEventType, z.ZodType>;
 export type HubEventData<T extends HubEventType> = z.infer<(typeof hubEventDataSchemas)[T]>;
 
@@ -151,7 +173,20 @@ function command<
   const E extends HubEventType,
   const A extends LifecycleCommandAction,
 >(spec: CommandSpec<P, B, E, A>) {
-  return { ...spec, result: commandResultSchema(spec.event) };
+  return { ...spec, result: commandResultSchema(spec.event), shadow: undefined };
+}
+
+/**
+ * One entry of a command to the hub itself: what it writes into the hub's Device Shadow
+ * (`shadow`), tracked to a result; it answers the contract's body with `event: null` and the
+ * command's id and state. It always appends HubCommandSent (then the hub's outcome).
+ */
+function deviceCommand<const P extends string, B extends z.ZodType, const A extends LifecycleCommandAction>(
+  spec: Omit<CommandSpec<P, B, "HubCommandSent", A>, "event" | "needsOnline"> & {
+    readonly shadow: (body: z.infer<B>) => ShadowCommand;
+  },
+) {
+  return { ...spec, event: "HubCommandSent" as const, needsOnline: false, result: deviceCommandResultSchema };
 }
 
 /**
@@ -235,6 +270,38 @@ export const lifecycleCommands = {
     },
     summary: "Decommission a hub for good (extension)",
   }),
+  SendHubCommand: deviceCommand({
+    procedure: "sendCommand",
+    body: sendHubCommandBodySchema,
+    action: "hub.manage",
+    extension: false,
+    shadow: (body: SendHubCommandBody) => ({
+      command: body.command,
+      ...(body.args !== undefined ? { args: body.args } : {}),
+    }),
+    graphql: {
+      field: "sendHubCommand",
+      description:
+        "Sends a command to the hub through its Device Shadow and tracks it to a result (see hubCommand).",
+    },
+    summary: "Send hub command",
+  }),
+  CommissionDevice: deviceCommand({
+    procedure: "commissionDevice",
+    body: commissionDeviceBodySchema,
+    action: "hub.manage",
+    extension: false,
+    shadow: (body: CommissionDeviceBody) => ({
+      command: "commission_with_code",
+      args: { code: body.commissioningCode },
+    }),
+    graphql: {
+      field: "commissionDevice",
+      description:
+        "Commissions a Matter device on the hub with its setup code; its result names the new node.",
+    },
+    summary: "Commission device on hub",
+  }),
 } as const;
 export type LifecycleCommandName = keyof typeof lifecycleCommands;
 export const lifecycleCommandNames = Object.keys(lifecycleCommands) as LifecycleCommandName[];
@@ -244,6 +311,24 @@ export type LifecycleCommandBody<N extends LifecycleCommandName> = z.infer<
 export type LifecycleCommandResult<N extends LifecycleCommandName> = z.infer<
   (typeof lifecycleCommands)[N]["result"]
 >;
+/** The commands to the hub itself (written into its Device Shadow), as the list marks them. */
+export type DeviceCommandName = {
+  [N in LifecycleCommandName]: (typeof lifecycleCommands)[N]["shadow"] extends undefined ? never : N;
+}[LifecycleCommandName];
+export const deviceCommandNames = lifecycleCommandNames.filter(
+  (name) => lifecycleCommands[name].shadow !== undefined,
+) as DeviceCommandName[];
+export function isDeviceCommand(name: LifecycleCommandName): name is DeviceCommandName {
+  return lifecycleCommands[name].shadow !== undefined;
+}
+/** The shadow command of a device command's body. */
+export function shadowCommandOf<N extends DeviceCommandName>(
+  name: N,
+  body: LifecycleCommandBody<N>,
+): ShadowCommand {
+  return (lifecycleCommands[name].shadow as (body: LifecycleCommandBody<N>) => ShadowCommand)(body);
+}
+
 /** hub-service's procedure name of a command (`hub.<procedure>`). */
 export type LifecycleProcedureName<N extends LifecycleCommandName = LifecycleCommandName> =
   (typeof lifecycleCommands)[N]["procedure"];

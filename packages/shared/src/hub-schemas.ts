@@ -106,6 +106,11 @@ export const hubViewSchema = z.object({
   siteId: z.string().nullable(),
   isPrimary: z.boolean(),
   claimedAt: z.number().nullable(),
+  /** Live status, from AWS IoT presence events (online, last seen) and server_info (firmware, uptime). */
+  online: z.boolean(),
+  lastSeen: z.number().nullable(),
+  firmwareVersion: z.string().nullable(),
+  uptimeSeconds: z.number().nullable(),
 });
 export type HubView = z.infer<typeof hubViewSchema>;
 
@@ -184,6 +189,8 @@ export const hubListFilterSchema = z.strictObject({
     .optional(),
   siteId: filterText.optional(),
   isPrimary: z.boolean().optional(),
+  /** Connected to AWS IoT now (its last presence event), or not. */
+  online: z.boolean().optional(),
 });
 export type HubListFilter = z.infer<typeof hubListFilterSchema>;
 
@@ -204,7 +211,7 @@ export const pageInfoSchema = z.object({
 });
 export type PageInfo = z.infer<typeof pageInfoSchema>;
 
-function connectionSchema<T extends z.ZodType>(node: T) {
+export function connectionSchema<T extends z.ZodType>(node: T) {
   return z.object({ edges: z.array(z.object({ cursor: z.string(), node })), pageInfo: pageInfoSchema });
 }
 export type Connection<T> = { edges: { cursor: string; node: T }[]; pageInfo: PageInfo };

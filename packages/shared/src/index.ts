@@ -4,10 +4,14 @@
  * What only a Node service needs (logger, service tokens, HTTP draining, lease owners) is in
  * @hub/server-kit.
  */
+export * from "./api-keys.ts";
+export * from "./audit.ts";
 export * from "./bulk.ts";
+export * from "./device-commands.ts";
 export * from "./errors.ts";
 export * from "./event-delivery.ts";
 export * from "./hub-commands.ts";
+export * from "./hub-deletion.ts";
 export * from "./hub-schemas.ts";
 export * from "./principal.ts";
 export * from "./validation.ts";

@@ -6,10 +6,30 @@ import { z } from "zod";
  */
 export const DEFAULT_JWT_CLAIMS = { issuer: "hub-platform-dev", audience: "hub-api" } as const;
 
-/** Permissions an API key or token can carry. */
-export const permissions = ["hubs:provision", "hubs:read", "hubs:manage", "webhooks:manage"] as const;
+/**
+ * Permissions an API key or token can carry. `keys:manage`: the organization's own API keys (never
+ * granting more than the holder has). `hubs:delete`: a platform operator's key, required together
+ * with an admin token to delete a hub; it counts only on an API key, never on a token.
+ */
+export const permissions = [
+  "hubs:provision",
+  "hubs:read",
+  "hubs:manage",
+  "webhooks:manage",
+  "keys:manage",
+  "hubs:delete",
+] as const;
 export const permissionSchema = z.enum(permissions);
 export type Permission = z.infer<typeof permissionSchema>;
+
+/** The API key a caller presented, as hub-service verified it (absent when no key was sent). */
+export const presentedApiKeySchema = z.object({
+  id: z.uuid(),
+  orgId: z.string().min(1).max(256),
+  /** The key's own permissions, whatever a token presented with it adds. */
+  permissions: z.array(permissionSchema).default([]),
+});
+export type PresentedApiKey = z.infer<typeof presentedApiKeySchema>;
 
 /**
  * Who is calling, after authentication at the edge. It travels from the gateway to hub-service
@@ -20,6 +40,8 @@ export const principalSchema = z.object({
   id: z.string().min(1).max(256),
   orgId: z.string().min(1).max(256).optional(),
   permissions: z.array(permissionSchema).default([]),
+  /** The API key behind this principal, when one was presented: what only a key can grant comes from here. */
+  apiKey: presentedApiKeySchema.optional(),
 });
 export type Principal = z.infer<typeof principalSchema>;
 
@@ -28,7 +50,8 @@ export const requestContextSchema = z.object({
   requestId: z.string().min(1).max(128),
   correlationId: z.string().min(1).max(128),
   causationId: z.string().max(128).optional(),
-  source: z.enum(["rest", "graphql", "trpc", "cli"]),
+  /** Where the call came from; "iot": AWS IoT (the topic rule, the command time-out sweep). */
+  source: z.enum(["rest", "graphql", "trpc", "cli", "iot"]),
   /** The caller's remaining time when it sent the call (ms); hub-service starts and appends nothing after it. */
   budgetMs: z.number().int().positive().max(600_000).optional(),
   /**

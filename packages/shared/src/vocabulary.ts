@@ -17,5 +17,20 @@ export const hubEventTypeNames = [
   "HubSuspended",
   "HubResumed",
   "HubDecommissioned",
+  "HubCommandSent",
+  "HubCommandSucceeded",
+  "HubCommandFailed",
+  "HubCommandRejected",
+  "HubCommandTimedOut",
+  "HubConnected",
+  "HubDisconnected",
 ] as const;
 export type HubEventType = (typeof hubEventTypeNames)[number];
+
+/**
+ * A hub command's execution, as AWS IoT's command executions: SENT (written to the hub's shadow),
+ * then one terminal state, from what the hub reports or from its deadline.
+ */
+export const hubCommandStates = ["SENT", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT"] as const;
+export type HubCommandState = (typeof hubCommandStates)[number];
+export type TerminalHubCommandState = Exclude<HubCommandState, "SENT">;

@@ -148,7 +148,7 @@ export type System = {
   /** The event relay (webhooks, and JetStream with NATS_URL), when started with `relay: true`. */
   readonly relay: ServiceProcess;
   readonly logDir: string;
-  readonly secrets: { readonly service: string; readonly gatewayJwt: string };
+  readonly secrets: { readonly service: string; readonly gatewayJwt: string; readonly iotRule: string };
   /** Stops one service with `signal` (SIGTERM drains, SIGKILL is a crash) and waits for its exit. */
   stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped service again with the same port and settings (and its data). */
@@ -159,6 +159,8 @@ export type System = {
 export const TEST_SECRETS = {
   service: "e2e-service-secret-0123456789abcdef0123456789",
   gatewayJwt: "e2e-gateway-jwt-secret-0123456789abcdef012345",
+  /** The topic rule's static header value (the emulator's rule sends it to the gateway). */
+  iotRule: "e2e-iot-rule-secret-0123456789abcdef",
 };
 
 /** The whole system as a client meets it: emulator, hub-service and gateway processes. */
@@ -169,6 +171,8 @@ export async function startSystem(options: {
   built?: boolean;
   /** Also start the event relay, with these settings on top of its defaults (short test schedules). */
   relay?: boolean | Record<string, string>;
+  /** Settings of the registry emulator on top of its defaults (e.g. the rule's batch size). */
+  emulatorEnv?: Record<string, string>;
 }): Promise<System> {
   const entry = (app: string) => appEntry(app, options.built ? "built" : "tsx");
   const logDir = await mkdtemp(path.join(os.tmpdir(), "hub-e2e-logs-"));
@@ -185,6 +189,11 @@ export async function startSystem(options: {
       env: {
         IOT_EMULATOR_PORT: String(emulatorPort),
         IOT_EMULATOR_DATA_DIR: path.join(logDir, "iot-registry"),
+        // The topic rule: every shadow update document and presence event to the gateway's
+        // ingestion endpoint, with the secret header (confirmed by hub-service on its first call).
+        IOT_EMULATOR_RULE_URL: `http://127.0.0.1:${gatewayPort}/iot/rule`,
+        IOT_EMULATOR_RULE_HEADERS: JSON.stringify({ "x-hub-rule-secret": TEST_SECRETS.iotRule }),
+        ...options.emulatorEnv,
       },
       port: emulatorPort,
       readyPath: "/__emulator/health",
@@ -198,10 +207,13 @@ export async function startSystem(options: {
         HUB_SERVICE_PORT: String(hubPort),
         SERVICE_JWT_SECRET: TEST_SECRETS.service,
         AWS_ENDPOINT_URL_IOT: `http://127.0.0.1:${emulatorPort}`,
+        IOT_DATA_ENDPOINT: `http://127.0.0.1:${emulatorPort}`,
         AWS_ACCESS_KEY_ID: "test",
         AWS_SECRET_ACCESS_KEY: "test",
         IOT_DEADLINE_MS: "1500",
         IOT_ATTEMPT_TIMEOUT_MS: "400",
+        IOT_RULE_SECRET: TEST_SECRETS.iotRule,
+        IOT_RULE_AUTO_CONFIRM: "true",
         // The tests' webhook endpoints listen on loopback.
         WEBHOOK_ALLOW_PRIVATE_URLS: "true",
         ...options.env,

@@ -28,8 +28,10 @@ type ConflictReason = NonNullable<Extract<CommandResult, { __typename: "Conflict
 /** Every reason the schema names (FIELD_TAKEN is said with its field). */
 const conflictReasons: Record<Exclude<ConflictReason, "FIELD_TAKEN">, string> = {
   CLAIMED_ELSEWHERE: "The hub is claimed into another organization.",
+  COMMAND_ID_REUSED: "That command id was already used for another command.",
   DECOMMISSIONED: "The hub is decommissioned: it can no longer be changed.",
   DIFFERENT_PAYLOAD: "The hub already holds different details.",
+  HUB_ACTIVE: "The hub is claimed and active: deleting it needs force.",
   NOT_CLAIMED: "The hub is not claimed into an organization.",
   SITE_HAS_PRIMARY: "Its site already has a primary hub.",
   SUSPENDED: "The hub is suspended: resume it first.",

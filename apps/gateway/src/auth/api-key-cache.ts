@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Principal } from "@hub/shared";
 
-export type VerifyApiKey = (key: string) => Promise<Principal | null>;
+/**
+ * hub-service's answer for a key: its principal (null: not a live key) and when the key stops
+ * working (epoch ms; null or absent: no expiry).
+ */
+export type ApiKeyAnswer = { readonly principal: Principal | null; readonly expiresAt?: number | null };
+export type VerifyApiKey = (key: string) => Promise<ApiKeyAnswer>;
+export type CachedVerifyApiKey = (key: string) => Promise<Principal | null>;
 
 export type ApiKeyCacheOptions = {
   /** 0 disables caching. */
@@ -16,13 +22,17 @@ type Entry = { readonly principal: Principal | null; readonly expiresAt: number 
  * Remembers hub-service's answer per key for `ttlMs`, so a busy client costs one lookup per TTL
  * instead of one per request. Refusals are cached too, so a flood of bad keys cannot turn into a
  * flood of lookups. The price: a revoked key keeps working (and a cached refusal keeps failing) for
- * up to `ttlMs`. Failures to answer (hub-service down) are not cached.
+ * up to `ttlMs`. Failures to answer (hub-service down) are not cached. An entry never outlives the
+ * key's own expiry: a rotated-out or expired key is refused from its end on, not a TTL later.
  *
  * Entries are keyed by a SHA-256 of the key, so the gateway's memory never holds the keys
  * themselves. Bounded: past `maxEntries` the least recently used entry goes.
  */
-export function createCachedApiKeyVerifier(verify: VerifyApiKey, options: ApiKeyCacheOptions): VerifyApiKey {
-  if (options.ttlMs <= 0) return verify;
+export function createCachedApiKeyVerifier(
+  verify: VerifyApiKey,
+  options: ApiKeyCacheOptions,
+): CachedVerifyApiKey {
+  if (options.ttlMs <= 0) return async (key) => live(await verify(key), options.now());
   const entries = new Map<string, Entry>();
   // Concurrent requests with the same key share one lookup.
   const pending = new Map<string, Promise<Principal | null>>();
@@ -40,13 +50,16 @@ export function createCachedApiKeyVerifier(verify: VerifyApiKey, options: ApiKey
     const inFlight = pending.get(id);
     if (inFlight) return inFlight;
 
-    const lookup = verify(key).then((principal) => {
+    const lookup = verify(key).then((answer) => {
+      const at = options.now();
+      const principal = live(answer, at);
       while (entries.size >= options.maxEntries) {
         const oldest = entries.keys().next();
         if (oldest.done) break;
         entries.delete(oldest.value);
       }
-      entries.set(id, { principal, expiresAt: options.now() + options.ttlMs });
+      const keyEnd = answer.expiresAt ?? Number.POSITIVE_INFINITY;
+      entries.set(id, { principal, expiresAt: Math.min(at + options.ttlMs, keyEnd) });
       return principal;
     });
     pending.set(id, lookup);
@@ -56,4 +69,10 @@ export function createCachedApiKeyVerifier(verify: VerifyApiKey, options: ApiKey
       pending.delete(id);
     }
   };
+}
+
+/** The answer's principal, unless the key has already ended by this process' clock. */
+function live(answer: ApiKeyAnswer, now: number): Principal | null {
+  if (answer.expiresAt != null && answer.expiresAt <= now) return null;
+  return answer.principal;
 }

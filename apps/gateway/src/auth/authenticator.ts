@@ -13,7 +13,10 @@ export type Authenticate = (credentials: Credentials) => Promise<Principal>;
 
 export type AuthenticatorOptions = {
   readonly jwt: JwtOptions;
-  /** Asks hub-service (`apiKeys.verify`); null means "not a live key". Errors mean "cannot tell". */
+  /**
+   * Asks hub-service (`apiKeys.verify`); a null principal means "not a live key", errors "cannot
+   * tell". The key's `expiresAt` caps how long the answer is cached.
+   */
   readonly verifyApiKey: VerifyApiKey;
   /** Default 30 000. A revoked key stays accepted for up to this long (see api-key-cache.ts). */
   readonly apiKeyCacheTtlMs?: number;
@@ -94,5 +97,6 @@ function combine(token: Principal, key: Principal): Principal {
     id: token.id,
     orgId: organization,
     permissions: elevated ? [...new Set([...token.permissions, ...key.permissions])] : [...key.permissions],
+    ...(key.apiKey === undefined ? {} : { apiKey: key.apiKey }),
   };
 }

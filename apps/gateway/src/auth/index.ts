@@ -1,4 +1,10 @@
-export { type ApiKeyCacheOptions, createCachedApiKeyVerifier, type VerifyApiKey } from "./api-key-cache.ts";
+export {
+  type ApiKeyAnswer,
+  type ApiKeyCacheOptions,
+  type CachedVerifyApiKey,
+  createCachedApiKeyVerifier,
+  type VerifyApiKey,
+} from "./api-key-cache.ts";
 export {
   type Authenticate,
   type AuthenticatorOptions,

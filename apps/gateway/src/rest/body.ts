@@ -22,12 +22,17 @@ export function isJsonContentType(value: string | undefined): boolean {
 }
 
 /**
- * Reads a JSON body up to `limit` bytes; stops collecting (and says so) as soon as it is exceeded.
+ * Reads a JSON body up to `limit` bytes (`anyContentType`: whatever Content-Type it is sent with); stops collecting (and says so) as soon as it is exceeded.
  * Not with `for await`: leaving that loop early destroys the request and with it the socket, so
  * the client would get no 413 at all (closeAfterEarlyAnswer then closes the connection).
  */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  if (!isJsonContentType(req.headers["content-type"])) throw new UnsupportedMediaTypeError();
+export async function readJsonBody(
+  req: IncomingMessage,
+  limit: number,
+  { anyContentType = false }: { anyContentType?: boolean } = {},
+): Promise<unknown> {
+  if (!anyContentType && !isJsonContentType(req.headers["content-type"]))
+    throw new UnsupportedMediaTypeError();
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
   const chunks: Buffer[] = [];

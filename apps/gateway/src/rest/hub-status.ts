@@ -7,8 +7,10 @@ import type { RestCall } from "./routes.ts";
 /**
  * The contract's `GET /hubs/{id}/status` body. The claim fields (orgId, siteId, isPrimary,
  * claimedAt) are required by the contract, but a hub has none until it is claimed: they are
- * omitted until then rather than filled with made-up values. Shadow fields (online, lastSeen,
- * version, uptimeSeconds) are optional in the contract and not known here.
+ * omitted until then rather than filled with made-up values. The live fields are the contract's
+ * optional ones: `online` (its AWS IoT presence), `lastSeen` (epoch ms), `version` (the hub's
+ * FIRMWARE version as server_info last reported it, not the stream version) and `uptimeSeconds`,
+ * each omitted while unknown.
  */
 export type HubStatusBody = {
   hubId: string;
@@ -21,6 +23,10 @@ export type HubStatusBody = {
   siteId?: string;
   isPrimary?: boolean;
   claimedAt?: number;
+  online: boolean;
+  lastSeen?: number;
+  version?: string;
+  uptimeSeconds?: number;
 };
 
 export function toHubStatusBody(hub: HubView): HubStatusBody {
@@ -36,6 +42,10 @@ export function toHubStatusBody(hub: HubView): HubStatusBody {
     status: hub.status,
     provisionedAt: hub.provisionedAt,
     ...claimed,
+    online: hub.online,
+    ...(hub.lastSeen !== null ? { lastSeen: hub.lastSeen } : {}),
+    ...(hub.firmwareVersion !== null ? { version: hub.firmwareVersion } : {}),
+    ...(hub.uptimeSeconds !== null ? { uptimeSeconds: hub.uptimeSeconds } : {}),
   };
 }
 

@@ -1,8 +1,10 @@
 import {
   ConflictError,
   conflictReasons,
+  ForbiddenError,
   HubOfflineError,
   NotFoundError,
+  ShadowUpdateError,
   ThingNotFoundError,
   UnavailableError,
   ValidationError,
@@ -48,7 +50,15 @@ builder.objectType(ThingNotFoundError, {
 
 builder.objectType(NotFoundError, {
   name: "NotFoundError",
-  description: "No such hub or webhook subscription (or one of another organization)",
+  description: "No such hub, webhook subscription, organization or API key (or one of another organization)",
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+
+builder.objectType(ForbiddenError, {
+  name: "ForbiddenError",
+  description:
+    "The caller may not do this: it lacks the role or permission, or would grant a permission its own key lacks",
   interfaces: [ErrorInterface],
   fields: () => ({}),
 });
@@ -56,6 +66,15 @@ builder.objectType(NotFoundError, {
 builder.objectType(HubOfflineError, {
   name: "HubOfflineError",
   description: "The command needs the hub online (connected to AWS IoT) and it is not",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ hubId: t.exposeString("hubId") }),
+});
+
+builder.objectType(ShadowUpdateError, {
+  name: "ShadowUpdateError",
+  description:
+    "Writing the command into the hub's Device Shadow failed (AWS IoT refused it or could not be reached); " +
+    "nothing was sent",
   interfaces: [ErrorInterface],
   fields: (t) => ({ hubId: t.exposeString("hubId") }),
 });

@@ -1,4 +1,11 @@
-import { hubEventTypeNames, hubOrderFields, hubStatuses, orderDirections } from "@hub/shared";
+import {
+  hubEventTypeNames,
+  hubOrderFields,
+  hubStatuses,
+  orderDirections,
+  parseOrThrow,
+  provisionHubBodySchema,
+} from "@hub/shared";
 import { builder } from "../builder.ts";
 
 export const HubStatus = builder.enumType("HubStatus", { values: hubStatuses });
@@ -42,6 +49,7 @@ export const HubFilter = builder.inputType("HubFilter", {
     orgId: t.string({ required: false, description: "Claimed into this organization" }),
     siteId: t.string({ required: false, description: "Claimed into this site" }),
     isPrimary: t.boolean({ required: false, description: "Primary hubs of their site (or not)" }),
+    online: t.boolean({ required: false, description: "Connected to AWS IoT now (or not)" }),
   }),
 });
 
@@ -68,3 +76,8 @@ export const HubEventType = builder.enumType("HubEventType", {
   description: "The types of hub events",
   values: hubEventTypeNames,
 });
+
+/** A hub id argument: a UUID (VALIDATION otherwise). */
+export function parseHubId(id: string): string {
+  return parseOrThrow(provisionHubBodySchema.shape.hubId, id, "id must be a UUID");
+}

@@ -2,27 +2,35 @@ import {
   EVENT_PAGE_SIZE_MAX,
   type EventConnection,
   eventTypeSchema,
+  type HubCommandConnection,
   type HubConnection,
   type HubView,
+  hubCommandStateSchema,
   hubListFilterSchema,
   hubListOrderSchema,
   PAGE_SIZE_MAX,
   pageArgsSchema,
   parseOrThrow,
-  provisionHubBodySchema,
 } from "@hub/shared";
 
 import { z } from "zod";
 import { orNull } from "../backend.ts";
 import { builder } from "../builder.ts";
 import { callOf, pageOf } from "./call.ts";
+import { HubCommandRef, HubCommandState } from "./hub-command.ts";
 import { HubEventConnection, HubEventRef, lastEventOf } from "./hub-event.ts";
-import { HubFilter, HubOrder, HubStatus, withoutNulls } from "./hub-inputs.ts";
+import { HubFilter, HubOrder, HubStatus, parseHubId, withoutNulls } from "./hub-inputs.ts";
+import { OrganizationRef, organizationOf } from "./organizations.ts";
 
 const hubEventsArgs = z.object({
   types: z.array(eventTypeSchema).max(20).optional(),
   fromVersion: z.number().int().min(1).optional(),
   page: pageArgsSchema(EVENT_PAGE_SIZE_MAX),
+});
+
+const hubCommandsArgs = z.object({
+  state: hubCommandStateSchema.optional(),
+  page: pageArgsSchema(PAGE_SIZE_MAX),
 });
 
 const HubRef = builder.objectRef<HubView>("Hub").implement({
@@ -40,7 +48,19 @@ const HubRef = builder.objectRef<HubView>("Hub").implement({
       nullable: true,
       description: "The organization whose key provisioned it (null: a service or an admin did)",
     }),
+    provisionedByOrganization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      description: "The organization of provisionedByOrgId, with its name",
+      resolve: (hub, _args, ctx) => organizationOf(ctx, hub.provisionedByOrgId),
+    }),
     orgId: t.exposeString("orgId", { nullable: true, description: "The organization it is claimed into" }),
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      description: "The organization of orgId, with its name",
+      resolve: (hub, _args, ctx) => organizationOf(ctx, hub.orgId),
+    }),
     siteId: t.exposeString("siteId", { nullable: true, description: "The site it is claimed into" }),
     isPrimary: t.exposeBoolean("isPrimary", { description: "Whether it is its site's primary hub" }),
     claimedAt: t.float({
@@ -48,6 +68,37 @@ const HubRef = builder.objectRef<HubView>("Hub").implement({
       description: "Epoch ms of the current claim",
       resolve: (hub) => hub.claimedAt,
     }),
+    online: t.exposeBoolean("online", { description: "Connected to AWS IoT now (its last presence event)" }),
+    lastSeen: t.float({
+      nullable: true,
+      description: "Epoch ms the hub was last heard from (null: never)",
+      resolve: (hub) => hub.lastSeen,
+    }),
+    firmwareVersion: t.exposeString("firmwareVersion", {
+      nullable: true,
+      description: "Its firmware version, as it last reported it (server_info)",
+    }),
+    uptimeSeconds: t.float({
+      nullable: true,
+      description: "Its uptime, as it last reported it (server_info)",
+      resolve: (hub) => hub.uptimeSeconds,
+    }),
+    commands: t.connection(
+      {
+        type: HubCommandRef,
+        description: `Commands sent to the hub, newest first (pages of up to ${PAGE_SIZE_MAX}, default 50)`,
+        args: { state: t.arg({ type: HubCommandState, required: false, description: "Only in this state" }) },
+        resolve: async (hub, args, ctx): Promise<HubCommandConnection> => {
+          const query = parseOrThrow(
+            hubCommandsArgs,
+            withoutNulls({ state: args.state, page: pageOf(args) }),
+          );
+          return ctx.hubService.hub.commands.query({ caller: await callOf(ctx), hubId: hub.hubId, ...query });
+        },
+      },
+      { name: "HubCommandConnection" },
+      { name: "HubCommandEdge" },
+    ),
     events: t.connection(
       {
         type: HubEventRef,
@@ -124,7 +175,3 @@ builder.queryField("hubBySerial", (t) =>
       ctx.hubService.hub.bySerial.query({ caller: await callOf(ctx), serial: args.serial }),
   }),
 );
-
-function parseHubId(id: string): string {
-  return parseOrThrow(provisionHubBodySchema.shape.hubId, id, "id must be a UUID");
-}

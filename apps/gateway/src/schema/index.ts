@@ -1,6 +1,8 @@
 import { lexicographicSortSchema } from "graphql";
 import { builder } from "../builder.ts";
 import "./errors.ts";
+import "./organizations.ts";
+import "./hub-deletion.ts";
 import "./hub.ts";
 import "./hub-event.ts";
 import "./live-feed.ts";

@@ -21,6 +21,7 @@ import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { callOf } from "./call.ts";
 import { HubEventType, withoutNulls } from "./hub-inputs.ts";
+import { OrganizationRef, organizationOf } from "./organizations.ts";
 
 /*
  * Webhook subscriptions of organizations and their deliveries. Who may manage which is
@@ -73,6 +74,12 @@ const WebhookSubscriptionRef = builder.objectRef<SubscriptionShape>("WebhookSubs
   fields: (t) => ({
     id: t.exposeID("id"),
     orgId: t.exposeID("orgId"),
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      description: "The organization of orgId, with its name",
+      resolve: (subscription, _args, ctx) => organizationOf(ctx, subscription.orgId),
+    }),
     url: t.exposeString("url"),
     eventTypes: t.field({
       type: [HubEventType],

@@ -64,6 +64,11 @@ const validFields = {
   isPrimary: fc.boolean(),
   reason: fc.constantFrom("lost", "moved", "end of life"),
   userId: fc.uuid(),
+  // The commands to the hub (through its Device Shadow).
+  command: fc.constantFrom("server_info", "get_nodes", "set_wifi_credentials"),
+  args: fc.constantFrom(undefined, { verbose: true }, { ssid: "lobby", credentials: "fuzz-secret-1" }),
+  commandId: fc.oneof(fc.constant(undefined), fc.uuid()),
+  commissioningCode: fc.constantFrom("34970112332", "749701123365521327694", "MT:Y.K9042C00KA0648G00"),
 };
 const validBody = fc.record(validFields);
 
@@ -104,6 +109,10 @@ const lifecycleCase = fc.record({
       isPrimary: maybe(fc.oneof({ weight: 5, arbitrary: fc.boolean() }, anyValue)),
       reason: maybe(hostileString),
       userId: maybe(fc.oneof(fc.uuid(), hostileString)),
+      command: maybe(fc.oneof(fc.constantFrom("server_info", "reboot"), hostileString)),
+      args: maybe(fc.oneof(fc.dictionary(hostileString, anyValue, { maxKeys: 3 }), anyValue)),
+      commandId: maybe(fc.oneof(fc.uuid(), hostileString)),
+      commissioningCode: maybe(fc.oneof(fc.constantFrom("34970112332", "MT:"), hostileString)),
       extra: maybe(fc.dictionary(hostileString, anyValue, { maxKeys: 2 })),
     },
     { requiredKeys: [] },

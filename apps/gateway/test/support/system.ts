@@ -4,7 +4,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
-import { emulatorControl, type FaultSpec } from "@hub/iot-registry-emulator";
+import { emulatorControl, type FaultSpec, type RequestCounts } from "@hub/iot-registry-emulator";
 import {
   cloneTemplate,
   freePort,
@@ -13,6 +13,7 @@ import {
   startService,
   startSystem,
   type TestDatabase,
+  waitUntil,
 } from "@hub/test-support";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, inject } from "vitest";
@@ -50,7 +51,7 @@ export type E2E = {
   /** The device of Thing `name` connects (or drops off), as GetThingConnectivityData then reports. */
   setConnected(name: string, connected: boolean): Promise<void>;
   /** The registry emulator's API request counts (to wait for "held in flight" instead of sleeping). */
-  registryRequests(): Promise<{ received: number; inFlight: number }>;
+  registryRequests(): Promise<RequestCounts>;
   newHub(
     overrides?: Record<string, string>,
   ): Promise<{ hubId: string; serial: string; model: string; thingName: string; vendorName: string }>;
@@ -183,7 +184,19 @@ export function useSystem(
       createThing,
       // Tests pass plain objects; the emulator validates them (an unknown mode is a 400 there).
       setFault: (fault) => control.setFault(fault as FaultSpec),
-      setConnected: control.setConnected,
+      // The presence event it emits is delivered (to a hub that exists, or dropped for a Thing that
+      // is no hub yet) before the test goes on: a late HubConnected would move the hub's version.
+      async setConnected(name, connected) {
+        await control.setConnected(name, connected);
+        await waitUntil(
+          async () => {
+            const rule = await control.ruleStats();
+            return rule.status === "ENABLED" && rule.queued === 0;
+          },
+          "the topic rule to deliver the presence event",
+          { timeoutMs: 20_000 },
+        );
+      },
       registryRequests: control.requests,
       async newHub(overrides = {}) {
         const hubId = randomUUID();

@@ -1,21 +1,38 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 
-export type DevSecrets = { readonly serviceJwtSecret: string; readonly gatewayJwtSecret: string };
+export type DevSecrets = {
+  readonly serviceJwtSecret: string;
+  readonly gatewayJwtSecret: string;
+  /** IOT_RULE_SECRET: the header the emulator's topic rule sends to hub-service. */
+  readonly iotRuleSecret: string;
+};
 
 export const DEV_SECRETS_FILE = "dev-secrets.json";
 
-const devSecretsSchema = z.object({
-  serviceJwtSecret: z.string().min(32),
-  gatewayJwtSecret: z.string().min(32),
-});
+const devSecretsSchema = z
+  .object({
+    serviceJwtSecret: z.string().min(32),
+    gatewayJwtSecret: z.string().min(32),
+    // Files written before the rule secret existed lack it: derived from the service secret, so
+    // every process reading the same file agrees on it without rewriting the file (no race).
+    iotRuleSecret: z.string().min(16).optional(),
+  })
+  .transform(
+    (secrets): DevSecrets => ({
+      ...secrets,
+      iotRuleSecret:
+        secrets.iotRuleSecret ??
+        createHmac("sha256", secrets.serviceJwtSecret).update("iot-rule-secret").digest("base64url"),
+    }),
+  );
 
 /**
- * Local development needs the same secrets in hub-service, the gateway and the CLI without anyone
- * pasting them around: the first caller generates them, everyone after reads the same file. Never
- * used when the real variables are set.
+ * Local development needs the same secrets in hub-service, the gateway, the CLI and the IoT
+ * emulator's topic rule (IOT_RULE_SECRET) without anyone pasting them around: the first caller
+ * generates them, everyone after reads the same file. Never used when the real variables are set.
  */
 export async function loadOrCreateDevSecrets(dir = ".data"): Promise<DevSecrets> {
   const file = path.resolve(dir, DEV_SECRETS_FILE);
@@ -23,7 +40,11 @@ export async function loadOrCreateDevSecrets(dir = ".data"): Promise<DevSecrets>
   if (existing) return existing;
 
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const created: DevSecrets = { serviceJwtSecret: randomSecret(), gatewayJwtSecret: randomSecret() };
+  const created: DevSecrets = {
+    serviceJwtSecret: randomSecret(),
+    gatewayJwtSecret: randomSecret(),
+    iotRuleSecret: randomSecret(),
+  };
   const content = `${JSON.stringify(created, null, 2)}\n`;
   // Written aside, then hard-linked into place: the link is atomic and fails if the file exists, so
   // two processes starting together agree on one pair and nobody reads a half-written file.

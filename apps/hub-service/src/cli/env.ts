@@ -26,6 +26,8 @@ export const cliEnvSchema = z.object({
   /** `hubs import`: the gateway credential, when not given as --api-key/--bearer (kept out of `ps`). */
   HUB_API_KEY: optional(z.string().min(1)),
   HUB_BEARER_TOKEN: optional(z.string().min(1)),
+  /** `hubs command`: the hub-service to send through (default http://127.0.0.1:4001, as `npm start`). */
+  HUB_SERVICE_URL: optional(z.url()),
 });
 
 /** Variables through which the SDK's default chain finds credentials without files or metadata. */

@@ -1,10 +1,15 @@
-import { type Permission, permissionSchema, permissions } from "@hub/shared";
+import { userInfo } from "node:os";
+import { MAX_KEY_OVERLAP_SECONDS, type Permission, permissionSchema, permissions } from "@hub/shared";
 import {
+  type Actor,
   type ApiKeySummary,
   createOrganization,
   issueApiKey,
   listApiKeys,
+  listOrganizations,
   revokeApiKey,
+  rotateApiKey,
+  toolActor,
 } from "../api-keys/api-keys.ts";
 import { createDatabase } from "../db/client.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
@@ -18,6 +23,20 @@ import {
 import type { CliEnv } from "./env.ts";
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The CLI acts directly on the database (it bootstraps the first admin), as an admin named after
+ * the operating-system user; its audit records say so.
+ */
+export function cliActor(): Actor {
+  let user = "unknown";
+  try {
+    user = userInfo().username || user;
+  } catch {
+    // No user entry (some containers): still recorded as the CLI.
+  }
+  return toolActor(`cli:${user}`);
+}
 
 /** Opens the database for one command and always closes it: an open PGlite fails the exit code. */
 async function withPrisma<T>(env: CliEnv, run: (prisma: PrismaClient) => Promise<T>): Promise<T> {
@@ -42,7 +61,9 @@ export const orgsCreate: Command = {
   usage: "orgs create <name>",
   async run({ env, args }) {
     const { positionals } = parseCommandArgs(args, {}, ["name"]);
-    const org = await withPrisma(env, (prisma) => createOrganization(prisma, positionals[0] ?? ""));
+    const org = await withPrisma(env, (prisma) =>
+      createOrganization(prisma, positionals[0] ?? "", cliActor()),
+    );
     return { data: org, text: `Created organization ${org.name}\nid: ${org.id}` };
   },
 };
@@ -73,10 +94,13 @@ export const keysIssue: Command = {
         permissions: grants,
         now: issuedAt,
         ...(expiresAt ? { expiresAt } : {}),
+        actor: cliActor(),
       }),
     );
     const data = {
-      ...issued,
+      id: issued.id,
+      prefix: issued.prefix,
+      key: issued.key,
       organizationId,
       name,
       permissions: grants,
@@ -101,7 +125,9 @@ export const keysRevoke: Command = {
   usage: "keys revoke <idOrPrefix>",
   async run({ env, args, now }) {
     const { positionals } = parseCommandArgs(args, {}, ["idOrPrefix"]);
-    const revoked = await withPrisma(env, (prisma) => revokeApiKey(prisma, positionals[0] ?? "", now()));
+    const revoked = await withPrisma(env, (prisma) =>
+      revokeApiKey(prisma, positionals[0] ?? "", now(), cliActor()),
+    );
     return {
       data: summaryJson(revoked),
       text: `Revoked API key ${revoked.prefix} (id ${revoked.id}) at ${revoked.revokedAt?.toISOString()}`,
@@ -128,9 +154,70 @@ export const keysList: Command = {
   },
 };
 
+export const keysRotate: Command = {
+  usage: "keys rotate <idOrPrefix> --overlap <seconds>",
+  async run({ env, args, now }) {
+    const { positionals, values } = parseCommandArgs(args, { overlap: { type: "string" } }, ["idOrPrefix"]);
+    const overlapText = requireOption(values.overlap, "--overlap");
+    if (!/^\d+$/.test(overlapText) || Number(overlapText) > MAX_KEY_OVERLAP_SECONDS)
+      throw new UsageError(`--overlap must be a number of seconds from 0 to ${MAX_KEY_OVERLAP_SECONDS}`);
+    const rotated = await withPrisma(env, (prisma) =>
+      rotateApiKey(prisma, {
+        idOrPrefix: positionals[0] ?? "",
+        overlapSeconds: Number(overlapText),
+        now: now(),
+        actor: cliActor(),
+      }),
+    );
+    const data = {
+      key: rotated.key,
+      apiKey: summaryJson(rotated.current),
+      previous: summaryJson(rotated.previous),
+      previousKeyRetiresAt: rotated.previousKeyRetiresAt.toISOString(),
+    };
+    const text = [
+      `Rotated API key ${rotated.previous.prefix}: replaced by ${rotated.current.prefix} (id ${rotated.current.id})`,
+      `the old key works until ${data.previousKeyRetiresAt}`,
+      "",
+      rotated.key,
+    ].join("\n");
+    return {
+      data,
+      text,
+      warning: "Store this key now: it is not stored anywhere and cannot be shown again.",
+    };
+  },
+};
+
+export const orgsList: Command = {
+  usage: "orgs list",
+  async run({ env, args }) {
+    parseCommandArgs(args, {}, []);
+    const organizations = await withPrisma(env, async (prisma) => {
+      const all = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await listOrganizations(prisma, { first: 100, ...(after ? { after } : {}) });
+        all.push(...page.edges.map((edge) => edge.node));
+        if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return all;
+        after = page.pageInfo.endCursor;
+      }
+    });
+    const text =
+      organizations.length === 0
+        ? "No organizations."
+        : organizations.map((org) => [org.id, org.name].join("\t")).join("\n");
+    return {
+      data: organizations.map((org) => ({ ...org, createdAt: new Date(org.createdAt).toISOString() })),
+      text,
+    };
+  },
+};
+
 function status(key: ApiKeySummary, at: number): string {
   if (key.revokedAt) return "revoked";
   if (key.expiresAt && key.expiresAt.getTime() <= at) return "expired";
+  if (key.rotatedAt && key.expiresAt) return `retiring at ${key.expiresAt.toISOString()}`;
   return key.expiresAt ? `active until ${key.expiresAt.toISOString()}` : "active";
 }
 
@@ -140,5 +227,7 @@ function summaryJson(key: ApiKeySummary) {
     createdAt: key.createdAt.toISOString(),
     expiresAt: key.expiresAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    rotatedAt: key.rotatedAt?.toISOString() ?? null,
   };
 }

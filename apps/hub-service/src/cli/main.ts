@@ -2,14 +2,16 @@ import { isAppError, ValidationError } from "@hub/shared";
 import { Prisma } from "../generated/prisma/client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { loadCliEnv } from "./env.ts";
+import { hubsCommandGet, hubsCommandList, hubsCommandSend } from "./hub-commands.ts";
 import { hubsImport } from "./hubs-import.ts";
-import { keysIssue, keysList, keysRevoke, orgsCreate } from "./keys.ts";
+import { keysIssue, keysList, keysRevoke, keysRotate, orgsCreate, orgsList } from "./keys.ts";
 import {
   thingsConnect,
   thingsConnectivity,
   thingsCreate,
   thingsDescribe,
   thingsDisconnect,
+  thingsHub,
   thingsList,
 } from "./things.ts";
 import { tokensJwt, tokensService } from "./tokens.ts";
@@ -27,7 +29,8 @@ import {
 
 /**
  * Operator-only actions (org/key management, tokens): deliberately not exposed over any API. The
- * exception, `hubs import`, is a client of the public REST API, for operators and partners alike.
+ * exceptions: `hubs import`, a client of the public REST API, for operators and partners alike, and
+ * `hubs command`, which goes through a running hub-service (only it can write a hub's shadow).
  */
 const commands: Record<string, Record<string, Command>> = {
   things: {
@@ -37,11 +40,17 @@ const commands: Record<string, Record<string, Command>> = {
     connectivity: thingsConnectivity,
     connect: thingsConnect,
     disconnect: thingsDisconnect,
+    hub: thingsHub,
   },
-  orgs: { create: orgsCreate },
-  keys: { issue: keysIssue, revoke: keysRevoke, list: keysList },
+  orgs: { create: orgsCreate, list: orgsList },
+  keys: { issue: keysIssue, revoke: keysRevoke, list: keysList, rotate: keysRotate },
   tokens: { service: tokensService, jwt: tokensJwt },
-  hubs: { import: hubsImport({ stderr: process.stderr }) },
+  hubs: {
+    import: hubsImport({ stderr: process.stderr }),
+    "command send": hubsCommandSend,
+    "command get": hubsCommandGet,
+    "command list": hubsCommandList,
+  },
   webhooks: {
     create: webhooksCreate,
     list: webhooksList,
@@ -67,11 +76,18 @@ function usage(): string {
     "env: DATABASE_URL (default pglite:.data/pglite), AWS_REGION, AWS_ENDPOINT_URL_IOT,",
     "     SERVICE_JWT_SECRET, GATEWAY_JWT_SECRET (default: .data/dev-secrets.json),",
     "     webhooks: WEBHOOK_SECRET_KEY, WEBHOOK_ALLOW_PRIVATE_URLS, NODE_ENV (as hub-service has them)",
+    "     hubs command: HUB_SERVICE_URL (default http://127.0.0.1:4001; a running hub-service, which",
+    "     writes the hub's Device Shadow), signed in as the service `cli` with SERVICE_JWT_SECRET",
   ].join("\n");
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [group, name, ...args] = argv;
+  const [group, first, ...rest] = argv;
+  // Two-word commands (`hubs command send`) are keyed by both words.
+  const twoWords = first !== undefined && rest[0] !== undefined ? `${first} ${rest[0]}` : undefined;
+  const nested = group !== undefined && twoWords !== undefined && commands[group]?.[twoWords] !== undefined;
+  const name = nested ? twoWords : first;
+  const args = nested ? rest.slice(1) : rest;
   if (group === undefined || group === "help" || group === "--help" || group === "-h") {
     (group === undefined ? process.stderr : process.stdout).write(`${usage()}\n`);
     return group === undefined ? 1 : 0;

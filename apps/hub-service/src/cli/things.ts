@@ -10,7 +10,13 @@ import {
 } from "@aws-sdk/client-iot";
 import { thingNameSchema } from "@hub/shared";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { type Command, parseCommandArgs, parsePositiveInteger, UsageError } from "./command.ts";
+import {
+  type Command,
+  parseCommandArgs,
+  parsePositiveInteger,
+  parseVariadicArgs,
+  UsageError,
+} from "./command.ts";
 import type { CliEnv } from "./env.ts";
 
 // Emulators check that a request is signed, not by whom; real AWS never sees these.
@@ -214,8 +220,95 @@ function connectivityCommand(connected: boolean): Command {
   };
 }
 
+/** The emulator's control API at `path` (AWS_ENDPOINT_URL_IOT): a thing that does not exist is one line. */
+async function emulatorCall(env: CliEnv, what: string, path: string, body?: unknown): Promise<Response> {
+  if (!env.AWS_ENDPOINT_URL_IOT) {
+    throw new UsageError(`${what} on the local registry emulator: set AWS_ENDPOINT_URL_IOT`);
+  }
+  const url = new URL(path, env.AWS_ENDPOINT_URL_IOT);
+  const response = await fetch(url, {
+    method: body === undefined ? "GET" : "POST",
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(15_000),
+  }).catch((error: unknown) => {
+    throw new Error(`IoT registry emulator at ${url.origin}: ${(error as Error).message}`);
+  });
+  if (response.status === 404) throw new Error("AWS IoT: the thing does not exist");
+  if (!response.ok) {
+    // The emulator's 400 names what it refused ({"message": …}); first line only.
+    const message = await response
+      .json()
+      .then((parsed: unknown) => {
+        const text = (parsed as { message?: unknown } | null)?.message;
+        return typeof text === "string" ? text : "";
+      })
+      .catch(() => "");
+    throw new Error(
+      `IoT registry emulator answered ${response.status}${message ? `: ${message.split("\n")[0]}` : ""}`,
+    );
+  }
+  return response;
+}
+
 export const thingsConnect = connectivityCommand(true);
 export const thingsDisconnect = connectivityCommand(false);
+
+const HUB_WHAT = "things hub sets the simulated hub behind a Thing";
+const HUB_MODES = ["answer", "fail", "reject", "silent", "offline"] as const;
+type HubMode = (typeof HUB_MODES)[number];
+type HubBehaviourView = { mode: HubMode; reason?: string; delayMs: number; firmwareVersion: string };
+
+function describeHub(name: string, view: HubBehaviourView): string {
+  return (
+    `${name}: hub ${view.mode}${view.reason === undefined ? "" : ` (reason: ${view.reason})`}, ` +
+    `answers after ${view.delayMs} ms, firmware ${view.firmwareVersion}`
+  );
+}
+
+/**
+ * The simulated hub behind a Thing on the local emulator (`/__emulator/things/:name/hub`): how it
+ * answers the commands written into its shadow from now on, or (no mode) how it answers now.
+ * `offline` also disconnects its device; leaving `offline` connects it again.
+ */
+export const thingsHub: Command = {
+  usage: `things hub <name> [${HUB_MODES.join("|")}] [--reason R] [--delay-ms N] [--firmware V]`,
+  async run({ env, args }) {
+    const { values, positionals } = parseVariadicArgs(args, {
+      reason: { type: "string" },
+      "delay-ms": { type: "string" },
+      firmware: { type: "string" },
+    });
+    if (positionals.length < 1 || positionals.length > 2) throw new UsageError("expected <name> [mode]");
+    const name = thingName(positionals[0]);
+    const mode = positionals[1];
+    const path = `/__emulator/things/${encodeURIComponent(name)}/hub`;
+    if (mode === undefined) {
+      if (values.reason !== undefined || values["delay-ms"] !== undefined || values.firmware !== undefined) {
+        throw new UsageError("--reason, --delay-ms and --firmware go with a mode");
+      }
+      const view = (await (await emulatorCall(env, HUB_WHAT, path)).json()) as HubBehaviourView;
+      return { data: { thingName: name, ...view }, text: describeHub(name, view) };
+    }
+    if (!(HUB_MODES as readonly string[]).includes(mode)) {
+      throw new UsageError(`mode must be one of ${HUB_MODES.join(", ")}`);
+    }
+    const delayMs =
+      values["delay-ms"] === "0" ? 0 : parsePositiveInteger(values["delay-ms"], "--delay-ms", 600_000);
+    if (values.reason !== undefined && mode !== "fail" && mode !== "reject") {
+      throw new UsageError("--reason goes with fail or reject (the reason the hub reports)");
+    }
+    const behaviour = {
+      mode,
+      ...(values.reason === undefined ? {} : { reason: values.reason }),
+      ...(delayMs === undefined ? {} : { delayMs }),
+      ...(values.firmware === undefined ? {} : { firmwareVersion: values.firmware }),
+    };
+    const view = (await (await emulatorCall(env, HUB_WHAT, path, behaviour)).json()) as HubBehaviourView;
+    return { data: { thingName: name, ...view }, text: describeHub(name, view) };
+  },
+};
 
 /** One line an operator can act on; SDK errors otherwise carry request ids and nested causes. */
 function describeAwsError(error: unknown): string {

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  type DeviceCommandName,
   type EventMetadata,
   type LifecycleCommandBody,
   type LifecycleCommandName,
@@ -68,7 +69,7 @@ export type HubCommands = {
    * as a value, in order); items naming a hub, serial or thing name of an earlier item run after it.
    */
   provisionMany(items: readonly unknown[], context: CommandContext): Promise<ProvisionManyItem[]>;
-  execute<N extends LifecycleCommandName>(
+  execute<N extends Exclude<LifecycleCommandName, DeviceCommandName>>(
     name: N,
     body: ResolvedBody<N>,
     context: CommandContext,
@@ -144,21 +145,24 @@ function uniqueKeys(hubId: string, serial: string, thingName: string): string[] 
   return [`id:${hubId.toLowerCase()}`, `serial:${serial}`, `thing:${thingName}`];
 }
 
+/** The command pipeline over hub streams: fold, recipients, bounded retries of lost races. */
+export function hubPipeline(store: EventStore, maxConcurrencyRetries?: number) {
+  return {
+    store,
+    initialState,
+    fold: foldHub,
+    recipients: eventRecipients,
+    ...(maxConcurrencyRetries !== undefined ? { maxConcurrencyRetries } : {}),
+  };
+}
+
 /**
  * The hub's application service, thin glue between the surfaces and the pipeline: every command of
  * the hub goes through here (load its events, decide, append, project, ask the registry).
  */
 export function createHubCommands(deps: HubCommandsDeps): HubCommands {
   const requireOrganization = organizationCheck(deps);
-  const pipeline = {
-    store: deps.store,
-    initialState,
-    fold: foldHub,
-    recipients: eventRecipients,
-    ...(deps.maxConcurrencyRetries !== undefined
-      ? { maxConcurrencyRetries: deps.maxConcurrencyRetries }
-      : {}),
-  };
+  const pipeline = hubPipeline(deps.store, deps.maxConcurrencyRetries);
 
   const commands: HubCommands = {
     /**

@@ -57,12 +57,16 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       import("pglite-prisma-adapter"),
     ]);
     const pglite = dir ? new PGlite(dir) : new PGlite();
-    const prisma = new PrismaClient({ adapter: observed(new PrismaPGlite(pglite), options.onStatement) });
+    const work = inFlight();
+    const prisma = new PrismaClient({
+      adapter: observed(new PrismaPGlite(pglite), options.onStatement, work),
+    });
     return {
       prisma,
       engine: "pglite",
       poolStats: () => undefined,
       async close() {
+        await work.idle(5_000);
         await prisma.$disconnect();
         // The adapter's dispose leaves PGlite open; an open instance makes the process exit non-zero.
         await pglite.close();
@@ -84,7 +88,8 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     statementNameGenerator: preparedStatementNames(),
     disposeExternalPool: true,
   });
-  const prisma = new PrismaClient({ adapter: observed(adapter, options.onStatement) });
+  const work = inFlight();
+  const prisma = new PrismaClient({ adapter: observed(adapter, options.onStatement, work) });
   return {
     prisma,
     engine: "postgresql",
@@ -94,6 +99,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       waiting: pool.waitingCount,
     }),
     async close() {
+      await work.idle(5_000);
       await prisma.$disconnect();
     },
   };
@@ -125,8 +131,9 @@ function preparedStatementNames(max = 500): (query: SqlQuery) => string {
 function observed(
   factory: SqlDriverAdapterFactory,
   onStatement: ((sql: string) => void) | undefined,
+  work?: InFlight,
 ): SqlDriverAdapterFactory {
-  if (!onStatement) return factory;
+  if (!onStatement && !work) return factory;
   const watch = <T extends SqlQueryable>(target: T): T =>
     new Proxy(target, {
       get(object, property) {
@@ -134,8 +141,8 @@ function observed(
         if (typeof value !== "function") return value;
         if (property === "queryRaw" || property === "executeRaw") {
           return (query: SqlQuery) => {
-            onStatement(query.sql);
-            return value.call(object, query);
+            onStatement?.(query.sql);
+            return work ? work.run(() => value.call(object, query)) : value.call(object, query);
           };
         }
         if (property === "startTransaction") {
@@ -148,5 +155,42 @@ function observed(
     provider: factory.provider,
     adapterName: factory.adapterName,
     connect: async () => watch(await factory.connect()),
+  };
+}
+
+/**
+ * The statements running on an adapter, so closing waits for them (up to a bound): a statement
+ * nobody awaits — an API key's "last used" write — can be in flight when a process or a test
+ * closes its database. On PostgreSQL it would be cut off; PGlite must never be closed under one,
+ * its engine then spins in a synchronous loop that blocks the process for good (no timer fires,
+ * not even a test's time-out).
+ */
+type InFlight = {
+  run<T>(statement: () => Promise<T>): Promise<T>;
+  /** Resolves once no statement has run for a turn of the event loop, or after `limitMs`. */
+  idle(limitMs: number): Promise<void>;
+};
+
+function inFlight(): InFlight {
+  let running = 0;
+  let started = 0;
+  return {
+    async run(statement) {
+      running += 1;
+      started += 1;
+      try {
+        return await statement();
+      } finally {
+        running -= 1;
+      }
+    },
+    async idle(limitMs) {
+      const deadline = Date.now() + limitMs;
+      for (;;) {
+        const seen = started;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if ((running === 0 && started === seen) || Date.now() >= deadline) return;
+      }
+    },
   };
 }

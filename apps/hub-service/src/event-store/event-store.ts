@@ -20,11 +20,19 @@ export type RecordedEvent = NewEvent & {
 };
 
 /**
- * Read models registered with the store, by event type: a data-modifying statement that reads the
- * appended event from the CTE `appended` (the columns of hub_events). The same statement serves
- * both append paths, so each event type's read-model change is written once.
+ * Read models registered with the store, by event type: data-modifying statements (one, or one
+ * per read-model table the event changes) that read the appended event from the CTE `appended`
+ * (the columns of hub_events). The same statements serve both append paths, so each event type's
+ * read-model change is written once.
  */
-export type Projection = Readonly<Record<string, Prisma.Sql>>;
+export type Projection = Readonly<Record<string, Prisma.Sql | readonly Prisma.Sql[]>>;
+
+/** An event type's registered statements, as a list. */
+function statementsOf(projection: Projection, type: string): readonly Prisma.Sql[] {
+  const statements = projection[type];
+  if (!statements) return [];
+  return Array.isArray(statements) ? statements : [statements as Prisma.Sql];
+}
 
 /** A read-model unique constraint whose violation is a business conflict, by constraint name. */
 export type UniqueConflicts = Readonly<Record<string, () => ConflictError>>;
@@ -121,17 +129,28 @@ export class EventStore {
         const rows = await tx.$queryRaw<EventRow[]>(guardedInsert(streamId, expectedVersion, events));
         if (rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion);
         const recorded = rows.map(toRecorded).sort((a, b) => a.version - b.version);
-        for (const event of recorded) {
-          const statement = this.projection[event.type];
-          if (!statement) continue;
-          await tx.$executeRaw`
-            WITH appended AS (SELECT ${EVENT_COLUMNS} FROM hub_events WHERE position = ${event.position})
-            ${statement}`;
-        }
+        await this.project(tx, recorded);
         return { nextVersion: expectedVersion + events.length, events: recorded };
       });
     } catch (error) {
       throw this.translateAppendError(error, streamId, expectedVersion);
+    }
+  }
+
+  /**
+   * Runs the registered read-model statements of stored `events`, in the order given, through
+   * `tx`: what an append does for its events, and what rebuilding a stream's read model replays.
+   */
+  async project(
+    tx: Prisma.TransactionClient,
+    events: readonly Pick<RecordedEvent, "position" | "type">[],
+  ): Promise<void> {
+    for (const event of events) {
+      for (const statement of statementsOf(this.projection, event.type)) {
+        await tx.$executeRaw`
+          WITH appended AS (SELECT ${EVENT_COLUMNS} FROM hub_events WHERE position = ${event.position})
+          ${statement}`;
+      }
     }
   }
 
@@ -205,8 +224,11 @@ export class EventStore {
   }
 
   private async appendOne(streamId: string, expectedVersion: number, event: NewEvent): Promise<AppendResult> {
-    const statement = this.projection[event.type];
-    const readModel = statement ? Prisma.sql`, read_model AS (${statement})` : Prisma.empty;
+    // Each read-model statement its own data-modifying CTE of the one statement.
+    const statements = statementsOf(this.projection, event.type).map(
+      (statement, index) => Prisma.sql`, ${Prisma.raw(`read_model_${index}`)} AS (${statement})`,
+    );
+    const readModel = statements.length > 0 ? Prisma.join(statements, "") : Prisma.empty;
     // Only what the caller does not have comes back: data and metadata are the event's own.
     const rows = await this.prisma.$queryRaw<Pick<EventRow, "position" | "version" | "recorded_at">[]>`
       WITH appended AS (${guardedInsert(streamId, expectedVersion, [event])})${readModel}
@@ -236,9 +258,17 @@ export class EventStore {
 
 /**
  * One statement: the version guard and the insert. A writer that read the same version
- * concurrently blocks on the unique index and then fails with a unique violation.
+ * concurrently blocks on the unique index and then fails with a unique violation. The guard also
+ * takes a KEY SHARE lock on the stream's last event: a hub deletion holding it (FOR UPDATE, or
+ * deleting it) makes the append wait for its end, and an append behind a committed deletion finds
+ * that event gone and writes nothing (ConcurrencyError), never an event of a deleted stream.
  */
 function guardedInsert(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Prisma.Sql {
+  const lastEventHeld =
+    expectedVersion === 0
+      ? Prisma.empty
+      : Prisma.sql`AND EXISTS (SELECT 1 FROM hub_events WHERE stream_id = ${streamId}::uuid
+                                 AND version = ${expectedVersion}::int FOR KEY SHARE)`;
   const [only] = events;
   if (events.length === 1 && only) {
     // The common case, without the arrays: measurably cheaper through Prisma's raw-query path.
@@ -248,7 +278,7 @@ function guardedInsert(streamId: string, expectedVersion: number, events: readon
              ${JSON.stringify(only.data)}::jsonb, ${JSON.stringify(only.metadata)}::jsonb,
              ${[...(only.orgIds ?? [])]}::text[]
       WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
-            = ${expectedVersion}::int
+            = ${expectedVersion}::int ${lastEventHeld}
       RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
   }
   return Prisma.sql`
@@ -261,7 +291,7 @@ function guardedInsert(streamId: string, expectedVersion: number, events: readon
                 ${events.map((e) => JSON.stringify(e.orgIds ?? []))}::text[])
          WITH ORDINALITY AS e(type, data, metadata, org_ids, ord)
     WHERE (SELECT coalesce(max(version), 0) FROM hub_events WHERE stream_id = ${streamId}::uuid)
-          = ${expectedVersion}::int
+          = ${expectedVersion}::int ${lastEventHeld}
     RETURNING position, stream_id, version, type, data, metadata, recorded_at`;
 }
 

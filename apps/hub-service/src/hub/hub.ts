@@ -1,5 +1,6 @@
 import {
   type EventMetadata,
+  type HubCommandState,
   type HubEventData,
   type HubEventType,
   type HubProvisionedData,
@@ -21,6 +22,16 @@ export const hubEventTypes: readonly HubEventType[] = hubEventTypeNames;
 /** Where a hub is claimed into; absent until its first HubClaimed. */
 export type Claim = { readonly orgId: string; readonly siteId: string; readonly claimedAt: number };
 
+/** A command sent to the hub: enough to answer a retry with the same id and to move it once. */
+export type TrackedCommand = {
+  readonly command: string;
+  readonly payloadDigest: string;
+  readonly state: HubCommandState;
+};
+
+/** The hub's last connect or disconnect, by AWS IoT's lifecycle `versionNumber`. */
+export type Presence = { readonly online: boolean; readonly versionNumber: number };
+
 export type ProvisionedHub = {
   readonly status: "Provisioned" | "Claimed" | "Suspended" | "Decommissioned";
   readonly provisioning: HubProvisionedData;
@@ -28,6 +39,9 @@ export type ProvisionedHub = {
   readonly provisionedByOrgId: string | undefined;
   readonly claim: Claim | undefined;
   readonly isPrimary: boolean;
+  /** Every command ever sent to it, by command id. */
+  readonly commands: ReadonlyMap<string, TrackedCommand>;
+  readonly presence: Presence | undefined;
 };
 
 export type Hub = { readonly status: "Unprovisioned" } | ProvisionedHub;
@@ -56,7 +70,36 @@ const evolvers: {
   HubSuspended: (hub) => ({ ...hub, status: "Suspended" }),
   HubResumed: (hub) => ({ ...hub, status: activeStatus(hub) }),
   HubDecommissioned: (hub) => ({ ...hub, status: "Decommissioned", isPrimary: false }),
+  HubCommandSent: (hub, { data }) =>
+    withCommand(hub, data.commandId, {
+      command: data.command,
+      payloadDigest: data.payloadDigest,
+      state: "SENT",
+    }),
+  HubCommandSucceeded: (hub, { data }) => finished(hub, data.commandId, "SUCCEEDED"),
+  HubCommandFailed: (hub, { data }) => finished(hub, data.commandId, "FAILED"),
+  HubCommandRejected: (hub, { data }) => finished(hub, data.commandId, "REJECTED"),
+  HubCommandTimedOut: (hub, { data }) => finished(hub, data.commandId, "TIMED_OUT"),
+  HubConnected: (hub, { data }) => ({
+    ...hub,
+    presence: { online: true, versionNumber: data.versionNumber },
+  }),
+  HubDisconnected: (hub, { data }) => ({
+    ...hub,
+    presence: { online: false, versionNumber: data.versionNumber },
+  }),
 };
+
+function withCommand(hub: ProvisionedHub, commandId: string, command: TrackedCommand): ProvisionedHub {
+  const commands = new Map(hub.commands);
+  commands.set(commandId, command);
+  return { ...hub, commands };
+}
+
+function finished(hub: ProvisionedHub, commandId: string, state: HubCommandState): ProvisionedHub {
+  const tracked = hub.commands.get(commandId);
+  return tracked ? withCommand(hub, commandId, { ...tracked, state }) : hub;
+}
 
 export function evolve(state: Hub, event: HubEvent): Hub {
   if (event.type === "HubProvisioned") {
@@ -66,6 +109,8 @@ export function evolve(state: Hub, event: HubEvent): Hub {
       provisionedByOrgId: event.metadata?.orgId,
       claim: undefined,
       isPrimary: false,
+      commands: new Map(),
+      presence: undefined,
     };
   }
   if (state.status === "Unprovisioned") return state;

@@ -17,11 +17,16 @@ export type HubRow = {
   site_id: string | null;
   is_primary: boolean;
   claimed_at: Date | null;
+  online: boolean;
+  last_seen_at: Date | null;
+  firmware_version: string | null;
+  uptime_seconds: bigint | number | null;
 };
 
 export const HUB_COLUMNS = Prisma.raw(
   "id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at, " +
-    "provisioned_by_org_id, org_id, site_id, is_primary, claimed_at",
+    "provisioned_by_org_id, org_id, site_id, is_primary, claimed_at, online, last_seen_at, firmware_version, " +
+    "uptime_seconds",
 );
 
 const ms = (value: Date | string) => new Date(value).getTime();
@@ -42,6 +47,10 @@ export function toHubView(row: HubRow): HubView {
     siteId: row.site_id,
     isPrimary: row.is_primary,
     claimedAt: row.claimed_at === null ? null : ms(row.claimed_at),
+    online: row.online,
+    lastSeen: row.last_seen_at === null ? null : ms(row.last_seen_at),
+    firmwareVersion: row.firmware_version,
+    uptimeSeconds: row.uptime_seconds === null ? null : Number(row.uptime_seconds),
   };
 }
 

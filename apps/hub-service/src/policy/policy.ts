@@ -33,7 +33,23 @@ export type Action =
   /** Follow the event log (the live feed): an organization sees the events of its hubs only. */
   | "events.follow"
   /** Webhook subscriptions and their deliveries: an organization manages its own only. */
-  | "webhooks.manage";
+  | "webhooks.manage"
+  /** Creating organizations: admins and services only. */
+  | "organizations.manage"
+  /** Reading organizations (id, name): an organization its own only. */
+  | "organizations.read"
+  /**
+   * API keys (issue, list, rotate, revoke): an organization's key with keys:manage its own
+   * organization's only, never granting more than the key itself holds (`authorizeKeyGrant`).
+   */
+  | "keys.manage"
+  /**
+   * Deleting a hub (its read model, or its whole stream): an admin token together with an API key
+   * holding hubs:delete, both presented by the end caller; nobody else, not even a service.
+   */
+  | "hub.delete"
+  /** Reading the audit trail: admins, and services for themselves. */
+  | "audit.read";
 
 const permissionFor: Record<Action, Permission | undefined> = {
   "hub.provision": "hubs:provision",
@@ -44,6 +60,11 @@ const permissionFor: Record<Action, Permission | undefined> = {
   "hub.manage": "hubs:manage",
   "events.follow": "hubs:read",
   "webhooks.manage": "webhooks:manage",
+  "organizations.manage": undefined,
+  "organizations.read": undefined,
+  "keys.manage": "keys:manage",
+  "hub.delete": "hubs:delete",
+  "audit.read": undefined,
 };
 
 /** Actions about the organization's own things, not about one hub. */
@@ -52,6 +73,11 @@ const organizationScoped: readonly Action[] = [
   "hubs.browse",
   "events.follow",
   "webhooks.manage",
+  "organizations.manage",
+  "organizations.read",
+  "keys.manage",
+  "hub.delete",
+  "audit.read",
 ];
 
 /**
@@ -78,12 +104,13 @@ export function authorize(
   hub: HubView | null | undefined,
   { forwarded }: { forwarded: boolean },
 ): void {
+  if (action === "hub.delete") return authorizeDeletion(principal);
   if (principal.kind === "admin") return;
-  if (principal.kind === "service" && !(forwarded && action === "hubs.browse")) return;
-  if (principal.kind !== "organization" || action === "hubs.browse") {
-    throw new ForbiddenError(
-      action === "hubs.browse" ? "The admin role is required" : "Users may not do this",
-    );
+  const dashboardRead = action === "hubs.browse" || action === "audit.read";
+  if (principal.kind === "service" && !(forwarded && dashboardRead)) return;
+  const adminOnly = dashboardRead || action === "organizations.manage";
+  if (principal.kind !== "organization" || adminOnly) {
+    throw new ForbiddenError(adminOnly ? "The admin role is required" : "Users may not do this");
   }
   const permission = permissionFor[action];
   if (permission && !principal.permissions.includes(permission)) {
@@ -105,6 +132,19 @@ export function authorize(
         throw new ForbiddenError("An organization changes only hubs claimed into it");
       }
       throw notFound();
+  }
+}
+
+/**
+ * A hub deletion takes two credentials: an admin token and an API key whose own permissions hold
+ * hubs:delete (a platform operator's key). A permission a token claims counts for nothing here.
+ */
+export function authorizeDeletion(principal: Principal): void {
+  if (principal.kind !== "admin") {
+    throw new ForbiddenError("Deleting a hub requires an admin token together with a hubs:delete API key");
+  }
+  if (!principal.apiKey?.permissions.includes("hubs:delete")) {
+    throw new ForbiddenError("Deleting a hub requires an API key with the hubs:delete permission");
   }
 }
 
@@ -154,5 +194,39 @@ export function authorizeSubscription(principal: Principal, subscriptionOrgId: s
   const own = organizationScope(principal);
   if (own !== undefined && own.toLowerCase() !== subscriptionOrgId.toLowerCase()) {
     throw new NotFoundError("Webhook subscription not found");
+  }
+}
+
+/**
+ * The organization whose API keys (or whose record) a call is about: an organization's own only,
+ * another one is "not found" (404), so its existence is not disclosed. Admins and services: any.
+ */
+export function authorizeOrganization(principal: Principal, orgId: string): void {
+  const own = organizationScope(principal);
+  if (own !== undefined && own.toLowerCase() !== orgId.toLowerCase()) {
+    throw new NotFoundError("Organization not found");
+  }
+}
+
+/** An API key of another organization is "not found" to an organization. */
+export function authorizeApiKey(principal: Principal, keyOrgId: string): void {
+  const own = organizationScope(principal);
+  if (own !== undefined && own.toLowerCase() !== keyOrgId.toLowerCase()) {
+    throw new NotFoundError("API key not found");
+  }
+}
+
+/**
+ * A key issued (or rotated) by an organization carries no permission the caller's own key lacks
+ * (403): keys:manage cannot be a way to more power. Admins and services grant anything.
+ */
+export function authorizeKeyGrant(principal: Principal, requested: readonly Permission[]): void {
+  if (principal.kind !== "organization") return;
+  const held = principal.apiKey?.permissions ?? [];
+  const missing = requested.filter((permission) => !held.includes(permission));
+  if (missing.length > 0) {
+    throw new ForbiddenError(
+      `An API key cannot grant permissions its holder lacks: ${[...new Set(missing)].join(", ")}`,
+    );
   }
 }

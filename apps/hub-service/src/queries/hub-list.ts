@@ -52,6 +52,8 @@ function filterConditions(filter: HubListFilter): Prisma.Sql[] {
   if (filter.orgId !== undefined) conditions.push(Prisma.sql`org_id = ${filter.orgId}`);
   if (filter.siteId !== undefined) conditions.push(Prisma.sql`site_id = ${filter.siteId}`);
   if (filter.isPrimary !== undefined) conditions.push(Prisma.sql`is_primary = ${filter.isPrimary}`);
+  // hubs_online_provisioned_at_id_idx and hubs_online_serial_idx serve it in both orders.
+  if (filter.online !== undefined) conditions.push(Prisma.sql`online = ${filter.online}`);
   return conditions;
 }
 

@@ -1,4 +1,6 @@
 import {
+  type DeviceCommandName,
+  isDeviceCommand,
   type LifecycleCommandBody,
   type LifecycleCommandName,
   type LifecycleCommandResult,
@@ -41,11 +43,14 @@ function lifecycleProcedure<N extends LifecycleCommandName>(name: N) {
     .output(spec.result as Spec<N>["result"])
     .mutation(async ({ ctx, input: given }) => {
       const { command } = given as { command: LifecycleCommandBody<N> };
-      const result: LifecycleCommandResult<N> = await ctx.hubs.execute(
-        name,
-        resolve(command, ctx.caller),
-        ctx.caller,
-      );
+      // A command to the hub itself goes through its Device Shadow; the others through the pipeline.
+      const result = isDeviceCommand(name)
+        ? await ctx.hubs.device.send(name, command as never, ctx.caller)
+        : ((await ctx.hubs.execute(
+            name as Exclude<N, DeviceCommandName>,
+            resolve(command, ctx.caller) as never,
+            ctx.caller,
+          )) as LifecycleCommandResult<N>);
       // The output schema (the command's own) is what callers see; the generic result type cannot
       // be related to it inside this generic function, hence the cast.
       return result as never;

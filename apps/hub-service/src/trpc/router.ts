@@ -1,5 +1,15 @@
 import { lifecycleProcedures } from "./lifecycle-procedure.ts";
 import { apiKeyVerifyProcedure } from "./procedures/api-key-verify.ts";
+import {
+  createOrganizationProcedure,
+  issueApiKeyProcedure,
+  listApiKeysProcedure,
+  listOrganizationsProcedure,
+  organizationByIdProcedure,
+  organizationsByIdsProcedure,
+  revokeApiKeyProcedure,
+  rotateApiKeyProcedure,
+} from "./procedures/api-keys.ts";
 import { eventFeedProcedure } from "./procedures/event-feed.ts";
 import {
   consumerCommitProcedure,
@@ -10,9 +20,12 @@ import {
 } from "./procedures/event-log.ts";
 import { hubByIdProcedure } from "./procedures/hub-by-id.ts";
 import { hubBySerialProcedure } from "./procedures/hub-by-serial.ts";
+import { hubCommandProcedure, hubCommandsProcedure } from "./procedures/hub-commands.ts";
+import { auditListProcedure, deleteHubProcedure } from "./procedures/hub-delete.ts";
 import { hubEventsProcedure } from "./procedures/hub-events.ts";
 import { hubLastEventsProcedure } from "./procedures/hub-last-events.ts";
 import { hubListProcedure } from "./procedures/hub-list.ts";
+import { ruleConfirmationProcedure, ruleMessagesProcedure } from "./procedures/iot-rule.ts";
 import { provisionHubProcedure } from "./procedures/provision-hub.ts";
 import { provisionManyProcedure } from "./procedures/provision-many.ts";
 import { claimDeliveriesProcedure, reportDeliveriesProcedure } from "./procedures/relay.ts";
@@ -40,7 +53,14 @@ export const appRouter = router({
     events: hubEventsProcedure,
     list: hubListProcedure,
     lastEvents: hubLastEventsProcedure,
+    /** Commands sent to a hub (SendHubCommand, CommissionDevice), tracked to their outcome. */
+    commands: hubCommandsProcedure,
+    command: hubCommandProcedure,
+    /** Deleting a hub: its read model (rebuilt from its events) or its whole stream, archived. */
+    delete: deleteHubProcedure,
   }),
+  /** The audit trail (operators' actions: organizations, keys, hub deletions), for admins. */
+  audit: router({ list: auditListProcedure }),
   events: router({
     feed: eventFeedProcedure,
     /** The log for consumers: the live feed's reads, remote consumers' leases and checkpoints. */
@@ -62,7 +82,22 @@ export const appRouter = router({
     replay: replayWebhookDeliveriesProcedure,
   }),
   relay: router({ claim: claimDeliveriesProcedure, report: reportDeliveriesProcedure }),
-  apiKeys: router({ verify: apiKeyVerifyProcedure }),
+  organizations: router({
+    create: createOrganizationProcedure,
+    list: listOrganizationsProcedure,
+    byId: organizationByIdProcedure,
+    /** One call per GraphQL request for every organization name it shows. */
+    byIds: organizationsByIdsProcedure,
+  }),
+  apiKeys: router({
+    verify: apiKeyVerifyProcedure,
+    issue: issueApiKeyProcedure,
+    list: listApiKeysProcedure,
+    rotate: rotateApiKeyProcedure,
+    revoke: revokeApiKeyProcedure,
+  }),
+  /** The AWS IoT topic rule's HTTP action, forwarded by the gateway. */
+  iot: router({ ruleMessages: ruleMessagesProcedure, ruleConfirmation: ruleConfirmationProcedure }),
 });
 
 export type AppRouter = typeof appRouter;

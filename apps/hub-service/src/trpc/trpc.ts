@@ -13,7 +13,7 @@ import {
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Logger } from "pino";
 import { ZodError, type z } from "zod";
-import type { ApiKeyVerifier } from "../api-keys/api-keys.ts";
+import type { ApiKeyService } from "../api-keys/api-keys.ts";
 import { type CallerWait, callerGone } from "../command-handling/handle-command.ts";
 import { toAppError } from "../errors.ts";
 import type { EventDelivery } from "../event-delivery.ts";
@@ -37,7 +37,7 @@ export type Context = {
   readonly clockSkewMs: number;
   readonly hubs: HubService;
   readonly delivery: EventDelivery;
-  readonly apiKeys: ApiKeyVerifier;
+  readonly apiKeys: ApiKeyService;
   readonly logger: Logger;
   readonly metrics: HubServiceMetrics;
   readonly requestId: string;

@@ -16,11 +16,14 @@ export async function fanOut(tx: Queryable, events: readonly LogEvent[]): Promis
   // Only the head of each (subscription, hub) queue is due; the events behind it wait at
   // 'infinity' and are promoted one by one (report), so claims never walk a hub's backlog. The
   // subscriptions are read FOR SHARE: a pause or resume committing meanwhile waits for this
-  // batch, then sees (and holds or releases) its rows.
+  // batch, then sees (and holds or releases) its rows. The events are read FOR KEY SHARE: a hub
+  // deletion removing them either committed first (they are gone: no delivery) or waits for this
+  // batch and then removes its deliveries with the events.
   await tx.$queryRaw(Prisma.sql`
     WITH batch AS (
       SELECT e.stream_id, e.version, e.position, e.type, e.org_ids FROM hub_events e
       WHERE e.position = ANY(${positions}::int8[])
+      FOR KEY SHARE
     ),
     subs AS (
       SELECT s.id, s.org_id, s.event_types, s.status FROM webhook_subscriptions s

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { HubListFilter, HubStatus, HubView } from "@hub/shared";
+import type { HubCommandView, HubListFilter, HubStatus, HubView } from "@hub/shared";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 
 export const FIXTURE_MODELS = ["HUB-1", "HUB-2", "HUB-3", "HUB-4"] as const;
@@ -19,7 +19,8 @@ export const FIXTURE_SITES = ["site-0", "site-1", "site-2", "site-3"] as const;
  * time must break ties; serials share a few prefixes (one with a LIKE wildcard in it), spread
  * across statuses. Each model belongs to one vendor, as in the product (Acme makes HUB-2). One in
  * five hubs is claimed into one of three organizations and four sites, the first of each site its
- * primary (HubClaimed, then HubRoleSet).
+ * primary (HubClaimed, then HubRoleSet). One in four is online (as presence events leave it:
+ * last seen an hour after provisioning); the others have never connected.
  */
 export async function seedHubs(
   prisma: PrismaClient,
@@ -39,6 +40,7 @@ export async function seedHubs(
     const orgId = claimed ? (FIXTURE_ORGS[i % 3] as string) : null;
     const siteId = claimed ? (FIXTURE_SITES[Math.floor(i / 10) % 4] as string) : null;
     const isPrimary = claimed && !sitesWithPrimary.has(`${orgId}/${siteId}`);
+    const online = i % 4 === 1;
     if (isPrimary) sitesWithPrimary.add(`${orgId}/${siteId}`);
     hubs.push({
       hubId,
@@ -55,6 +57,10 @@ export async function seedHubs(
       siteId,
       isPrimary,
       claimedAt: claimed ? provisionedAt + 3_600_000 : null,
+      online,
+      lastSeen: online ? provisionedAt + 3_600_000 : null,
+      firmwareVersion: null,
+      uptimeSeconds: null,
     });
   }
   const column = <T>(pick: (hub: HubView) => T) => hubs.map(pick);
@@ -65,13 +71,14 @@ export async function seedHubs(
         ${column((h) => h.vendorName)}::text[], ${column((h) => h.status)}::text[],
         ${column((h) => new Date(h.provisionedAt).toISOString())}::timestamptz[],
         ${column((h) => h.orgId)}::text[], ${column((h) => h.siteId)}::text[], ${column((h) => h.isPrimary)}::boolean[],
-        ${column((h) => h.version)}::int[]
-      ) AS t(id, serial, model, vendor_name, status, provisioned_at, org_id, site_id, is_primary, version)
+        ${column((h) => h.version)}::int[], ${column((h) => h.online)}::boolean[]
+      ) AS t(id, serial, model, vendor_name, status, provisioned_at, org_id, site_id, is_primary, version, online)
     ), new_hubs AS (
       INSERT INTO hubs (id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at,
-                        org_id, site_id, is_primary, claimed_at)
+                        org_id, site_id, is_primary, claimed_at, online, last_seen_at)
       SELECT id, serial, model, 'thing-' || id, vendor_name, status, version, provisioned_at, provisioned_at,
-             org_id, site_id, is_primary, CASE WHEN org_id IS NULL THEN NULL ELSE provisioned_at + interval '1 hour' END
+             org_id, site_id, is_primary, CASE WHEN org_id IS NULL THEN NULL ELSE provisioned_at + interval '1 hour' END,
+             online, CASE WHEN online THEN provisioned_at + interval '1 hour' END
       FROM input
     )
     INSERT INTO hub_events (stream_id, version, type, data, metadata, recorded_at)
@@ -130,6 +137,73 @@ export function matchesFilter(hub: HubView, filter: HubListFilter): boolean {
     (to === undefined || hub.provisionedAt < to) &&
     (filter.orgId === undefined || hub.orgId === filter.orgId) &&
     (filter.siteId === undefined || hub.siteId === filter.siteId) &&
-    (filter.isPrimary === undefined || hub.isPrimary === filter.isPrimary)
+    (filter.isPrimary === undefined || hub.isPrimary === filter.isPrimary) &&
+    (filter.online === undefined || hub.online === filter.online)
   );
+}
+
+/**
+ * `perHub` commands for each given hub, written straight into the `hub_commands` read model as
+ * the projection leaves them: states in turn (SENT, SUCCEEDED, FAILED, REJECTED, TIMED_OUT), sent
+ * a second apart in pairs of the same millisecond (so pages must break ties by id),
+ * sent by an organization's key or an admin. Returns them per hub, newest first.
+ */
+export async function seedHubCommands(
+  prisma: PrismaClient,
+  hubIds: readonly string[],
+  perHub: number,
+  options: { startAt?: number; orgId?: string } = {},
+): Promise<Map<string, HubCommandView[]>> {
+  const startAt = options.startAt ?? Date.UTC(2026, 0, 1);
+  const states = ["SENT", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT"] as const;
+  const byHub = new Map<string, HubCommandView[]>();
+  const all: HubCommandView[] = [];
+  for (const hubId of hubIds) {
+    const commands: HubCommandView[] = [];
+    for (let i = 0; i < perHub; i++) {
+      const state = states[i % states.length] ?? "SENT";
+      const sentAt = startAt + Math.floor(i / 2) * 1000;
+      const byOrg = i % 2 === 0;
+      commands.push({
+        commandId: `cmd-${hubId.slice(0, 8)}-${String(i).padStart(5, "0")}-${randomUUID().slice(0, 6)}`,
+        hubId,
+        command: i % 2 === 0 ? "server_info" : "set_wifi_credentials",
+        args: i % 2 === 0 ? null : { ssid: `net-${i}` },
+        secretArgs: i % 2 === 0 ? [] : ["credentials"],
+        state,
+        result: state === "SUCCEEDED" ? { firmwareVersion: "1.2.3", uptimeSeconds: i } : null,
+        reason: state === "FAILED" || state === "REJECTED" ? `reason ${i}` : null,
+        sentAt,
+        timeoutAt: sentAt + 60_000,
+        completedAt: state === "SENT" ? null : sentAt + 500,
+        sentBy: byOrg
+          ? { kind: "organization", id: "key-1", orgId: options.orgId ?? null }
+          : { kind: "admin", id: "admin-1", orgId: null },
+      });
+    }
+    byHub.set(
+      hubId,
+      [...commands].sort((a, b) => b.sentAt - a.sentAt || (a.commandId < b.commandId ? 1 : -1)),
+    );
+    all.push(...commands);
+  }
+  const column = <T>(pick: (command: HubCommandView) => T) => all.map(pick);
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  await prisma.$executeRaw`
+    INSERT INTO hub_commands (command_id, hub_id, command, args, secret_args, state, result, reason, sent_at,
+                              timeout_at, completed_at, sent_by_kind, sent_by_id, sent_by_org_id, version)
+    SELECT command_id, hub_id, command, args, ARRAY(SELECT jsonb_array_elements_text(secret_args)), state,
+           result, reason, sent_at, timeout_at, completed_at, sent_by_kind, sent_by_id, sent_by_org_id, 2
+    FROM unnest(
+      ${column((c) => c.commandId)}::text[], ${column((c) => c.hubId)}::uuid[], ${column((c) => c.command)}::text[],
+      ${column((c) => (c.args === null ? null : JSON.stringify(c.args)))}::jsonb[],
+      ${column((c) => JSON.stringify(c.secretArgs))}::jsonb[], ${column((c) => c.state)}::text[],
+      ${column((c) => (c.result === null ? null : JSON.stringify(c.result)))}::jsonb[],
+      ${column((c) => c.reason)}::text[], ${column((c) => iso(c.sentAt))}::timestamptz[],
+      ${column((c) => iso(c.timeoutAt))}::timestamptz[], ${column((c) => iso(c.completedAt))}::timestamptz[],
+      ${column((c) => c.sentBy.kind)}::text[], ${column((c) => c.sentBy.id)}::text[],
+      ${column((c) => c.sentBy.orgId)}::text[]
+    ) AS t(command_id, hub_id, command, args, secret_args, state, result, reason, sent_at, timeout_at,
+           completed_at, sent_by_kind, sent_by_id, sent_by_org_id)`;
+  return byHub;
 }

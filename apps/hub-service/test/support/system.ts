@@ -20,6 +20,7 @@ export type RunningHubService = {
   readonly url: string;
   readonly app: HubServiceApp;
   readonly emulator: RegistryServer;
+  readonly emulatorUrl: string;
   readonly client: ReturnType<typeof createHubServiceClient>;
   createThing(name: string): Promise<void>;
   /** The device of Thing `name` connects (or drops off), as GetThingConnectivityData then reports. */
@@ -55,6 +56,7 @@ export function useHubService(
     });
     const app = await createHubServiceApp(env, pino({ level: "silent" }), { db: database.current });
     const url = await app.listen();
+    await untilReady(url);
     iot = new IoTClient({ endpoint: emulatorUrl, region: "us-east-1", credentials });
     const client = createHubServiceClient({
       url,
@@ -65,6 +67,7 @@ export function useHubService(
       url,
       app,
       emulator,
+      emulatorUrl,
       client,
       async createThing(name) {
         await sdk.send(new CreateThingCommand({ thingName: name }));
@@ -83,4 +86,23 @@ export function useHubService(
       return running;
     },
   };
+}
+
+/**
+ * As a deployment waits for /readyz before sending traffic. On PGlite the first seconds after a
+ * start hold the process's event loop (the embedded engine warming up its catalogs in-process, where
+ * the emulator and the service also run): a test starting then saw its AWS calls time out and the
+ * breaker open, for reasons no production instance meets.
+ */
+async function untilReady(url: string, limitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const status = await fetch(`${url}/readyz`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`hub-service not ready within ${limitMs} ms (last ${status})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

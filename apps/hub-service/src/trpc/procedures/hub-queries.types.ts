@@ -1,8 +1,12 @@
 import {
+  commandIdSchema,
   EVENT_PAGE_SIZE_MAX,
   eventConnectionSchema,
   eventFeedOrderSchema,
   eventTypeSchema,
+  hubCommandConnectionSchema,
+  hubCommandStateSchema,
+  hubCommandViewSchema,
   hubConnectionSchema,
   hubIdSchema,
   hubListFilterSchema,
@@ -59,3 +63,20 @@ export const eventFeedInput = z.object({
   page: pageArgsSchema(PAGE_SIZE_MAX).default({}),
 });
 export const eventFeedOutput = eventConnectionSchema;
+
+/** One hub's commands, newest first, optionally in one state. */
+export const hubCommandsInput = z.object({
+  caller: callerInput,
+  hubId: hubIdSchema,
+  state: hubCommandStateSchema.optional(),
+  page: pageArgsSchema(PAGE_SIZE_MAX).default({}),
+});
+export const hubCommandsOutput = hubCommandConnectionSchema;
+
+/** One command by id; `hubId` optional (command ids are unique across hubs). */
+export const hubCommandInput = z.object({
+  caller: callerInput,
+  commandId: commandIdSchema,
+  hubId: hubIdSchema.optional(),
+});
+export const hubCommandOutput = hubCommandViewSchema.nullable();
