@@ -64,6 +64,35 @@ let things = 0;
 const newThing = () => `hub-thing-${process.pid}-${++things}`;
 const requestsSince = (before: number) => shadowServer.received.slice(before);
 
+describe("the SDK client", () => {
+  it("sends a signed request without the middlewares that do nothing here (user agent, Lambda trace id)", async () => {
+    const { plane } = dataPlane({ maxAttempts: 2 });
+    const thing = newThing();
+    const before = shadowServer.received.length;
+    expect(await plane.updateShadow(thing, { state: { desired: { a: 1 } } })).toMatchObject({
+      outcome: "accepted",
+    });
+    const [request] = requestsSince(before);
+    expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\//);
+    expect(request?.headers["x-amz-date"]).toMatch(/^\d{8}T\d{6}Z$/);
+    // The SDK's retry middleware still runs (it numbers the attempts).
+    expect(request?.headers["amz-sdk-request"]).toBe("attempt=1; max=2");
+    expect(request?.headers["x-amz-user-agent"]).toBeUndefined();
+    expect(request?.headers["user-agent"]).toBeUndefined();
+    const traced = process.env._X_AMZN_TRACE_ID;
+    process.env._X_AMZN_TRACE_ID = "Root=1-00000000-000000000000000000000000";
+    process.env.AWS_LAMBDA_FUNCTION_NAME = "not-here";
+    try {
+      await plane.updateShadow(thing, { state: { desired: { a: 2 } } });
+      expect(shadowServer.received.at(-1)?.headers["x-amzn-trace-id"]).toBeUndefined();
+    } finally {
+      if (traced === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = traced;
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    }
+  });
+});
+
 describe("updateShadow", () => {
   it("accepts an update: the version, the accepted document, the JSON body the server received", async () => {
     const { plane, observed } = dataPlane();

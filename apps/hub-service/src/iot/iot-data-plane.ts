@@ -14,6 +14,7 @@ import {
   type LookupOptions,
   trackThrottling,
   type Unavailable,
+  withoutIdleMiddleware,
 } from "./aws-call.ts";
 import { DATA_PLANE_DEFAULT_RPS, type DataPlaneOperation } from "./data-plane-rates.ts";
 import { createRateLimiter } from "./rate-limit.ts";
@@ -123,7 +124,7 @@ export type IotDataPlaneOptions = AwsClientOptions & {
  * our own wording (describeFailure never reads an error's message).
  */
 export function createIotDataPlane(options: IotDataPlaneOptions): IotDataPlane {
-  const client = new IoTDataPlaneClient(awsClientConfig(options));
+  const client = withoutIdleMiddleware(new IoTDataPlaneClient(awsClientConfig(options)));
   const rate = { ...DATA_PLANE_DEFAULT_RPS, ...options.requestsPerSecond };
   const limiters = {
     GetThingShadow: createRateLimiter(rate.GetThingShadow),

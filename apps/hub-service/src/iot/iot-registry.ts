@@ -13,6 +13,7 @@ import {
   type LookupOptions,
   trackThrottling,
   type Unavailable,
+  withoutIdleMiddleware,
 } from "./aws-call.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 
@@ -82,7 +83,7 @@ export type IotRegistryOptions = AwsClientOptions & {
  * exponentially, and at most `maxAttempts` per call.
  */
 export function createIotRegistry(options: IotRegistryOptions): IotRegistry {
-  const client = new IoTClient(awsClientConfig(options));
+  const client = withoutIdleMiddleware(new IoTClient(awsClientConfig(options)));
 
   /**
    * One breaker per operation: GetThingConnectivityData can fail on its own (fleet indexing off,

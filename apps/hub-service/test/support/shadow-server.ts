@@ -17,6 +17,7 @@ export type Received = {
   readonly thing: string;
   readonly name?: string;
   readonly body: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 };
 
 export function createShadowServer() {
@@ -41,7 +42,7 @@ export function createShadowServer() {
     const name = url.searchParams.get("name") ?? undefined;
     if (!match?.[1]) return error(res, 405, "MethodNotAllowedException", "unsupported");
     const thing = decodeURIComponent(match[1]);
-    received.push({ method: req.method ?? "", thing, ...(name ? { name } : {}), body });
+    received.push({ method: req.method ?? "", thing, ...(name ? { name } : {}), body, headers: req.headers });
     if (fault && "hang" in fault) {
       hanging.add(res);
       return;
