@@ -17,6 +17,7 @@ import {
   webhookSecretKey,
 } from "./event-delivery.ts";
 import { createHubServiceServer, type Readiness } from "./http-server.ts";
+import type { BreakerState } from "./iot/aws-call.ts";
 import { createIotDataPlane, type IotDataPlane } from "./iot/iot-data-plane.ts";
 import { createIotRegistry, type IotRegistry } from "./iot/iot-registry.ts";
 import { confirmWithAws } from "./iot/rule-ingestion.ts";
@@ -64,32 +65,34 @@ export async function createHubServiceApp(
       queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
       onStatement: metrics.statement,
     }));
-  const registry = createIotRegistry({
+  // Both AWS IoT ports share the region, deadlines and breaker settings; each has its own endpoint,
+  // rates and metrics, and logs its breaker's transitions under its own name.
+  const awsCall = {
     region: env.AWS_REGION,
-    ...(env.AWS_ENDPOINT_URL_IOT ? { endpoint: env.AWS_ENDPOINT_URL_IOT } : {}),
     deadlineMs: env.IOT_DEADLINE_MS,
     attemptTimeoutMs: env.IOT_ATTEMPT_TIMEOUT_MS,
     maxAttempts: env.IOT_MAX_ATTEMPTS,
     breakerThreshold: env.IOT_BREAKER_THRESHOLD,
     breakerCooldownMs: env.IOT_BREAKER_COOLDOWN_MS,
+  };
+  const logBreaker = (port: string, operation: string, state: BreakerState) => {
+    const level = state === "open" ? "warn" : "info";
+    logger[level]({ operation, breaker: state }, `${port} circuit breaker (${operation}) ${state}`);
+  };
+  const registry = createIotRegistry({
+    ...awsCall,
+    ...(env.AWS_ENDPOINT_URL_IOT ? { endpoint: env.AWS_ENDPOINT_URL_IOT } : {}),
     requestsPerSecond: env.IOT_REGISTRY_RPS,
     observe: metrics.registryCall,
     onBreakerState(operation, state) {
       metrics.breaker(operation, state);
-      const level = state === "open" ? "warn" : "info";
-      logger[level]({ operation, breaker: state }, `IoT registry circuit breaker (${operation}) ${state}`);
+      logBreaker("IoT registry", operation, state);
     },
   });
-  // Same deadlines and breaker settings as the registry's; its own endpoint and rates.
   const dataEndpoint = iotDataEndpoint(env);
   const dataPlane = createIotDataPlane({
-    region: env.AWS_REGION,
+    ...awsCall,
     ...(dataEndpoint ? { endpoint: dataEndpoint } : {}),
-    deadlineMs: env.IOT_DEADLINE_MS,
-    attemptTimeoutMs: env.IOT_ATTEMPT_TIMEOUT_MS,
-    maxAttempts: env.IOT_MAX_ATTEMPTS,
-    breakerThreshold: env.IOT_BREAKER_THRESHOLD,
-    breakerCooldownMs: env.IOT_BREAKER_COOLDOWN_MS,
     requestsPerSecond: {
       GetThingShadow: env.IOT_DATA_GET_RPS,
       UpdateThingShadow: env.IOT_DATA_UPDATE_RPS,
@@ -98,8 +101,7 @@ export async function createHubServiceApp(
     observe: metrics.dataPlaneCall,
     onBreakerState(operation, state) {
       metrics.dataPlaneBreaker(operation, state);
-      const level = state === "open" ? "warn" : "info";
-      logger[level]({ operation, breaker: state }, `IoT data plane circuit breaker (${operation}) ${state}`);
+      logBreaker("IoT data plane", operation, state);
     },
   });
   const service = createHubService({
