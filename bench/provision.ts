@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { mintServiceToken } from "@hub/server-kit";
@@ -24,6 +24,15 @@ import pg from "pg";
 import { createOrganization, issueApiKey, toolActor } from "../apps/hub-service/src/api-keys/api-keys.ts";
 import { createDatabase } from "../apps/hub-service/src/db/client.ts";
 import { benchFlags } from "./lib/flags.ts";
+import {
+  type AllocationSummary,
+  filesIn,
+  formatAllocations,
+  formatSnapshot,
+  type SnapshotSummary,
+  summariseAllocations,
+  summariseSnapshot,
+} from "./lib/heap.ts";
 import {
   type HubSpec,
   type LoadResult,
@@ -46,6 +55,9 @@ const HELP = `npm run bench:provision -- [flags]
   --rounds <n>          repeat the whole matrix n times; the table shows medians (default 1)
   --long                RSS mode: 60 s at c=64 on rest and graphql, RSS sampled after every slice
   --profile             run hub-service and gateway with --cpu-prof and summarise self time
+  --heap                memory: hub-service and gateway record what they allocate (sampling heap
+                        profiler, collected objects included) and write a heap snapshot after the
+                        load (what is live); both summarised per package / type / retainer
   --baseline-mode <m>   tx (BEGIN, 2 INSERTs, COMMIT; default) or cte (one statement)
   --max-rate <n>        req/s bound used to size the pre-created Thing pool (default 2500)
   --env KEY=VALUE       extra environment for hub-service and gateway (repeatable)
@@ -59,6 +71,9 @@ const HELP = `npm run bench:provision -- [flags]
   --bulk-concurrency <n> bulk requests in flight (default 4)
   --compare-runtimes    the services built and under tsx in one run: start-to-ready, then 60 s at
                         c=64 (REST and GraphQL taking turns) each, RSS and CPU per request (runtime.ts)
+  --variants <list>     with --compare-runtimes: which runtime variants (default
+                        tsx,built,arena2,arena2-semi8; also arena2-grow30, arena2-grow60, semi8-grow30…
+                        see RUNTIME_VARIANTS)
   --smoke               seconds-long check that the bench works: every process, every cell (each
                         concurrency and surface, each bulk size) with tiny amounts (0.5 s measured,
                         0.25 s warm-up, 1,000 hubs per bulk cell; flags above still apply); exits
@@ -74,6 +89,7 @@ const flags = benchFlags(HELP, {
   rounds: { type: "string" },
   long: { type: "boolean", default: false },
   profile: { type: "boolean", default: false },
+  heap: { type: "boolean", default: false },
   "baseline-mode": { type: "string", default: "tx" },
   "max-rate": { type: "string", default: "2500" },
   env: { type: "string", multiple: true, default: [] },
@@ -83,6 +99,7 @@ const flags = benchFlags(HELP, {
   hold: { type: "boolean", default: false },
   runtime: { type: "string", default: "built" },
   "compare-runtimes": { type: "boolean", default: false },
+  variants: { type: "string", default: "tsx,built,arena2,arena2-semi8" },
   "batch-sizes": { type: "string", default: "100,1000" },
   "bulk-hubs": { type: "string" },
   "bulk-concurrency": { type: "string", default: "4" },
@@ -106,6 +123,7 @@ const config = {
   rounds: Number(flags.rounds ?? 1),
   long: flags.long,
   profile: flags.profile,
+  heap: flags.heap,
   baselineMode: flags["baseline-mode"] === "cte" ? "cte" : "tx",
   maxRate: Number(flags["max-rate"]),
   env: Object.fromEntries(
@@ -318,8 +336,12 @@ async function main(): Promise<void> {
     const profileDir = (name: string) => path.join(runDir, "profiles", name);
     const profileArgs = (name: string) => [
       ...(config.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir(name)}`] : []),
+      ...(config.heap ? [`--require=${path.join(repoRoot, "bench/lib/heap-preload.cjs")}`] : []),
       ...flags["node-arg"],
     ];
+    const heapDir = (name: string) => path.join(runDir, "heap", name);
+    const heapEnv = (name: string): Record<string, string> =>
+      config.heap ? { BENCH_HEAP_DIR: heapDir(name) } : {};
     const production = { NODE_ENV: "production", LOG_LEVEL: "info" };
     const [emulatorPort, hubPort, gatewayPort, baselinePort] = [
       await freePort(),
@@ -340,7 +362,7 @@ async function main(): Promise<void> {
     const hubService = await startService({
       name: "hub-service",
       entry: appEntry("hub-service", runtime),
-      env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort) },
+      env: { ...production, ...hubServiceEnv(emulator.url, url, hubPort), ...heapEnv("hub-service") },
       port: hubPort,
       readyPath: "/readyz",
       logDir: runDir,
@@ -350,7 +372,7 @@ async function main(): Promise<void> {
     const gateway = await startService({
       name: "gateway",
       entry: appEntry("gateway", runtime),
-      env: { ...production, ...gatewayEnv(hubService.url, gatewayPort) },
+      env: { ...production, ...gatewayEnv(hubService.url, gatewayPort), ...heapEnv("gateway") },
       port: gatewayPort,
       readyPath: "/readyz",
       logDir: runDir,
@@ -559,6 +581,9 @@ async function main(): Promise<void> {
       }
     }
     const rss = await sampleRss("end");
+    if (config.heap) {
+      for (const proc of [hubService, gateway]) await heapSnapshot(proc, heapDir(proc.name));
+    }
     for (const proc of [...processes].reverse()) await proc.stop();
     processes.length = 0;
 
@@ -568,6 +593,20 @@ async function main(): Promise<void> {
         profiles[name] = await Promise.all(
           (await profilesIn(profileDir(name))).map((f) => summariseProfile(f)),
         );
+      }
+    }
+
+    const heap: Record<string, { allocations: AllocationSummary[]; snapshots: SnapshotSummary[] }> = {};
+    if (config.heap) {
+      for (const name of ["hub-service", "gateway"]) {
+        heap[name] = {
+          allocations: await Promise.all(
+            (await filesIn(heapDir(name), ".heapprofile")).map((f) => summariseAllocations(f)),
+          ),
+          snapshots: await Promise.all(
+            (await filesIn(heapDir(name), ".heapsnapshot")).map((f) => summariseSnapshot(f)),
+          ),
+        };
       }
     }
 
@@ -582,6 +621,7 @@ async function main(): Promise<void> {
       rssSamples,
       checks: report.checks,
       profiles,
+      heap,
       cells,
       logs: runDir,
     };
@@ -607,6 +647,17 @@ async function main(): Promise<void> {
     );
     for (const [name, summaries] of Object.entries(profiles)) {
       for (const summary of summaries) process.stdout.write(`\n${formatProfile(name, summary)}\n`);
+    }
+    // Hubs hub-service and the gateway served (the baseline's cells go to another process),
+    // warm-ups included like the allocation profile.
+    const served = cells
+      .filter((cell) => cell.surface !== "baseline")
+      .reduce((sum, cell) => sum + cell.createdTotal, 0);
+    for (const [name, { allocations, snapshots }] of Object.entries(heap)) {
+      for (const summary of allocations) {
+        process.stdout.write(`\n${formatAllocations(name, summary, served)}\n`);
+      }
+      for (const summary of snapshots) process.stdout.write(`\n${formatSnapshot(name, summary)}\n`);
     }
     process.stdout.write(
       `\nJSON: ${path.relative(repoRoot, jsonFile)}   logs: ${path.relative(repoRoot, runDir)}\n`,
@@ -880,6 +931,57 @@ function markdownTable(header: string[], body: string[][]): string {
  */
 const METRICS_TOKEN = `bench-metrics-${randomBytes(12).toString("hex")}`;
 
+/**
+ * Asks a process started with --heap for a heap snapshot (SIGUSR2, heap-preload.cjs) and waits
+ * until the file is complete (the preload renames it when written).
+ */
+async function heapSnapshot(proc: ServiceProcess, dir: string): Promise<void> {
+  const pid = proc.child.pid;
+  if (pid === undefined) return;
+  proc.child.kill("SIGUSR2");
+  const file = path.join(dir, `${pid}.heapsnapshot`);
+  for (const started = Date.now(); Date.now() - started < 120_000; ) {
+    if (await stat(file).catch(() => undefined)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  log(`${proc.name}: no heap snapshot after 120 s`);
+}
+
+/**
+ * Runtime variants --compare-runtimes can put side by side (--variants picks them). The memory ones
+ * are the settings issue 28 measured: glibc's arena count, V8's young generation (semi-space) and
+ * how far V8 lets the old generation grow past its live size before the next full GC.
+ */
+const RUNTIME_VARIANTS: Record<
+  string,
+  { runtime: "tsx" | "built"; nodeArgs: readonly string[]; env: Record<string, string> }
+> = {
+  tsx: { runtime: "tsx", nodeArgs: [], env: {} },
+  built: { runtime: "built", nodeArgs: [], env: {} },
+  arena2: { runtime: "built", nodeArgs: [], env: { MALLOC_ARENA_MAX: "2" } },
+  "arena2-semi8": { runtime: "built", nodeArgs: ["--max-semi-space-size=8"], env: { MALLOC_ARENA_MAX: "2" } },
+  "arena2-grow30": {
+    runtime: "built",
+    nodeArgs: ["--heap-growing-percent=30"],
+    env: { MALLOC_ARENA_MAX: "2" },
+  },
+  "arena2-grow60": {
+    runtime: "built",
+    nodeArgs: ["--heap-growing-percent=60"],
+    env: { MALLOC_ARENA_MAX: "2" },
+  },
+  "arena2-semi8-grow30": {
+    runtime: "built",
+    nodeArgs: ["--max-semi-space-size=8", "--heap-growing-percent=30"],
+    env: { MALLOC_ARENA_MAX: "2" },
+  },
+  "arena2-semi8-grow60": {
+    runtime: "built",
+    nodeArgs: ["--max-semi-space-size=8", "--heap-growing-percent=60"],
+    env: { MALLOC_ARENA_MAX: "2" },
+  },
+};
+
 async function compareRuntimes(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const runDir = path.join(repoRoot, "bench/results", `${stamp}-runtimes`);
@@ -910,28 +1012,20 @@ async function compareRuntimes(): Promise<void> {
     });
     processes.push(emulator);
     const headers = edgeHeadersFor(apiKey);
-    const variants: readonly {
-      name: string;
-      runtime: "tsx" | "built";
-      nodeArgs: readonly string[];
-      env: Record<string, string>;
-    }[] = [
-      { name: "tsx", runtime: "tsx", nodeArgs: [], env: {} },
-      { name: "built", runtime: "built", nodeArgs: [], env: {} },
-      { name: "built, MALLOC_ARENA_MAX=2", runtime: "built", nodeArgs: [], env: { MALLOC_ARENA_MAX: "2" } },
-      {
-        name: "built, MALLOC_ARENA_MAX=2 --max-semi-space-size=8",
-        runtime: "built",
-        nodeArgs: ["--max-semi-space-size=8"],
-        env: { MALLOC_ARENA_MAX: "2" },
-      },
-    ];
+    const variants = list(flags.variants).map((name) => {
+      const variant = RUNTIME_VARIANTS[name];
+      if (!variant)
+        throw new Error(`unknown variant ${name}: one of ${Object.keys(RUNTIME_VARIANTS).join(", ")}`);
+      return { name, ...variant };
+    });
     type Stack = {
       variant: (typeof variants)[number];
       hubService: ServiceProcess;
       gateway: ServiceProcess;
       loadSeconds: number;
       cpu: { hub: number; gateway: number };
+      /** RSS after every slice of this stack's load: one reading at the end depends on when the last GC ran. */
+      rssSamples: { hub: number[]; gateway: number[] };
       done: { rest: number; graphql: number; failed: number; restSeconds: number; graphqlSeconds: number };
     };
     const stacks: Stack[] = [];
@@ -967,6 +1061,7 @@ async function compareRuntimes(): Promise<void> {
         gateway,
         loadSeconds: 0,
         cpu: { hub: 0, gateway: 0 },
+        rssSamples: { hub: [], gateway: [] },
         done: { rest: 0, graphql: 0, failed: 0, restSeconds: 0, graphqlSeconds: 0 },
       });
     }
@@ -1009,6 +1104,8 @@ async function compareRuntimes(): Promise<void> {
         const result = await slice(stack, surface, surface === "rest" ? 1600 : 1200);
         stack.cpu.hub += (await stack.hubService.cpuMs()) - before.hub;
         stack.cpu.gateway += (await stack.gateway.cpuMs()) - before.gateway;
+        stack.rssSamples.hub.push((await stack.hubService.rssMb()) ?? Number.NaN);
+        stack.rssSamples.gateway.push((await stack.gateway.rssMb()) ?? Number.NaN);
         stack.loadSeconds += result.seconds;
         stack.done[surface] += result.created;
         stack.done[`${surface}Seconds`] += result.seconds;
@@ -1035,9 +1132,14 @@ async function compareRuntimes(): Promise<void> {
               .join(", "),
         );
       }
+      // Samples of the second half of the load: the heap has reached its steady size by then.
+      const steady = (samples: number[]) => samples.slice(Math.floor(samples.length / 2));
+      const mean = (samples: number[]) => samples.reduce((a, b) => a + b, 0) / samples.length;
+      const spread = (samples: number[]) =>
+        `${mean(steady(samples)).toFixed(0)} (${Math.max(...steady(samples)).toFixed(0)})`;
       rows.push(
         `| ${stack.variant.name} | ${stack.hubService.readyMs.toFixed(0)} / ${stack.gateway.readyMs.toFixed(0)} | ` +
-          `${rss.hub} / ${rss.gateway} | ${(stack.cpu.hub / requests).toFixed(3)} / ${(stack.cpu.gateway / requests).toFixed(3)} | ` +
+          `${rss.hub} / ${rss.gateway} | ${spread(stack.rssSamples.hub)} / ${spread(stack.rssSamples.gateway)} | ${(stack.cpu.hub / requests).toFixed(3)} / ${(stack.cpu.gateway / requests).toFixed(3)} | ` +
           `${(stack.done.rest / stack.done.restSeconds).toFixed(0)} / ${(stack.done.graphql / stack.done.graphqlSeconds).toFixed(0)} | ${stack.done.failed} |`,
       );
     }
@@ -1047,8 +1149,8 @@ async function compareRuntimes(): Promise<void> {
           .loadavg()
           .map((n) => n.toFixed(2))
           .join(" ")}`,
-      "| variant | start to ready ms (hub-service / gateway) | RSS MB after the load (hub-service / gateway) | CPU ms per request (hub-service / gateway) | hubs/s REST / GraphQL | errors |",
-      "| --- | --- | --- | --- | --- | --- |",
+      "| variant | start to ready ms (hub-service / gateway) | RSS MB after the load (hub-service / gateway) | RSS MB over the second half of the load, mean (max) (hub-service / gateway) | CPU ms per request (hub-service / gateway) | hubs/s REST / GraphQL | errors |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
       ...rows,
     ].join("\n");
     process.stdout.write(`${table}\n`);

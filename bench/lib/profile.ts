@@ -16,7 +16,7 @@ export type ProfileSummary = {
 };
 
 /** Where code lives: a package under node_modules, node's internals, or a workspace folder. */
-function packageOf(url: string): string {
+export function packageOf(url: string): string {
   if (url === "") return "(native/vm)";
   if (url.startsWith("node:")) return "node:internal";
   const modules = url.lastIndexOf("/node_modules/");
@@ -28,7 +28,7 @@ function packageOf(url: string): string {
   return workspace ? `${workspace[1]}/${workspace[2]}` : path.basename(url);
 }
 
-function shortUrl(url: string): string {
+export function shortUrl(url: string): string {
   if (url === "") return "";
   const modules = url.lastIndexOf("/node_modules/");
   if (modules >= 0) return url.slice(modules + "/node_modules/".length);
