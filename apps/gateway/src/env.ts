@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { DEFAULT_HEAP_GROWING_PERCENT } from "@hub/server-kit";
 import { DEFAULT_JWT_CLAIMS } from "@hub/shared";
 import { z } from "zod";
 
@@ -70,7 +71,7 @@ export const envSchema = z
       .transform((name) => name.toLowerCase()),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
-    HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),
+    HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(DEFAULT_HEAP_GROWING_PERCENT),
   })
   .superRefine((env, ctx) => {
     if (env.JWT_ALGORITHMS.includes("HS256") && !env.GATEWAY_JWT_SECRET) {

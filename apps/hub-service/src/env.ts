@@ -1,3 +1,4 @@
+import { DEFAULT_HEAP_GROWING_PERCENT } from "@hub/server-kit";
 import { z } from "zod";
 import { DATA_PLANE_DEFAULT_RPS } from "./iot/data-plane-rates.ts";
 
@@ -96,7 +97,7 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Old-generation growth past the live heap before a full GC, in % (see limitHeapGrowth); 0: V8 default. */
-  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(70),
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(DEFAULT_HEAP_GROWING_PERCENT),
 });
 
 export type HubServiceEnv = z.infer<typeof envSchema>;
