@@ -12,7 +12,8 @@
  * and, for 5% of hubs, `HubSuspended` and for 2% `HubDecommissioned` (version 2), with the read
  * model row projected accordingly; event positions follow recorded time. Five models, each made by
  * one vendor (HUB-1 and HUB-2 by Acme), 10% without a vendor name; attributes are drawn by hashing,
- * so they are independent of each other, of time and of serial order.
+ * so they are independent of each other, of time and of serial order. 30% are claimed into one of
+ * 20 organizations ("Partner 01" … "Partner 20"), which exist as rows.
  */
 import { migrateDeploy } from "@hub/test-support";
 import pg from "pg";
@@ -118,6 +119,13 @@ export async function seedHubsDatabase(options: SeedOptions): Promise<SeedResult
       );
     }
     const n = options.hubs;
+    // The 20 organizations the claimed hubs belong to, named as an operator would see them.
+    await client.query(
+      `INSERT INTO organizations (id, name, created_at)
+       SELECT ('00000000-0000-4000-8000-' || lpad(o::text, 12, '0'))::uuid, 'Partner ' || lpad((o + 1)::text, 2, '0'),
+              timestamptz '${START}' + o * interval '1 day'
+       FROM generate_series(0, 19) AS o`,
+    );
     await client.query(
       `INSERT INTO hubs (id, serial, model, thing_name, vendor_name, status, version, provisioned_at, updated_at,
                          org_id, site_id, claimed_at)
