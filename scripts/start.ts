@@ -52,6 +52,9 @@ function run(command: string, args: string[], extraEnv: Record<string, string>):
  */
 const built = process.argv.includes("--built");
 
+/** A child being restarted on purpose (SIGUSR2): its exit does not stop everything. */
+const restarting = new Set<ChildProcess>();
+
 /** Starts an app's process from its entry, `main` in every app. */
 function startService(name: string, app: string, extraEnv: Record<string, string>): ChildProcess {
   const args = built
@@ -63,6 +66,11 @@ function startService(name: string, app: string, extraEnv: Record<string, string
     stdio: ["ignore", "inherit", "inherit"],
   });
   child.on("exit", (code, signal) => {
+    const index = children.indexOf(child);
+    if (restarting.delete(child)) {
+      if (index >= 0) children.splice(index, 1);
+      return;
+    }
     if (!stopping) {
       log(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); shutting everything down`);
       void stop(1);
@@ -203,13 +211,43 @@ async function main(): Promise<void> {
   await waitUntilReady("hub-service", `${hubServiceUrl}/readyz`);
 
   const gatewayJwtSecret = env.GATEWAY_JWT_SECRET ?? secrets.gatewayJwtSecret;
-  startService("gateway", "gateway", {
-    HUB_SERVICE_URL: hubServiceUrl,
-    GATEWAY_PORT: String(env.GATEWAY_PORT),
-    SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
-    GATEWAY_JWT_SECRET: gatewayJwtSecret,
-  });
+  const startGateway = () =>
+    startService("gateway", "gateway", {
+      HUB_SERVICE_URL: hubServiceUrl,
+      GATEWAY_PORT: String(env.GATEWAY_PORT),
+      SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
+      GATEWAY_JWT_SECRET: gatewayJwtSecret,
+    });
+  let gateway = startGateway();
   await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
+  // SIGUSR2 restarts the gateway alone (a deploy's restart, for trying clients' reconnection):
+  // it drains and exits as on SIGTERM, then starts again; the other processes keep running.
+  let gatewayRestart: Promise<void> | null = null;
+  process.on("SIGUSR2", () => {
+    if (stopping || gatewayRestart) return;
+    gatewayRestart = (async () => {
+      const old = gateway;
+      restarting.add(old);
+      log("gateway: restarting (SIGUSR2)");
+      await new Promise<void>((resolve) => {
+        if (old.exitCode !== null || old.signalCode !== null) return resolve();
+        old.once("exit", () => resolve());
+        old.kill("SIGTERM");
+      });
+      log("gateway: stopped; starting again");
+      if (stopping) return;
+      gateway = startGateway();
+      await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
+      log("gateway: restarted");
+    })()
+      .catch((error: unknown) => {
+        log(`gateway restart failed: ${error instanceof Error ? error.message : String(error)}`);
+        void stop(1);
+      })
+      .finally(() => {
+        gatewayRestart = null;
+      });
+  });
 
   // The event relay: webhooks to partners' endpoints (and JetStream with NATS_URL).
   const relayUrl = `http://127.0.0.1:${env.RELAY_PORT}`;
