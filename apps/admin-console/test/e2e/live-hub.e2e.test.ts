@@ -68,7 +68,7 @@ async function hubServiceCommand(procedure: "suspend" | "resume", hubId: string)
 async function logOf(hubId: string): Promise<{ position: string; version: number }[]> {
   const data = await graphql<{
     hub: { events: { edges: { node: { position: string; version: number } }[] } };
-  }>(`query ($id: ID!) { hub(id: $id) { events(first: 500) { edges { node { position version } } } } }`, {
+  }>(`query ($id: ID!) { hub(id: $id) { events(first: 50) { edges { node { position version } } } } }`, {
     id: hubId,
   });
   return data.hub.events.edges.map((edge) => edge.node);
@@ -103,7 +103,7 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     await database?.drop();
   });
 
-  it("sends a command from the hub page by keyboard alone: SENT, then SUCCEEDED on screen without a reload", async () => {
+  it("sends a command from the hub page by keyboard alone: it reaches SUCCEEDED on screen without a reload", async () => {
     const hub = hubs[0] as { hubId: string; serial: string };
     // Setup through the API: the hub's device is online and the hub claimed (commands need both).
     await system.setConnected(`console-${hub.serial.toLowerCase()}`, true);
