@@ -47,7 +47,7 @@ export function HubStatusPanel({ hubId, pulse }: { hubId: string; pulse: HubEven
     <section className="hub-status-panel" aria-labelledby="hub-status-title">
       <h2 id="hub-status-title">
         Live status{" "}
-        <span className={`feed-status feed-${pulse.live ? "live" : "reconnecting"}`} data-live={pulse.live}>
+        <span className={`feed-status feed-${pulse.live ? "live" : "connecting"}`} data-live={pulse.live}>
           {pulse.live ? "Live" : "Connecting…"}
         </span>
       </h2>

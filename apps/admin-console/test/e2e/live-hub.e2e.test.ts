@@ -103,7 +103,7 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     await database?.drop();
   });
 
-  it("sends a command from the hub page by keyboard alone: it reaches SUCCEEDED on screen without a reload", async () => {
+  it("sends a command from the hub page by keyboard alone: it reaches SUCCEEDED on screen, and the status panel follows the device, without a reload", async () => {
     const hub = hubs[0] as { hubId: string; serial: string };
     // Setup through the API: the hub's device is online and the hub claimed (commands need both).
     await system.setConnected(`console-${hub.serial.toLowerCase()}`, true);
@@ -150,6 +150,15 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshots(page, "hub-commands");
+
+    // The device drops off and comes back: its presence events turn the panel, without a reload.
+    const online = page.getByTestId("hub-online");
+    expect(await online.textContent()).toBe("Online");
+    await system.setConnected(`console-${hub.serial.toLowerCase()}`, false);
+    await expect.poll(() => online.textContent(), { timeout: 30_000 }).toBe("Offline");
+    await system.setConnected(`console-${hub.serial.toLowerCase()}`, true);
+    await expect.poll(() => online.textContent(), { timeout: 30_000 }).toBe("Online");
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     await page.context().close();
   });
 
