@@ -52,8 +52,8 @@ function run(command: string, args: string[], extraEnv: Record<string, string>):
  */
 const built = process.argv.includes("--built");
 
-/** A child being restarted on purpose (SIGUSR2): its exit does not stop everything. */
-const restarting = new Set<ChildProcess>();
+/** A child stopped on purpose (SIGUSR2): its exit does not stop everything. */
+const stoppedOnPurpose = new Set<ChildProcess>();
 
 /** Starts an app's process from its entry, `main` in every app. */
 function startService(name: string, app: string, extraEnv: Record<string, string>): ChildProcess {
@@ -67,7 +67,7 @@ function startService(name: string, app: string, extraEnv: Record<string, string
   });
   child.on("exit", (code, signal) => {
     const index = children.indexOf(child);
-    if (restarting.delete(child)) {
+    if (stoppedOnPurpose.delete(child)) {
       if (index >= 0) children.splice(index, 1);
       return;
     }
@@ -220,32 +220,35 @@ async function main(): Promise<void> {
     });
   let gateway = startGateway();
   await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
-  // SIGUSR2 restarts the gateway alone (a deploy's restart, for trying clients' reconnection):
-  // it drains and exits as on SIGTERM, then starts again; the other processes keep running.
-  let gatewayRestart: Promise<void> | null = null;
+  // SIGUSR2 stops the gateway alone (it drains and exits as on SIGTERM) and the next SIGUSR2 starts
+  // it again: an outage as long as wanted, for trying clients' reconnection; the rest keeps running.
+  let gatewayDown = false;
+  let gatewaySwitch: Promise<void> = Promise.resolve();
   process.on("SIGUSR2", () => {
-    if (stopping || gatewayRestart) return;
-    gatewayRestart = (async () => {
-      const old = gateway;
-      restarting.add(old);
-      log("gateway: restarting (SIGUSR2)");
-      await new Promise<void>((resolve) => {
-        if (old.exitCode !== null || old.signalCode !== null) return resolve();
-        old.once("exit", () => resolve());
-        old.kill("SIGTERM");
-      });
-      log("gateway: stopped; starting again");
-      if (stopping) return;
-      gateway = startGateway();
-      await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
-      log("gateway: restarted");
-    })()
+    gatewaySwitch = gatewaySwitch
+      .then(async () => {
+        if (stopping) return;
+        if (!gatewayDown) {
+          const old = gateway;
+          stoppedOnPurpose.add(old);
+          log("gateway: stopping (SIGUSR2; the next SIGUSR2 starts it again)");
+          await new Promise<void>((resolve) => {
+            if (old.exitCode !== null || old.signalCode !== null) return resolve();
+            old.once("exit", () => resolve());
+            old.kill("SIGTERM");
+          });
+          gatewayDown = true;
+          log("gateway: stopped");
+          return;
+        }
+        gateway = startGateway();
+        gatewayDown = false;
+        await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
+        log("gateway: started again");
+      })
       .catch((error: unknown) => {
         log(`gateway restart failed: ${error instanceof Error ? error.message : String(error)}`);
         void stop(1);
-      })
-      .finally(() => {
-        gatewayRestart = null;
       });
   });
 

@@ -19,11 +19,10 @@ export type ConsoleSystem = {
   readonly hubServiceUrl: string;
   /** Connects or disconnects a Thing's emulated device (its presence events reach the hub). */
   setConnected(thingName: string, connected: boolean): Promise<void>;
-  /**
-   * Restarts the gateway alone (SIGUSR2 to npm start): `stopped` once the old process has exited,
-   * `ready` once the new one answers.
-   */
-  restartGateway(): { stopped: Promise<void>; ready: Promise<void> };
+  /** Stops the gateway alone (SIGUSR2 to npm start); resolves once its process has exited. */
+  stopGateway(): Promise<void>;
+  /** Starts it again (the next SIGUSR2); resolves once it answers. */
+  startGateway(): Promise<void>;
   /** Registers Things and provisions hubs through the public bulk API; returns them in serial order. */
   provisionHubs(serials: readonly string[]): Promise<{ hubId: string; serial: string }[]>;
   stop(): Promise<void>;
@@ -108,7 +107,8 @@ export async function startConsoleSystem(options: { databaseUrl: string }): Prom
       }, 50);
       check();
     });
-  let restarts = 0;
+  let stops = 0;
+  let starts = 0;
 
   return {
     gatewayUrl,
@@ -125,13 +125,15 @@ export async function startConsoleSystem(options: { databaseUrl: string }): Prom
       );
       if (!response.ok) throw new Error(`connectivity of ${thingName}: ${response.status}`);
     },
-    restartGateway() {
-      restarts += 1;
+    stopGateway() {
+      stops += 1;
       child.kill("SIGUSR2");
-      return {
-        stopped: printed("gateway: stopped; starting again", restarts),
-        ready: printed("gateway: restarted", restarts),
-      };
+      return printed("gateway: stopped\n", stops);
+    },
+    startGateway() {
+      starts += 1;
+      child.kill("SIGUSR2");
+      return printed("gateway: started again", starts);
     },
     signInLink,
     output: () => output,
