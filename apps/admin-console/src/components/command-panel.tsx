@@ -114,8 +114,11 @@ export function CommandPanel({ hubId, onSent }: { hubId: string; onSent: () => v
       const value = String(form.get(name) ?? "");
       if (value !== "") args[name] = value;
     }
-    // Secrets leave the page with the request only: the fields are emptied at once.
-    formRef.current?.reset();
+    // Secrets leave the page with the request only: the argument fields are emptied at once.
+    for (const name of commandArgs[command]) {
+      const input = formRef.current?.elements.namedItem(name);
+      if (input instanceof HTMLInputElement) input.value = "";
+    }
     const answer =
       command === "commission_with_code"
         ? await commission({ input: { hubId, commissioningCode: args.code ?? "" } }).then((r) => ({

@@ -24,6 +24,9 @@ const prefix = `LIVE-${randomUUID().slice(0, 6).toUpperCase()}-`;
 let hubs: { hubId: string; serial: string }[];
 let orgId: string;
 
+/** How long a wait for the page may take on a loaded machine (a bound on waiting, not on speed). */
+const WAIT = { timeout: 15_000 };
+
 const admin = () => system.token({ role: "admin" }, "live-e2e-admin");
 
 async function graphql<T = Record<string, any>>(
@@ -116,7 +119,7 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     const page = await signedInPage(`/hubs/${hub.hubId}`);
     await page.getByRole("heading", { name: `Hub ${hub.serial}` }).waitFor();
     await expect
-      .poll(() => page.locator(".hub-status-panel [data-live]").getAttribute("data-live"))
+      .poll(() => page.locator(".hub-status-panel [data-live]").getAttribute("data-live"), WAIT)
       .toBe("true");
     await page.evaluate(() => {
       (window as unknown as { __noReload: boolean }).__noReload = true;
@@ -127,7 +130,7 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     await tabTo(page, ".command-form button[type='submit']");
     await page.keyboard.press("Enter");
     const command = page.locator(".command-list li[data-command-id]").first();
-    await expect.poll(() => command.locator(".event-type").textContent()).toBe("server_info");
+    await expect.poll(() => command.locator(".event-type").textContent(), WAIT).toBe("server_info");
     await expect.poll(() => command.getAttribute("data-state"), { timeout: 30_000 }).toBe("SUCCEEDED");
     // The status panel followed the hub's events: the firmware the hub reported.
     await expect
@@ -141,7 +144,10 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     await page.locator("input[name='credentials']").fill("hunter2-wifi-secret");
     await page.getByRole("button", { name: "Send command" }).click();
     await expect
-      .poll(() => page.locator(".command-list li .event-type").first().textContent())
+      .poll(() => page.locator(".command-panel .outcome").textContent(), { timeout: 15_000 })
+      .toContain("Sent: command");
+    await expect
+      .poll(() => page.locator(".command-list li .event-type").first().textContent(), { timeout: 15_000 })
       .toBe("set_wifi_credentials");
     expect(await page.locator("input[name='credentials']").inputValue()).toBe("");
     expect(await page.content()).not.toContain("hunter2-wifi-secret");
@@ -166,7 +172,7 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     const hub = hubs[2] as { hubId: string };
     const page = await signedInPage("/live");
     await page.getByRole("heading", { name: "Live events" }).waitFor();
-    await expect.poll(() => feedStatus(page)).toBe("live");
+    await expect.poll(() => feedStatus(page), WAIT).toBe("live");
     // The browser notes when the event's row appears (same machine, same clock as this test).
     await page.evaluate((hubId) => {
       const found = () =>
@@ -198,11 +204,11 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
   it("resumes after the gateway was stopped and started again with every event exactly once, in order, showing Reconnecting… meanwhile", async () => {
     const hub = hubs[3] as { hubId: string };
     const page = await signedInPage(`/live?hub=${hub.hubId}`);
-    await expect.poll(() => feedStatus(page)).toBe("live");
+    await expect.poll(() => feedStatus(page), WAIT).toBe("live");
     const rows = page.locator("ol.events li");
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), WAIT).toBe(1);
     await suspend(hub.hubId);
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), WAIT).toBe(2);
 
     await system.stopGateway();
     await expect.poll(() => feedStatus(page), { timeout: 30_000 }).toBe("reconnecting");
@@ -223,7 +229,7 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     await suspend(hub.hubId);
 
     await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(6);
-    await expect.poll(() => feedStatus(page)).toBe("live");
+    await expect.poll(() => feedStatus(page), WAIT).toBe("live");
     const shown = await rows.evaluateAll((items) =>
       items.map((li) => Number((li as HTMLElement).dataset.version)),
     );
