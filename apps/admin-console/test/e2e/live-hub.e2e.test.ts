@@ -157,6 +157,17 @@ describe.runIf(hasChromium())(`live page and hub page (${NEEDS_CHROMIUM})`, () =
     expect(await seriousViolations(page)).toEqual([]);
     await screenshots(page, "hub-commands");
 
+    // A device commissioned with its code (CommissionDevice): the code is a secret, never shown back.
+    await page.locator("select[name='command']").selectOption("commission_with_code");
+    await page.getByLabel("Commissioning code").fill("34970112332");
+    await page.getByRole("button", { name: "Commission device" }).click();
+    const commissioned = page.locator(".command-list li[data-command-id]").first();
+    await expect
+      .poll(() => commissioned.locator(".event-type").textContent(), WAIT)
+      .toBe("commission_with_code");
+    await expect.poll(() => commissioned.getAttribute("data-state"), { timeout: 30_000 }).toBe("SUCCEEDED");
+    expect(await page.content()).not.toContain("34970112332");
+
     // The device drops off and comes back: its presence events turn the panel, without a reload.
     const online = page.getByTestId("hub-online");
     expect(await online.textContent()).toBe("Online");
