@@ -52,6 +52,9 @@ function run(command: string, args: string[], extraEnv: Record<string, string>):
  */
 const built = process.argv.includes("--built");
 
+/** A child stopped on purpose (SIGUSR2): its exit does not stop everything. */
+const stoppedOnPurpose = new Set<ChildProcess>();
+
 /** Starts an app's process from its entry, `main` in every app. */
 function startService(name: string, app: string, extraEnv: Record<string, string>): ChildProcess {
   const args = built
@@ -63,6 +66,11 @@ function startService(name: string, app: string, extraEnv: Record<string, string
     stdio: ["ignore", "inherit", "inherit"],
   });
   child.on("exit", (code, signal) => {
+    const index = children.indexOf(child);
+    if (stoppedOnPurpose.delete(child)) {
+      if (index >= 0) children.splice(index, 1);
+      return;
+    }
     if (!stopping) {
       log(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); shutting everything down`);
       void stop(1);
@@ -203,13 +211,46 @@ async function main(): Promise<void> {
   await waitUntilReady("hub-service", `${hubServiceUrl}/readyz`);
 
   const gatewayJwtSecret = env.GATEWAY_JWT_SECRET ?? secrets.gatewayJwtSecret;
-  startService("gateway", "gateway", {
-    HUB_SERVICE_URL: hubServiceUrl,
-    GATEWAY_PORT: String(env.GATEWAY_PORT),
-    SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
-    GATEWAY_JWT_SECRET: gatewayJwtSecret,
-  });
+  const startGateway = () =>
+    startService("gateway", "gateway", {
+      HUB_SERVICE_URL: hubServiceUrl,
+      GATEWAY_PORT: String(env.GATEWAY_PORT),
+      SERVICE_JWT_SECRET: env.SERVICE_JWT_SECRET ?? secrets.serviceJwtSecret,
+      GATEWAY_JWT_SECRET: gatewayJwtSecret,
+    });
+  let gateway = startGateway();
   await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
+  // SIGUSR2 stops the gateway alone (it drains and exits as on SIGTERM) and the next SIGUSR2 starts
+  // it again: an outage as long as wanted, for trying clients' reconnection; the rest keeps running.
+  let gatewayDown = false;
+  let gatewaySwitch: Promise<void> = Promise.resolve();
+  process.on("SIGUSR2", () => {
+    gatewaySwitch = gatewaySwitch
+      .then(async () => {
+        if (stopping) return;
+        if (!gatewayDown) {
+          const old = gateway;
+          stoppedOnPurpose.add(old);
+          log("gateway: stopping (SIGUSR2; the next SIGUSR2 starts it again)");
+          await new Promise<void>((resolve) => {
+            if (old.exitCode !== null || old.signalCode !== null) return resolve();
+            old.once("exit", () => resolve());
+            old.kill("SIGTERM");
+          });
+          gatewayDown = true;
+          log("gateway: stopped");
+          return;
+        }
+        gateway = startGateway();
+        gatewayDown = false;
+        await waitUntilReady("gateway", `${gatewayUrl}/readyz`);
+        log("gateway: started again");
+      })
+      .catch((error: unknown) => {
+        log(`gateway restart failed: ${error instanceof Error ? error.message : String(error)}`);
+        void stop(1);
+      });
+  });
 
   // The event relay: webhooks to partners' endpoints (and JetStream with NATS_URL).
   const relayUrl = `http://127.0.0.1:${env.RELAY_PORT}`;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Connection, connectionSchema, hubIdBodyField, strictBody } from "./hub-schemas.ts";
-import { hubCommandStates } from "./vocabulary.ts";
+import { hubCommandStates, knownHubCommands } from "./vocabulary.ts";
 
 /*
  * Commands to the hub itself (SendHubCommand, CommissionDevice): written into the hub's AWS IoT
@@ -16,26 +16,6 @@ import { hubCommandStates } from "./vocabulary.ts";
 export const commandIdSchema = z
   .string({ error: "commandId must be a string" })
   .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "commandId must be 1 to 64 letters, digits, '-' or '_'" });
-
-/**
- * The commands the hub firmware knows, with the arguments it treats as secret. A secret argument
- * goes to the shadow and nowhere else (no event, log line, span, webhook, response or table): the
- * event records only that it was present. The contract forwards any command verbatim, so an
- * unknown command is sent too (the hub rejects what it does not know); `secretArgPattern` below
- * covers secret-looking arguments of commands not listed here.
- */
-export const knownHubCommands = {
-  get_nodes: { secretArgs: [], description: "Lists the devices commissioned on the hub" },
-  server_info: { secretArgs: [], description: "Firmware version and uptime" },
-  set_wifi_credentials: {
-    secretArgs: ["credentials", "password", "psk"],
-    description: "Joins a Wi-Fi network: { ssid, credentials }",
-  },
-  commission_with_code: {
-    secretArgs: ["code"],
-    description: "Commissions a Matter device with its setup code (CommissionDevice)",
-  },
-} as const satisfies Record<string, { secretArgs: readonly string[]; description: string }>;
 
 /** Argument names that are secret whatever the command (a safety net for unlisted commands). */
 const secretArgPattern = /credential|password|passphrase|passwd|psk|secret|token|private|setup_?code|pin$/i;

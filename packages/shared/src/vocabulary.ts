@@ -34,3 +34,24 @@ export type HubEventType = (typeof hubEventTypeNames)[number];
 export const hubCommandStates = ["SENT", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT"] as const;
 export type HubCommandState = (typeof hubCommandStates)[number];
 export type TerminalHubCommandState = Exclude<HubCommandState, "SENT">;
+
+/**
+ * The commands the hub firmware knows, with the arguments it treats as secret. A secret argument
+ * goes to the shadow and nowhere else (no event, log line, span, webhook, response or table): the
+ * event records only that it was present. The contract forwards any command verbatim, so an
+ * unknown command is sent too (the hub rejects what it does not know); `secretArgPattern` below
+ * (device-commands.ts) covers secret-looking arguments of commands not listed here. Plain values
+ * here so the console offers the same list.
+ */
+export const knownHubCommands = {
+  get_nodes: { secretArgs: [], description: "Lists the devices commissioned on the hub" },
+  server_info: { secretArgs: [], description: "Firmware version and uptime" },
+  set_wifi_credentials: {
+    secretArgs: ["credentials", "password", "psk"],
+    description: "Joins a Wi-Fi network: { ssid, credentials }",
+  },
+  commission_with_code: {
+    secretArgs: ["code"],
+    description: "Commissions a Matter device with its setup code (CommissionDevice)",
+  },
+} as const satisfies Record<string, { secretArgs: readonly string[]; description: string }>;

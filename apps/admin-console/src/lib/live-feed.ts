@@ -1,45 +1,42 @@
 /**
- * Follows the global event log from the gateway's `events` feed (log order): first the latest
- * `initial` events, then, once a second, everything after an anchor. The feed's cursor is the only
- * state, so pausing, a dropped connection or a gateway restart resume where the feed was.
+ * Follows the event log over the gateway's `hubEvents` subscription: first an optional page of
+ * history, then the stream from the newest position shown. The last position received is the only
+ * state: a dropped connection (a gateway restart, a network blip) and a pause both resume with
+ * `after` = that position, which the gateway answers with every event after it, none missing and
+ * none twice. Positions already delivered are dropped anyway (a guard, should a replay overlap).
  *
- * Positions are handed out when a transaction writes and become visible when it commits, so a
- * lower position can appear after a higher one was already shown (two commands committing in the
- * other order). Each poll therefore re-reads from an anchor that has settled — the newest event
- * first seen at least `settleMs` ago — and shows only positions it has not shown yet. An event
- * whose transaction stayed open longer than `settleMs`, or that is more than `maxReread` events
- * behind the head, can still be missed: the console is a window on the log, not its consumer.
- *
- * Errors back off (1 s, 2 s, … up to 15 s); an authentication or permission failure stops the
- * feed (retrying cannot help). A page that arrives after `pause()` is dropped unseen and fetched
- * again on `resume()`.
+ * A failed connection backs off (1 s, 2 s, … up to 15 s); an authentication or permission failure
+ * stops the feed (retrying cannot help). Events that arrive after `pause()` are dropped unseen and
+ * read again on `resume()`.
  */
-
-export type FeedPage<E> = {
-  readonly events: readonly { readonly cursor: string; readonly event: E }[];
-  readonly hasNextPage: boolean;
-};
-
-export type FeedRequest = { readonly after: string | null; readonly initial: boolean };
 
 export type FeedStatus = "connecting" | "live" | "paused" | "reconnecting" | "stopped";
 
+/** What one connection reports: an event, that it is established, or that it ended (and why). */
+export type StreamSink<E> = {
+  next(event: E): void;
+  connected(): void;
+  /** The stream is over: an error, or a normal end (the gateway closing it), which is resumed too. */
+  end(error?: unknown): void;
+};
+
+/** Opens one connection from `after` (null: from now on); returns what closes it. */
+export type OpenStream<E> = (after: string | null, sink: StreamSink<E>) => () => void;
+
 export type FeedOptions<E> = {
-  readonly fetchPage: (request: FeedRequest) => Promise<FeedPage<E>>;
+  /** History shown before the stream (any order); its newest position is where the stream starts. */
+  readonly loadInitial?: () => Promise<readonly E[]>;
+  readonly open: OpenStream<E>;
   /** The event's log position (unique, ordered). */
   readonly positionOf: (event: E) => bigint;
-  /** New events, in log order within a page. */
+  /** New events: the history at once, then each as it arrives. */
   readonly onEvents: (events: readonly E[]) => void;
   readonly onStatus: (status: FeedStatus, detail?: unknown) => void;
   /** A failure that retrying cannot mend (401/403): the feed stops. */
   readonly isFatal?: (error: unknown) => boolean;
-  readonly intervalMs?: number;
   readonly maxBackoffMs?: number;
-  /** How long a shown event may still be preceded by a later-committing one (default 10 s). */
-  readonly settleMs?: number;
-  /** At most this many shown events are read again per poll (default 300). */
-  readonly maxReread?: number;
-  readonly now?: () => number;
+  /** Positions remembered for the duplicate guard (default 5,000). */
+  readonly remember?: number;
   readonly setTimer?: (run: () => void, ms: number) => unknown;
   readonly clearTimer?: (timer: unknown) => void;
 };
@@ -54,110 +51,125 @@ export function backoffMs(failures: number, maxMs = 15_000): number {
   return Math.min(maxMs, 1000 * 2 ** Math.max(0, failures - 1));
 }
 
-type Seen = { readonly cursor: string; readonly position: bigint; readonly seenAt: number };
-
 export function followFeed<E>(options: FeedOptions<E>): Feed {
-  const interval = options.intervalMs ?? 1000;
-  const settleMs = options.settleMs ?? 10_000;
-  const maxReread = options.maxReread ?? 300;
-  const now = options.now ?? (() => Date.now());
   const setTimer = options.setTimer ?? ((run, ms) => setTimeout(run, ms));
   const clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
-  /** Events shown at or after the anchor, by position. */
-  let recent: Seen[] = [];
-  let started = false;
+  const keep = options.remember ?? 5000;
+  /** Delivered positions, oldest first (a Set keeps insertion order). */
+  const seen = new Set<bigint>();
+  /** Where the next connection resumes: the last position received (null: none yet). */
+  let after: string | null = null;
+  let historyLoaded = options.loadInitial === undefined;
   let paused = false;
   let stopped = false;
   let failures = 0;
   let timer: unknown = null;
-  let inFlight = false;
-  /** Set while a poll's pages continue past its first (hasNextPage). */
-  let continueAfter: string | null = null;
+  /** The open connection's closer, and a token so a stale connection's reports are ignored. */
+  let close: (() => void) | null = null;
+  let generation = 0;
 
-  /** The settled event to re-read after (null: from the start of the log). */
-  function anchor(): Seen | null {
-    const settledBefore = now() - settleMs;
-    let chosen: Seen | null = null;
-    for (const entry of recent) if (entry.seenAt <= settledBefore) chosen = entry;
-    const floor = recent.length > maxReread ? recent[recent.length - 1 - maxReread] : undefined;
-    if (floor && (!chosen || floor.position > chosen.position)) chosen = floor;
-    return chosen ?? recent[0] ?? null;
+  function deliver(events: readonly E[]): E[] {
+    const fresh: E[] = [];
+    for (const event of events) {
+      const position = options.positionOf(event);
+      if (seen.has(position)) continue;
+      seen.add(position);
+      fresh.push(event);
+    }
+    while (seen.size > keep) seen.delete(seen.values().next().value as bigint);
+    return fresh;
   }
 
-  function remember(cursor: string, position: bigint, seenAt: number) {
-    let i = recent.length;
-    while (i > 0 && (recent[i - 1] as Seen).position > position) i -= 1;
-    recent.splice(i, 0, { cursor, position, seenAt });
-  }
-
-  function schedule(ms: number) {
+  function fail(error: unknown) {
     if (stopped || paused) return;
-    timer = setTimer(() => {
-      timer = null;
-      void poll();
-    }, ms);
+    if (options.isFatal?.(error)) {
+      stopped = true;
+      options.onStatus("stopped", error);
+      return;
+    }
+    failures += 1;
+    options.onStatus("reconnecting", error);
+    timer = setTimer(
+      () => {
+        timer = null;
+        void connect();
+      },
+      backoffMs(failures, options.maxBackoffMs),
+    );
   }
 
-  async function poll() {
-    if (stopped || paused || inFlight) return;
-    inFlight = true;
-    const from = continueAfter ?? (started ? (anchor()?.cursor ?? null) : null);
-    try {
-      const page = await options.fetchPage({ after: from, initial: !started });
-      inFlight = false;
-      if (stopped || paused) return;
-      started = true;
-      failures = 0;
-      const seenAt = now();
-      const fresh: E[] = [];
-      for (const { cursor, event } of page.events) {
-        const position = options.positionOf(event);
-        if (recent.some((entry) => entry.position === position)) continue;
-        remember(cursor, position, seenAt);
-        fresh.push(event);
-      }
-      const current = anchor();
-      if (current) recent = recent.filter((entry) => entry.position >= current.position);
-      if (fresh.length > 0) options.onEvents(fresh);
-      options.onStatus("live");
-      continueAfter = page.hasNextPage ? (page.events.at(-1)?.cursor ?? null) : null;
-      schedule(continueAfter ? 0 : interval);
-    } catch (error) {
-      inFlight = false;
-      if (stopped) return;
-      if (options.isFatal?.(error)) {
-        stopped = true;
-        options.onStatus("stopped", error);
+  async function connect() {
+    if (stopped || paused) return;
+    if (!historyLoaded && options.loadInitial) {
+      const current = ++generation;
+      try {
+        const history = await options.loadInitial();
+        if (current !== generation || stopped || paused) return;
+        historyLoaded = true;
+        const fresh = deliver(history);
+        let newest: bigint | null = null;
+        for (const event of fresh) {
+          const position = options.positionOf(event);
+          if (newest === null || position > newest) newest = position;
+        }
+        // An empty log still starts at its beginning, so an event committed meanwhile is not lost.
+        after = newest === null ? "0" : String(newest);
+        if (fresh.length > 0) options.onEvents(fresh);
+      } catch (error) {
+        if (current === generation) fail(error);
         return;
       }
-      if (paused) return;
-      failures += 1;
-      options.onStatus("reconnecting", error);
-      schedule(backoffMs(failures, options.maxBackoffMs));
     }
+    const current = ++generation;
+    const mine = () => current === generation && !stopped && !paused;
+    close = options.open(after, {
+      next(event) {
+        if (!mine()) return;
+        after = String(options.positionOf(event));
+        const fresh = deliver([event]);
+        if (fresh.length > 0) options.onEvents(fresh);
+      },
+      connected() {
+        if (!mine()) return;
+        failures = 0;
+        options.onStatus("live");
+      },
+      end(error) {
+        if (!mine()) return;
+        close = null;
+        generation += 1;
+        fail(error ?? new Error("the stream ended"));
+      },
+    });
+  }
+
+  function disconnect() {
+    generation += 1;
+    if (timer !== null) clearTimer(timer);
+    timer = null;
+    close?.();
+    close = null;
   }
 
   options.onStatus("connecting");
-  void poll();
+  void connect();
 
   return {
     pause() {
       if (stopped || paused) return;
       paused = true;
-      if (timer !== null) clearTimer(timer);
-      timer = null;
+      disconnect();
       options.onStatus("paused");
     },
     resume() {
       if (stopped || !paused) return;
       paused = false;
-      options.onStatus(started ? "live" : "connecting");
-      void poll();
+      options.onStatus("connecting");
+      void connect();
     },
     stop() {
       stopped = true;
-      if (timer !== null) clearTimer(timer);
-      timer = null;
+      disconnect();
     },
   };
 }

@@ -1,9 +1,19 @@
+import { useEffect, useState } from "react";
 import { useParams, useSearchParams } from "react-router";
 import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
+import { CommandList } from "../components/command-list.tsx";
+import { CommandPanel } from "../components/command-panel.tsx";
+import {
+  DeletedHubSummary,
+  DeleteHubSection,
+  type HubDeletionResult,
+} from "../components/delete-hub-section.tsx";
 import { EventList } from "../components/event-list.tsx";
 import { Detail } from "../components/fields.tsx";
 import { HubActions } from "../components/hub-actions.tsx";
+import { HubStatusPanel } from "../components/hub-status-panel.tsx";
+import { useHubEventPulse } from "../components/live-hub-events.ts";
 import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -24,6 +34,15 @@ export function HubPage() {
   const [result, reexecute] = useQuery({ query: HubQuery, variables: { id, ...timelineVariables(page) } });
   const hub = result.data?.hub;
   useDocumentTitle(hub ? `Hub ${hub.serial}` : "Hub");
+  // The hub's live events: its panels (and the timeline) refetch what an event changed.
+  const pulse = useHubEventPulse(id);
+  const [sent, setSent] = useState(0);
+  const [deleted, setDeleted] = useState<{ serial: string; result: HubDeletionResult } | null>(null);
+  useEffect(() => {
+    if (pulse.count > 0 && !deleted) reexecute({ requestPolicy: "network-only" });
+  }, [pulse.count, deleted, reexecute]);
+
+  if (deleted) return <DeletedHubSummary serial={deleted.serial} result={deleted.result} />;
 
   if (result.error) return <ApiError error={result.error} onRetry={() => reexecute()} />;
   if (!result.data) return <Loading what="the hub" />;
@@ -73,7 +92,10 @@ export function HubPage() {
         </Detail>
         <Detail label="Version">{hub.version}</Detail>
       </dl>
+      <HubStatusPanel hubId={hub.id} pulse={pulse} />
       <HubActions hub={hub} onDone={() => reexecute({ requestPolicy: "network-only" })} />
+      <CommandPanel hubId={hub.id} onSent={() => setSent((n) => n + 1)} />
+      <CommandList hubId={hub.id} pulse={pulse} sent={sent} />
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline (newest first)</h2>
         {events.length === 0 ? (
@@ -91,6 +113,10 @@ export function HubPage() {
           }}
         />
       </section>
+      <DeleteHubSection
+        hub={hub}
+        onDeleted={(deletion) => setDeleted({ serial: hub.serial, result: deletion })}
+      />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import type { CombinedError } from "@urql/core";
+import { CombinedError } from "@urql/core";
 import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { useClient } from "urql";
@@ -8,11 +8,12 @@ import { AnyOf, Field } from "../components/fields.tsx";
 import { hubEventTypes } from "../lib/hub-list.ts";
 import { type Feed, type FeedStatus, followFeed } from "../lib/live-feed.ts";
 import { apiFailure } from "../lib/messages.ts";
+import { hubEventStream, StreamError } from "../lib/sse-client.ts";
 import { useDocumentTitle } from "../lib/use-document-title.ts";
 import { EventFeedQuery } from "../queries.ts";
+import { useSession } from "../session.tsx";
 
 const INITIAL = 50;
-const PAGE = 100;
 /** The page keeps the newest events it has shown, up to this many. */
 const KEEP = 500;
 
@@ -20,7 +21,7 @@ const statusText: Record<FeedStatus, string> = {
   connecting: "Connecting…",
   live: "Live",
   paused: "Paused",
-  reconnecting: "Connection lost; reconnecting from the last event seen…",
+  reconnecting: "Reconnecting… (from the last event received)",
   stopped: "Stopped",
 };
 
@@ -38,6 +39,7 @@ class FeedError extends Error {
 export function LivePage() {
   useDocumentTitle("Live");
   const client = useClient();
+  const { token } = useSession();
   const [params, setParams] = useSearchParams();
   const hubFilter = params.get("hub")?.trim() ?? "";
   const typeFilter = params.get("type") ?? "";
@@ -51,34 +53,39 @@ export function LivePage() {
     setEvents([]);
     setFatal(null);
     const feed = followFeed<EventRow>({
-      fetchPage: async ({ after, initial }) => {
-        const variables =
-          initial && after === null ? { last: INITIAL } : { first: PAGE, ...(after ? { after } : {}) };
+      // History: the newest events (the stream then starts after the newest of them).
+      loadInitial: async () => {
         const result = await client
-          .query(EventFeedQuery, variables, { requestPolicy: "network-only" })
+          .query(EventFeedQuery, { last: INITIAL }, { requestPolicy: "network-only" })
           .toPromise();
         if (result.error || !result.data)
           throw result.error ? new FeedError(result.error) : new Error("empty answer");
-        const { edges, pageInfo } = result.data.events;
-        return {
-          events: edges.map((edge) => ({ cursor: edge.cursor, event: edge.node })),
-          hasNextPage: !initial && pageInfo.hasNextPage,
-        };
+        return result.data.events.edges.map((edge) => edge.node);
       },
+      open: hubEventStream(token ?? ""),
       positionOf: (event) => BigInt(event.position),
       // Newest position first (an event that committed late takes its place in the log's order).
       onEvents: (batch) => setEvents((shown) => [...batch, ...shown].sort(byPositionDesc).slice(0, KEEP)),
       onStatus: (next, detail) => {
         setStatus(next);
         if (next === "stopped" && detail instanceof FeedError) setFatal(detail.combined);
+        if (next === "stopped" && detail instanceof StreamError)
+          setFatal(
+            new CombinedError({
+              graphQLErrors: detail.graphQLErrors,
+              ...(detail.response ? { response: detail.response } : {}),
+            }),
+          );
       },
       isFatal: (error) =>
-        error instanceof FeedError &&
-        ["unauthenticated", "forbidden"].includes(apiFailure(error.combined).kind),
+        (error instanceof FeedError || error instanceof StreamError) &&
+        ["unauthenticated", "forbidden"].includes(
+          apiFailure(error instanceof FeedError ? error.combined : error).kind,
+        ),
     });
     feedRef.current = feed;
     return () => feed.stop();
-  }, [client]);
+  }, [client, token]);
 
   const visible = events.filter(
     (event) => (!hubFilter || event.hubId === hubFilter) && (!typeFilter || event.type === typeFilter),
@@ -95,7 +102,7 @@ export function LivePage() {
     <>
       <h1>Live events</h1>
       <div className="live-bar">
-        <p role="status" className={`feed-status feed-${status}`} data-status={status}>
+        <p role="status" aria-live="polite" className={`feed-status feed-${status}`} data-status={status}>
           {statusText[status]}
         </p>
         {status === "paused" ? (

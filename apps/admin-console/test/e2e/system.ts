@@ -15,6 +15,14 @@ export type ConsoleSystem = {
   readonly signInLink: string;
   readonly output: () => string;
   token(claims: Record<string, unknown>, subject: string): string;
+  /** hub-service's own URL (tRPC under /trpc), reachable while the gateway is down. */
+  readonly hubServiceUrl: string;
+  /** Connects or disconnects a Thing's emulated device (its presence events reach the hub). */
+  setConnected(thingName: string, connected: boolean): Promise<void>;
+  /** Stops the gateway alone (SIGUSR2 to npm start); resolves once its process has exited. */
+  stopGateway(): Promise<void>;
+  /** Starts it again (the next SIGUSR2); resolves once it answers. */
+  startGateway(): Promise<void>;
   /** Registers Things and provisions hubs through the public bulk API; returns them in serial order. */
   provisionHubs(serials: readonly string[]): Promise<{ hubId: string; serial: string }[]>;
   stop(): Promise<void>;
@@ -82,8 +90,51 @@ export async function startConsoleSystem(options: { databaseUrl: string }): Prom
     credentials: { accessKeyId: "local", secretAccessKey: "local-secret" },
   });
 
+  /** Resolves once npm start's output holds `text` `times` times. */
+  const printed = (text: string, times: number) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (output.split(text).length - 1 < times) return false;
+        clearInterval(timer);
+        resolve();
+        return true;
+      };
+      const timer = setInterval(() => {
+        if (child.exitCode !== null) {
+          clearInterval(timer);
+          reject(new Error(`npm start exited while waiting for "${text}"`));
+        } else check();
+      }, 50);
+      check();
+    });
+  let stops = 0;
+  let starts = 0;
+
   return {
     gatewayUrl,
+    hubServiceUrl: `http://127.0.0.1:${hubPort}`,
+    async setConnected(thingName, connected) {
+      // The emulator's control API (what `npm run cli -- things connect` calls).
+      const response = await fetch(
+        `http://127.0.0.1:${emulatorPort}/__emulator/things/${encodeURIComponent(thingName)}/connectivity`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ connected }),
+        },
+      );
+      if (!response.ok) throw new Error(`connectivity of ${thingName}: ${response.status}`);
+    },
+    stopGateway() {
+      stops += 1;
+      child.kill("SIGUSR2");
+      return printed("gateway: stopped\n", stops);
+    },
+    startGateway() {
+      starts += 1;
+      child.kill("SIGUSR2");
+      return printed("gateway: started again", starts);
+    },
     signInLink,
     output: () => output,
     token,
