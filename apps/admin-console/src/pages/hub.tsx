@@ -4,6 +4,7 @@ import { ApiError, Loading } from "../components/api-error.tsx";
 import { EventList } from "../components/event-list.tsx";
 import { Detail } from "../components/fields.tsx";
 import { HubActions } from "../components/hub-actions.tsx";
+import { OrgName } from "../components/org-name.tsx";
 import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -59,7 +60,9 @@ export function HubPage() {
         <Detail label="AWS IoT Thing">
           <code>{hub.thingName}</code>
         </Detail>
-        <Detail label="Organization">{hub.orgId ?? "Not claimed"}</Detail>
+        <Detail label="Organization">
+          {hub.orgId ? <OrgName id={hub.orgId} org={hub.organization} /> : "Not claimed"}
+        </Detail>
         <Detail label="Site">
           {hub.siteId ?? "—"}
           {hub.isPrimary ? " (primary)" : ""}
@@ -69,7 +72,14 @@ export function HubPage() {
         </Detail>
         <Detail label="Provisioned">
           <Timestamp ms={hub.provisionedAt} />
-          {hub.provisionedByOrgId ? ` by ${hub.provisionedByOrgId}` : ""}
+          {hub.provisionedByOrgId ? (
+            <>
+              {" "}
+              by <OrgName id={hub.provisionedByOrgId} org={hub.provisionedByOrganization} />
+            </>
+          ) : (
+            ""
+          )}
         </Detail>
         <Detail label="Version">{hub.version}</Detail>
       </dl>
