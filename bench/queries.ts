@@ -70,7 +70,8 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const label = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1000}k`);
 // The seed's shape is in the name: a database seeded by an older version is not reused. A smoke
 // run seeds databases of its own (never the real runs' cached ones) and drops them at the end.
-const SEED_VERSION = 2;
+// Version 3: the hubs (provisioned_by_org_id) index of Organization.hubCount.
+const SEED_VERSION = 3;
 const databaseName = (size: number) =>
   smoke
     ? `hub_bench_smoke_q_${label(size).toLowerCase()}`
