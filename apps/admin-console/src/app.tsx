@@ -7,7 +7,11 @@ import { HubPage } from "./pages/hub.tsx";
 import { HubsPage } from "./pages/hubs.tsx";
 import { LivePage } from "./pages/live.tsx";
 import { NotFoundPage } from "./pages/not-found.tsx";
+import { OrganizationPage } from "./pages/organization.tsx";
+import { OrganizationsPage } from "./pages/organizations.tsx";
 import { SignInPage } from "./pages/sign-in.tsx";
+import { WebhookPage } from "./pages/webhook.tsx";
+import { WebhooksPage } from "./pages/webhooks.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 
 function SignedIn() {
@@ -22,6 +26,10 @@ function SignedIn() {
           <Route path="/hubs" element={<HubsPage />} />
           <Route path="/hubs/:id" element={<HubPage />} />
           <Route path="/live" element={<LivePage />} />
+          <Route path="/organizations" element={<OrganizationsPage />} />
+          <Route path="/organizations/:id" element={<OrganizationPage />} />
+          <Route path="/webhooks" element={<WebhooksPage />} />
+          <Route path="/webhooks/:id" element={<WebhookPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Layout>

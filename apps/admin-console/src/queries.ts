@@ -10,6 +10,10 @@ export const HubRowFields = graphql(`
     vendorName
     status
     orgId
+    organization {
+      id
+      name
+    }
     siteId
     isPrimary
     provisionedAt
@@ -72,6 +76,14 @@ export const HubQuery = graphql(
       claimedAt
       provisionedAt
       provisionedByOrgId
+      organization {
+        id
+        name
+      }
+      provisionedByOrganization {
+        id
+        name
+      }
       updatedAt
       version
       events(first: $first, after: $after, last: $last, before: $before) {

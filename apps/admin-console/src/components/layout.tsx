@@ -25,6 +25,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <nav aria-label="Main">
           <NavLink to="/hubs">Hubs</NavLink>
           <NavLink to="/live">Live</NavLink>
+          <NavLink to="/organizations">Organizations</NavLink>
+          <NavLink to="/webhooks">Webhooks</NavLink>
         </nav>
         <span className="who">
           <span>

@@ -14,6 +14,7 @@ import { Detail } from "../components/fields.tsx";
 import { HubActions } from "../components/hub-actions.tsx";
 import { HubStatusPanel } from "../components/hub-status-panel.tsx";
 import { useHubEventPulse } from "../components/live-hub-events.ts";
+import { OrgName } from "../components/org-name.tsx";
 import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -78,7 +79,9 @@ export function HubPage() {
         <Detail label="AWS IoT Thing">
           <code>{hub.thingName}</code>
         </Detail>
-        <Detail label="Organization">{hub.orgId ?? "Not claimed"}</Detail>
+        <Detail label="Organization">
+          {hub.orgId ? <OrgName id={hub.orgId} org={hub.organization} /> : "Not claimed"}
+        </Detail>
         <Detail label="Site">
           {hub.siteId ?? "—"}
           {hub.isPrimary ? " (primary)" : ""}
@@ -88,7 +91,14 @@ export function HubPage() {
         </Detail>
         <Detail label="Provisioned">
           <Timestamp ms={hub.provisionedAt} />
-          {hub.provisionedByOrgId ? ` by ${hub.provisionedByOrgId}` : ""}
+          {hub.provisionedByOrgId ? (
+            <>
+              {" "}
+              by <OrgName id={hub.provisionedByOrgId} org={hub.provisionedByOrganization} />
+            </>
+          ) : (
+            ""
+          )}
         </Detail>
         <Detail label="Version">{hub.version}</Detail>
       </dl>

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
 import { AnyOf, Field } from "../components/fields.tsx";
+import { OrgName } from "../components/org-name.tsx";
 import { Pager } from "../components/pager.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -167,7 +168,9 @@ export function HubsPage() {
                     </td>
                     <td>{node.model}</td>
                     <td>{node.vendorName ?? <span className="muted">—</span>}</td>
-                    <td>{node.orgId ?? <span className="muted">—</span>}</td>
+                    <td>
+                      <OrgName id={node.orgId} org={node.organization} copy={false} />
+                    </td>
                     <td>{node.siteId ?? <span className="muted">—</span>}</td>
                     <td>{node.isPrimary ? "Yes" : "No"}</td>
                     <td>

@@ -11,6 +11,8 @@ import jwt from "jsonwebtoken";
 /** The whole system exactly as `npm start` starts it (scripts/start.ts), on a database of its own. */
 export type ConsoleSystem = {
   readonly gatewayUrl: string;
+  /** The registry emulator `npm start` runs (for registering Things). */
+  readonly iotEndpoint: string;
   /** The sign-in link `npm start` prints for the demo admin. */
   readonly signInLink: string;
   readonly output: () => string;
@@ -28,7 +30,11 @@ export type ConsoleSystem = {
   stop(): Promise<void>;
 };
 
-export async function startConsoleSystem(options: { databaseUrl: string }): Promise<ConsoleSystem> {
+export async function startConsoleSystem(options: {
+  databaseUrl: string;
+  /** More environment for `npm start` and the services it starts (e.g. a faster webhook retry schedule). */
+  env?: Readonly<Record<string, string>>;
+}): Promise<ConsoleSystem> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "hub-console-e2e-"));
   const [gatewayPort, hubPort, emulatorPort, relayPort] = [
     await freePort(),
@@ -50,6 +56,7 @@ export async function startConsoleSystem(options: { databaseUrl: string }): Prom
       SERVICE_JWT_SECRET: TEST_SECRETS.service,
       GATEWAY_JWT_SECRET: TEST_SECRETS.gatewayJwt,
       LOG_LEVEL: "warn",
+      ...options.env,
     }),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -135,6 +142,7 @@ export async function startConsoleSystem(options: { databaseUrl: string }): Prom
       child.kill("SIGUSR2");
       return printed("gateway: started again", starts);
     },
+    iotEndpoint: `http://127.0.0.1:${emulatorPort}`,
     signInLink,
     output: () => output,
     token,
@@ -169,4 +177,40 @@ export async function startConsoleSystem(options: { databaseUrl: string }): Prom
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One hub provisioned the way a partner does it: its Thing registered in the system's registry
+ * emulator (`iotEndpoint`: the emulator's URL), then `POST /hubs/{id}/ProvisionHub` with the
+ * organization's API key as X-API-Key. Returns the answer's status and the hub.
+ */
+export async function provisionHubWithKey(
+  system: Pick<ConsoleSystem, "gatewayUrl"> & { readonly iotEndpoint: string },
+  apiKey: string,
+  serial: string,
+): Promise<{ status: number; hubId: string; serial: string }> {
+  const hub = {
+    hubId: randomUUID(),
+    serial,
+    model: "HUB-2",
+    vendorName: "Acme",
+    thingName: `console-key-${serial.toLowerCase()}`,
+  };
+  const iot = new IoTClient({
+    region: "us-east-1",
+    endpoint: system.iotEndpoint,
+    credentials: { accessKeyId: "local", secretAccessKey: "local-secret" },
+  });
+  try {
+    await iot.send(new CreateThingCommand({ thingName: hub.thingName }));
+  } finally {
+    iot.destroy();
+  }
+  const response = await fetch(`${system.gatewayUrl}/hubs/${hub.hubId}/ProvisionHub`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": apiKey },
+    body: JSON.stringify(hub),
+  });
+  await response.text();
+  return { status: response.status, hubId: hub.hubId, serial };
 }

@@ -2,6 +2,7 @@ import { lexicographicSortSchema } from "graphql";
 import { builder } from "../builder.ts";
 import "./errors.ts";
 import "./organizations.ts";
+import "./organization-hub-count.ts";
 import "./hub-deletion.ts";
 import "./hub.ts";
 import "./hub-event.ts";

@@ -26,6 +26,7 @@ import { hubEventsProcedure } from "./procedures/hub-events.ts";
 import { hubLastEventsProcedure } from "./procedures/hub-last-events.ts";
 import { hubListProcedure } from "./procedures/hub-list.ts";
 import { ruleConfirmationProcedure, ruleMessagesProcedure } from "./procedures/iot-rule.ts";
+import { organizationHubCountsProcedure } from "./procedures/organization-hub-counts.ts";
 import { provisionHubProcedure } from "./procedures/provision-hub.ts";
 import { provisionManyProcedure } from "./procedures/provision-many.ts";
 import { claimDeliveriesProcedure, reportDeliveriesProcedure } from "./procedures/relay.ts";
@@ -88,6 +89,7 @@ export const appRouter = router({
     byId: organizationByIdProcedure,
     /** One call per GraphQL request for every organization name it shows. */
     byIds: organizationsByIdsProcedure,
+    hubCounts: organizationHubCountsProcedure,
   }),
   apiKeys: router({
     verify: apiKeyVerifyProcedure,
