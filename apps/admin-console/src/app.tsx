@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import { BrowserRouter, Navigate, Route, Routes } from "react-router";
+import { BrowserRouter, Route, Routes } from "react-router";
 import { Provider } from "urql";
 import { createApiClient } from "./client.ts";
 import { Layout } from "./components/layout.tsx";
@@ -7,6 +7,7 @@ import { HubPage } from "./pages/hub.tsx";
 import { HubsPage } from "./pages/hubs.tsx";
 import { LivePage } from "./pages/live.tsx";
 import { NotFoundPage } from "./pages/not-found.tsx";
+import { OverviewPage } from "./pages/overview.tsx";
 import { SignInPage } from "./pages/sign-in.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 
@@ -18,7 +19,7 @@ function SignedIn() {
     <Provider value={client}>
       <Layout>
         <Routes>
-          <Route path="/" element={<Navigate to="/hubs" replace />} />
+          <Route path="/" element={<OverviewPage />} />
           <Route path="/hubs" element={<HubsPage />} />
           <Route path="/hubs/:id" element={<HubPage />} />
           <Route path="/live" element={<LivePage />} />
