@@ -154,7 +154,7 @@ async function run() {
     const signIn = await context.newPage();
     watch(signIn);
     await signIn.goto(system.signInLink);
-    await signIn.getByRole("heading", { name: "Hubs", level: 1 }).waitFor();
+    await signIn.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
     const adminToken = new URL(system.signInLink).hash.slice("#token=".length);
 
     for (const view of views) {

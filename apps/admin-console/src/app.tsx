@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import { BrowserRouter, Navigate, Route, Routes } from "react-router";
+import { BrowserRouter, Route, Routes } from "react-router";
 import { Provider } from "urql";
 import { createApiClient } from "./client.ts";
 import { Layout } from "./components/layout.tsx";
@@ -9,6 +9,7 @@ import { LivePage } from "./pages/live.tsx";
 import { NotFoundPage } from "./pages/not-found.tsx";
 import { OrganizationPage } from "./pages/organization.tsx";
 import { OrganizationsPage } from "./pages/organizations.tsx";
+import { OverviewPage } from "./pages/overview.tsx";
 import { SignInPage } from "./pages/sign-in.tsx";
 import { WebhookPage } from "./pages/webhook.tsx";
 import { WebhooksPage } from "./pages/webhooks.tsx";
@@ -22,7 +23,7 @@ function SignedIn() {
     <Provider value={client}>
       <Layout>
         <Routes>
-          <Route path="/" element={<Navigate to="/hubs" replace />} />
+          <Route path="/" element={<OverviewPage />} />
           <Route path="/hubs" element={<HubsPage />} />
           <Route path="/hubs/:id" element={<HubPage />} />
           <Route path="/live" element={<LivePage />} />

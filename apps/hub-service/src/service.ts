@@ -26,6 +26,7 @@ import {
   hubEvents,
   lastEvents,
 } from "./queries/event-reads.ts";
+import { type FleetOverview, fleetOverview } from "./queries/fleet-overview.ts";
 import { type HubCommandsQuery, hubCommand, hubCommands } from "./queries/hub-commands.ts";
 import { type HubListQuery, listHubs } from "./queries/hub-list.ts";
 
@@ -46,6 +47,8 @@ export type HubService = HubCommands & {
   commands(query: HubCommandsQuery): Promise<HubCommandConnection>;
   /** One command by id (ids are unique across hubs); with `hubId`, only that hub's. */
   command(commandId: string, hubId?: string): Promise<HubCommandView | null>;
+  /** The admin console's overview: counts of hubs, commands and webhook deliveries. */
+  overview(): Promise<FleetOverview>;
   /** Deletes a hub's read model (rebuilt from its events) or its whole stream, archived first (hub-deletion.ts). */
   delete(request: HubDeletionRequest): Promise<HubDeletionResult>;
 };
@@ -124,6 +127,7 @@ export function createHubService(deps: HubServiceDeps): HubService {
     feed: (query) => eventFeed(prisma, query),
     commands: (query) => hubCommands(prisma, query),
     command: (commandId, hubId) => hubCommand(prisma, commandId, hubId),
+    overview: () => fleetOverview(prisma),
     delete: (request) =>
       deleteHub(
         { prisma, store, archiveDir: deps.archiveDir ?? ".data/archive", now: deps.now ?? Date.now },

@@ -23,6 +23,9 @@ export function Layout({ children }: { children: ReactNode }) {
       <header className="top">
         <span className="brand">Hub admin</span>
         <nav aria-label="Main">
+          <NavLink to="/" end>
+            Overview
+          </NavLink>
           <NavLink to="/hubs">Hubs</NavLink>
           <NavLink to="/live">Live</NavLink>
           <NavLink to="/organizations">Organizations</NavLink>

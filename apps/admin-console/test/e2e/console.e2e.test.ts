@@ -20,6 +20,9 @@ const PAGE_SIZE = 25;
 async function signedInPage(context?: BrowserContext): Promise<Page> {
   const page = await (context ?? (await browser.newContext({ viewport: widths.desktop }))).newPage();
   await page.goto(system.signInLink);
+  // Sign-in lands on the overview; these tests start from the hubs list.
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Hubs" }).click();
   await page.getByRole("heading", { name: "Hubs", level: 1 }).waitFor();
   return page;
 }
@@ -56,9 +59,11 @@ describe.runIf(hasChromium())(`admin console (${NEEDS_CHROMIUM})`, () => {
 
   it("signs in from npm start's link, and keeps the token out of the address bar", async () => {
     expect(system.output()).toContain(`Admin console: ${system.gatewayUrl}/admin/#token=`);
-    const page = await signedInPage();
+    const page = await (await browser.newContext({ viewport: widths.desktop })).newPage();
+    await page.goto(system.signInLink);
+    await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
     expect(page.url()).not.toContain("token");
-    expect(page.url()).toBe(`${system.gatewayUrl}/admin/hubs`);
+    expect(page.url()).toBe(`${system.gatewayUrl}/admin/`);
     const stored = await page.evaluate(() => sessionStorage.getItem("hub-admin.token"));
     expect(system.signInLink.endsWith(`#token=${stored}`)).toBe(true);
     await expect.poll(() => page.getByRole("banner").textContent()).toContain("demo-admin (admin)");
@@ -182,6 +187,10 @@ describe.runIf(hasChromium())(`admin console (${NEEDS_CHROMIUM})`, () => {
     await tabTo(page, "textarea[name=token]");
     await page.keyboard.insertText(adminToken);
     await tabTo(page, "button[type=submit]");
+    await page.keyboard.press("Enter");
+    // Sign-in lands on the overview; the hubs list is the navigation's second entry.
+    await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
+    await tabTo(page, 'nav a[href="/admin/hubs"]');
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Hubs", level: 1 }).waitFor();
 

@@ -80,7 +80,7 @@ async function logOf(hubId: string): Promise<{ position: string; version: number
 async function signedInPage(path: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: widths.desktop })).newPage();
   await page.goto(system.signInLink);
-  await page.getByRole("heading", { name: "Hubs", level: 1 }).waitFor();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
   await page.goto(`${system.gatewayUrl}/admin${path}`);
   return page;
 }

@@ -20,7 +20,7 @@ async function signedInPage(): Promise<Page> {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: system.gatewayUrl });
   const page = await context.newPage();
   await page.goto(system.signInLink);
-  await page.getByRole("heading", { name: "Hubs", level: 1 }).waitFor();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
   return page;
 }
 

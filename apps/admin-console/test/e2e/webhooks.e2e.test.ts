@@ -39,7 +39,7 @@ async function signedInPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: widths.desktop });
   const page = await context.newPage();
   await page.goto(system.signInLink);
-  await page.getByRole("heading", { name: "Hubs", level: 1 }).waitFor();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
   return page;
 }
 

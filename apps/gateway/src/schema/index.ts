@@ -10,5 +10,6 @@ import "./live-feed.ts";
 import "./mutations/provision-hub.ts";
 import "./lifecycle-mutation.ts";
 import "./webhooks.ts";
+import "./overview.ts";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

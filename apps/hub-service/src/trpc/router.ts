@@ -18,6 +18,7 @@ import {
   consumersProcedure,
   readLogProcedure,
 } from "./procedures/event-log.ts";
+import { fleetOverviewProcedure } from "./procedures/fleet-overview.ts";
 import { hubByIdProcedure } from "./procedures/hub-by-id.ts";
 import { hubBySerialProcedure } from "./procedures/hub-by-serial.ts";
 import { hubCommandProcedure, hubCommandsProcedure } from "./procedures/hub-commands.ts";
@@ -100,6 +101,8 @@ export const appRouter = router({
   }),
   /** The AWS IoT topic rule's HTTP action, forwarded by the gateway. */
   iot: router({ ruleMessages: ruleMessagesProcedure, ruleConfirmation: ruleConfirmationProcedure }),
+  /** The admin console's overview: counts of hubs, commands and webhook deliveries. */
+  fleet: router({ overview: fleetOverviewProcedure }),
 });
 
 export type AppRouter = typeof appRouter;
