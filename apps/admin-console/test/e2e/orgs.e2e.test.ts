@@ -148,6 +148,7 @@ describe.runIf(hasChromium())(`organizations and API keys in the console (${NEED
     expect(await seriousViolations(page)).toEqual([]);
     await confirm.getByRole("button", { name: "Revoke key" }).click();
     await expect.poll(() => page.locator("tr[data-key-prefix]", { hasText: "REVOKED" }).count()).toBe(1);
+    await screenshots(page, "organization-keys");
     const statusWith = (key: string) =>
       fetch(`${system.gatewayUrl}/hubs/${byNew.hubId}/status`, { headers: { "x-api-key": key } }).then(
         async (response) => {

@@ -140,6 +140,7 @@ describe.runIf(hasChromium())(`webhooks in the console (${NEEDS_CHROMIUM})`, () 
     expect(await attempts.count()).toBe(3);
     expect(await attempts.first().textContent()).toContain("500");
     expect(await dead.textContent()).toContain(hub.hubId);
+    await screenshots(page, "webhook-dead-letter");
     expect(await seriousViolations(page)).toEqual([]);
 
     // The endpoint is back: the dead letter is replayed with the keyboard alone, and delivered.
