@@ -14,9 +14,9 @@ const number = new Intl.NumberFormat();
 /** A UTC calendar day as people read dates, without moving it into another zone. */
 const utcDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 
-const WIDTH = 720;
-const HEIGHT = 200;
-const MARGIN = { top: 10, right: 12, bottom: 24, left: 40 };
+const WIDTH = 900;
+const HEIGHT = 220;
+const MARGIN = { top: 10, right: 16, bottom: 28, left: 44 };
 /** Label every 7th day, counting back from the newest (which is always labelled). */
 const LABEL_EVERY = 7;
 
