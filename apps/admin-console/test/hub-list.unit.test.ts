@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_SORT,
+  hasFilters,
   hubListParams,
   hubListVariables,
   nextPage,
@@ -17,11 +18,12 @@ const parse = (query: string) => parseHubList(new URLSearchParams(query));
 describe("hubs page state ↔ URL", () => {
   it("reads every filter, the order and the cursor, and writes them back unchanged", () => {
     const query =
-      "status=Suspended&model=HUB-2&vendor=Acme&org=org-1&site=lobby&serial=SN-00&from=2025-01-01&to=2025-01-31&sort=serial-asc&after=abc";
+      "status=Suspended&online=false&model=HUB-2&vendor=Acme&org=org-1&site=lobby&serial=SN-00&from=2025-01-01&to=2025-01-31&sort=serial-asc&after=abc";
     const state = parse(query);
     expect(state).toEqual({
       filters: {
         status: "Suspended",
+        online: "false",
         model: "HUB-2",
         vendor: "Acme",
         org: "org-1",
@@ -37,7 +39,9 @@ describe("hubs page state ↔ URL", () => {
   });
 
   it("leaves defaults out of the URL and drops unknown or malformed values", () => {
-    const state = parse("status=Lost&sort=random&from=2025-02-30&to=yesterday&model=%20%20&extra=1");
+    const state = parse(
+      "status=Lost&online=yes&sort=random&from=2025-02-30&to=yesterday&model=%20%20&extra=1",
+    );
     expect(state).toEqual({ filters: {}, sort: DEFAULT_SORT, page: {} });
     expect(hubListParams(state).toString()).toBe("");
   });
@@ -91,6 +95,31 @@ describe("hubs query variables", () => {
     expect(hubListVariables(parse("to=2025-03-02")).filter).toEqual({
       provisionedAt: { to: new Date(2025, 2, 3).getTime() },
     });
+  });
+});
+
+describe("presence (online) filter", () => {
+  it("reads online=true|false only, keeps it through a round trip, and sends the API a Boolean", () => {
+    for (const value of ["true", "false"] as const) {
+      const state = parse(`online=${value}`);
+      expect(state.filters).toEqual({ online: value });
+      expect(hubListParams(state).toString()).toBe(`online=${value}`);
+      expect(hubListVariables(state).filter).toEqual({ online: value === "true" });
+    }
+    for (const junk of ["", "1", "0", "TRUE", "yes", "null"]) {
+      expect(parse(`online=${junk}`).filters).toEqual({});
+    }
+    expect(hubListVariables(parse("status=Claimed&online=true")).filter).toEqual({
+      status: "Claimed",
+      online: true,
+    });
+  });
+
+  it("counts as a filter and starts again at the first page when it changes", () => {
+    expect(hasFilters(parse("online=false").filters)).toBe(true);
+    const state = nextPage(parse("online=true"), "cursor-3");
+    expect(hubListParams(state).toString()).toBe("online=true&after=cursor-3");
+    expect(hubListParams(withFilters(state, { online: "false" })).toString()).toBe("online=false");
   });
 });
 

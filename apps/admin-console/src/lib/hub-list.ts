@@ -33,6 +33,8 @@ export const PAGE_SIZE = 25;
 
 export type HubFilters = {
   readonly status?: HubStatus;
+  /** Presence: connected to AWS IoT now (`true`) or not (`false`); kept as the URL spells it. */
+  readonly online?: "true" | "false";
   readonly model?: string;
   readonly vendor?: string;
   readonly org?: string;
@@ -67,6 +69,8 @@ export function parseHubList(params: URLSearchParams): HubListState {
   const filters: Record<string, string> = {};
   const status = params.get("status");
   if (status && isStatus(status)) filters.status = status;
+  const online = params.get("online");
+  if (online === "true" || online === "false") filters.online = online;
   for (const key of textFilters) {
     const value = params.get(key)?.trim();
     if (value && value.length <= MAX_TEXT) filters[key] = value;
@@ -88,6 +92,7 @@ export function hubListParams(state: HubListState): URLSearchParams {
   const params = new URLSearchParams();
   const { filters } = state;
   if (filters.status) params.set("status", filters.status);
+  if (filters.online) params.set("online", filters.online);
   for (const key of [...textFilters, ...dateFilters]) {
     const value = filters[key];
     if (value) params.set(key, value);
@@ -139,6 +144,7 @@ export function hubListVariables(state: HubListState, pageSize = PAGE_SIZE) {
   const to = filters.to ? localDayEnd(filters.to) : null;
   const filter = {
     ...(filters.status ? { status: filters.status } : {}),
+    ...(filters.online ? { online: filters.online === "true" } : {}),
     ...(filters.model ? { model: filters.model } : {}),
     ...(filters.vendor ? { vendorName: filters.vendor } : {}),
     ...(filters.org ? { orgId: filters.org } : {}),

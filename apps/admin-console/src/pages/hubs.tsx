@@ -80,6 +80,15 @@ export function HubsPage() {
             </select>
           )}
         </Field>
+        <Field label="Presence">
+          {(id) => (
+            <select id={id} name="online" defaultValue={state.filters.online ?? ""}>
+              <option value="">Any</option>
+              <option value="true">Online</option>
+              <option value="false">Offline</option>
+            </select>
+          )}
+        </Field>
         {textFields.map((field) => (
           <Field label={field.label} key={field.name}>
             {(id) => (

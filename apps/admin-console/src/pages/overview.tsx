@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
-import { ColumnChart, ShareBar } from "../components/chart-bars.tsx";
+import { ColumnChart, ShareBar } from "../components/charts.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
 import { FleetOverviewQuery, formatAge } from "../lib/overview-query.ts";
@@ -92,14 +92,30 @@ export function OverviewPage() {
                   <span className="legend-swatch chart-online" aria-hidden="true" />
                   Online
                 </dt>
-                <dd data-count="online">{number.format(overview.hubs.online)}</dd>
+                <dd>
+                  <Link
+                    to="/hubs?online=true"
+                    data-count="online"
+                    aria-label={`${number.format(overview.hubs.online)} online hubs`}
+                  >
+                    {number.format(overview.hubs.online)}
+                  </Link>
+                </dd>
               </div>
               <div>
                 <dt>
                   <span className="legend-swatch chart-offline" aria-hidden="true" />
                   Offline
                 </dt>
-                <dd data-count="offline">{number.format(overview.hubs.offline)}</dd>
+                <dd>
+                  <Link
+                    to="/hubs?online=false"
+                    data-count="offline"
+                    aria-label={`${number.format(overview.hubs.offline)} offline hubs`}
+                  >
+                    {number.format(overview.hubs.offline)}
+                  </Link>
+                </dd>
               </div>
             </dl>
           </section>
@@ -107,10 +123,7 @@ export function OverviewPage() {
           <section className="overview-card overview-wide" aria-labelledby="overview-per-day">
             <h2 id="overview-per-day">Provisioned per day</h2>
             <figure className="overview-figure">
-              <ColumnChart
-                label="Hubs provisioned per day"
-                values={overview.hubs.provisionedPerDay.map((day) => day.count)}
-              />
+              <ColumnChart days={overview.hubs.provisionedPerDay} />
               <figcaption className="muted">
                 The last 30 days, oldest first; days are UTC calendar days (
                 {utcDay.format(overview.hubs.provisionedPerDay[0]?.start ?? 0)} to{" "}

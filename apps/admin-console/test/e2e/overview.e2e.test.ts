@@ -118,8 +118,22 @@ describe.runIf(hasChromium())(`admin console overview (${NEEDS_CHROMIUM})`, () =
         String(api.deliveries.oldestPendingAt),
       );
     }
-    // 30 bars, one per day, drawn without inline styles.
+    // 30 bars, one per day, on a y axis with whole-number ticks and an x axis labelling every
+    // 7th UTC day (the newest among them), drawn without inline styles.
     expect(await page.locator("svg.chart-columns rect.chart-bar").count()).toBe(30);
+    expect(await page.locator("svg.chart-columns .chart-axis").count()).toBe(2);
+    const xLabels = await page.locator("svg.chart-columns .visx-axis-bottom text").allTextContents();
+    expect(xLabels).toHaveLength(5);
+    const newest = api.hubs.provisionedPerDay.at(-1)?.date as string;
+    expect(xLabels.at(-1)).toBe(
+      new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(
+        Date.parse(`${newest}T00:00:00Z`),
+      ),
+    );
+    const yLabels = await page.locator("svg.chart-columns .visx-axis-left text").allTextContents();
+    expect(yLabels.length).toBeGreaterThanOrEqual(2);
+    expect(yLabels.every((label) => /^\d+$/.test(label))).toBe(true);
+    expect(await page.locator("svg.chart-share rect.chart-part").count()).toBeGreaterThan(0);
     expect(await page.locator("main [style]").count()).toBe(0);
     await page.context().close();
   });
@@ -144,6 +158,39 @@ describe.runIf(hasChromium())(`admin console overview (${NEEDS_CHROMIUM})`, () =
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Overview");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
+    await page.context().close();
+  });
+
+  it("opens the hubs list filtered by presence from the online and offline counts", async () => {
+    // Hubs are offline until their Thing connects: connect one and wait for the API to see it.
+    const online = hubs[1];
+    if (!online) throw new Error("no hub to connect");
+    await system.setConnected(`console-${online.serial.toLowerCase()}`, true);
+    await expect.poll(async () => (await apiOverview()).hubs.online, { timeout: 15_000 }).toBe(1);
+    const offline = hubs.filter((hub) => hub !== online).map((hub) => hub.serial);
+
+    const page = await overviewPage();
+    await expect.poll(() => page.locator('a[data-count="online"]').textContent()).toBe("1");
+    expect(await page.locator('a[data-count="offline"]').textContent()).toBe(format(offline.length));
+    const serials = () => page.locator("table tbody tr td:first-child a").allTextContents();
+
+    await tabTo(page, 'a[data-count="online"]');
+    await page.keyboard.press("Enter");
+    await page.waitForURL((url) => url.pathname === "/admin/hubs" && url.search === "?online=true");
+    await expect.poll(serials).toEqual([online.serial]);
+    expect(await page.getByLabel("Presence").inputValue()).toBe("true");
+
+    await page.goBack();
+    await page.locator('a[data-count="offline"]').click();
+    await page.waitForURL((url) => url.pathname === "/admin/hubs" && url.search === "?online=false");
+    await expect.poll(async () => (await serials()).sort()).toEqual(offline.sort());
+    expect(await page.getByLabel("Presence").inputValue()).toBe("false");
+
+    // The filter form sets it too: Any clears it from the URL, and the list has every hub again.
+    await page.getByLabel("Presence").selectOption("");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL((url) => url.pathname === "/admin/hubs" && !url.searchParams.has("online"));
+    await expect.poll(async () => (await serials()).length).toBe(hubs.length);
     await page.context().close();
   });
 
