@@ -15,6 +15,7 @@ import { localDayEnd } from "../lib/time.ts";
 import { ApiError } from "./api-error.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Field } from "./fields.tsx";
+import { OverlapSelect } from "./overlap-select.tsx";
 import { SecretPanel } from "./secret-panel.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 import { Timestamp } from "./timestamp.tsx";
@@ -257,18 +258,12 @@ export function KeyManager(props: {
         onCancel={() => setPending(null)}
       >
         <p>A new key replaces it, with the same permissions. Its secret is shown once.</p>
-        <label htmlFor={`${id}-overlap`}>The old key keeps working for</label>
-        <select
-          id={`${id}-overlap`}
+        <OverlapSelect
+          label="The old key keeps working for"
+          choices={overlaps}
           value={overlap}
-          onChange={(event) => setOverlap(Number(event.target.value))}
-        >
-          {overlaps.map((choice) => (
-            <option key={choice.seconds} value={choice.seconds}>
-              {choice.label}
-            </option>
-          ))}
-        </select>
+          onChange={setOverlap}
+        />
       </ConfirmDialog>
       <ConfirmDialog
         open={pending?.action === "revoke"}

@@ -6,6 +6,7 @@ import { ApiError, Loading } from "../components/api-error.tsx";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { Detail, Field } from "../components/fields.tsx";
 import { OrgName } from "../components/org-name.tsx";
+import { OverlapSelect } from "../components/overlap-select.tsx";
 import { SecretPanel } from "../components/secret-panel.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -445,18 +446,12 @@ export function WebhookPage() {
         onCancel={() => setDialog(null)}
       >
         <p>A new secret signs from now on; it is shown once.</p>
-        <label htmlFor={`${id_}-overlap`}>The old secret also signs for</label>
-        <select
-          id={`${id_}-overlap`}
+        <OverlapSelect
+          label="The old secret also signs for"
+          choices={overlaps}
           value={overlap}
-          onChange={(event) => setOverlap(Number(event.target.value))}
-        >
-          {overlaps.map((choice) => (
-            <option key={choice.seconds} value={choice.seconds}>
-              {choice.label}
-            </option>
-          ))}
-        </select>
+          onChange={setOverlap}
+        />
       </ConfirmDialog>
       <ConfirmDialog
         open={dialog === "delete"}
