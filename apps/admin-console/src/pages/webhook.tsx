@@ -115,6 +115,11 @@ export function WebhookPage() {
     );
   }
 
+  /** Which of the page's confirmations is open, and what its buttons do. */
+  function dialogProps(which: Exclude<Dialog, null>) {
+    return { open: dialog === which, onConfirm: confirmDialog, onCancel: () => setDialog(null) };
+  }
+
   async function confirmDialog() {
     const which = dialog;
     setDialog(null);
@@ -421,13 +426,7 @@ export function WebhookPage() {
         ) : null}
       </section>
 
-      <ConfirmDialog
-        open={dialog === "pause"}
-        title="Pause this subscription?"
-        confirmLabel="Pause"
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
-      >
+      <ConfirmDialog {...dialogProps("pause")} title="Pause this subscription?" confirmLabel="Pause">
         <p>Its events keep being queued, and are sent in order once it is resumed.</p>
         <label htmlFor={`${id_}-reason`}>Reason (optional)</label>
         <input
@@ -439,11 +438,9 @@ export function WebhookPage() {
         />
       </ConfirmDialog>
       <ConfirmDialog
-        open={dialog === "rotate"}
+        {...dialogProps("rotate")}
         title="Rotate the signing secret?"
         confirmLabel="Rotate secret"
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
       >
         <p>A new secret signs from now on; it is shown once.</p>
         <OverlapSelect
@@ -454,12 +451,10 @@ export function WebhookPage() {
         />
       </ConfirmDialog>
       <ConfirmDialog
-        open={dialog === "delete"}
+        {...dialogProps("delete")}
         title="Delete this subscription?"
         confirmLabel="Delete subscription"
         danger
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
       >
         <p>
           Deleting is final. Its {webhook.stats?.pending ?? 0} pending deliveries and{" "}
@@ -468,11 +463,9 @@ export function WebhookPage() {
         </p>
       </ConfirmDialog>
       <ConfirmDialog
-        open={dialog === "replay-all"}
+        {...dialogProps("replay-all")}
         title="Replay every dead letter?"
         confirmLabel="Replay all"
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
       >
         <p>
           Its {webhook.stats?.dead ?? 0} dead letters are queued again, each with the same webhook-id and a
