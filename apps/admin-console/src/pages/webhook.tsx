@@ -7,6 +7,7 @@ import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { Detail, Field } from "../components/fields.tsx";
 import { OrgName } from "../components/org-name.tsx";
 import { OverlapSelect } from "../components/overlap-select.tsx";
+import { ScrollTable } from "../components/scroll-table.tsx";
 import { SecretPanel } from "../components/secret-panel.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -358,46 +359,31 @@ export function WebhookPage() {
                   </button>
                 ) : null}
                 {node.attemptLog.length > 0 ? (
-                  <div
-                    className="table-scroll"
-                    role="region"
-                    aria-label={`Attempts of delivery ${node.id}`}
-                    tabIndex={0}
+                  <ScrollTable
+                    label={`Attempts of delivery ${node.id}`}
+                    caption="Attempts, oldest first"
+                    columns={["#", "Time", "HTTP status", "Duration", "Error", "Response (start)"]}
+                    className="attempts"
                   >
-                    <table className="attempts">
-                      <caption className="visually-hidden">Attempts, oldest first</caption>
-                      <thead>
-                        <tr>
-                          <th scope="col">#</th>
-                          <th scope="col">Time</th>
-                          <th scope="col">HTTP status</th>
-                          <th scope="col">Duration</th>
-                          <th scope="col">Error</th>
-                          <th scope="col">Response (start)</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {node.attemptLog.map((attempt) => (
-                          <tr key={attempt.attempt}>
-                            <td>{attempt.attempt}</td>
-                            <td>
-                              <Timestamp ms={attempt.attemptedAt} />
-                            </td>
-                            <td>{attempt.status ?? <span className="muted">none</span>}</td>
-                            <td>{attempt.durationMs} ms</td>
-                            <td>{attempt.error ?? <span className="muted">—</span>}</td>
-                            <td>
-                              {attempt.responsePrefix ? (
-                                <code className="break-anywhere">{attempt.responsePrefix}</code>
-                              ) : (
-                                <span className="muted">—</span>
-                              )}
-                            </td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                    {node.attemptLog.map((attempt) => (
+                      <tr key={attempt.attempt}>
+                        <td>{attempt.attempt}</td>
+                        <td>
+                          <Timestamp ms={attempt.attemptedAt} />
+                        </td>
+                        <td>{attempt.status ?? <span className="muted">none</span>}</td>
+                        <td>{attempt.durationMs} ms</td>
+                        <td>{attempt.error ?? <span className="muted">—</span>}</td>
+                        <td>
+                          {attempt.responsePrefix ? (
+                            <code className="break-anywhere">{attempt.responsePrefix}</code>
+                          ) : (
+                            <span className="muted">—</span>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </ScrollTable>
                 ) : (
                   <p className="muted">No attempt yet.</p>
                 )}
