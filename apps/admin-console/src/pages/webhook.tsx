@@ -7,6 +7,7 @@ import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { Detail, Field } from "../components/fields.tsx";
 import { OrgName } from "../components/org-name.tsx";
 import { OverlapSelect } from "../components/overlap-select.tsx";
+import { Pager } from "../components/pager.tsx";
 import { ScrollTable } from "../components/scroll-table.tsx";
 import { SecretPanel } from "../components/secret-panel.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
@@ -194,6 +195,9 @@ export function WebhookPage() {
     if (next) query.set("status", next);
     return `?${query}`;
   };
+  const endCursor = deliveries.pageInfo.hasNextPage ? deliveries.pageInfo.endCursor : null;
+  const olderPage = endCursor ? new URLSearchParams(statusParams(status)) : null;
+  olderPage?.set("after", endCursor ?? "");
   return (
     <>
       <h1>
@@ -391,25 +395,12 @@ export function WebhookPage() {
             ))}
           </ol>
         )}
-        {deliveries.pageInfo.hasNextPage && deliveries.pageInfo.endCursor ? (
-          <nav className="pager" aria-label="Delivery pages">
-            {after ? (
-              <button type="button" onClick={() => setParams(new URLSearchParams(statusParams(status)))}>
-                ← Newest
-              </button>
-            ) : null}
-            <button
-              type="button"
-              onClick={() => {
-                const next = new URLSearchParams(statusParams(status));
-                next.set("after", deliveries.pageInfo.endCursor ?? "");
-                setParams(next);
-              }}
-            >
-              Older deliveries →
-            </button>
-          </nav>
-        ) : null}
+        <Pager
+          label="Delivery pages"
+          go={setParams}
+          back={{ label: "← Newest", to: after ? new URLSearchParams(statusParams(status)) : null }}
+          forward={{ label: "Older deliveries →", to: olderPage }}
+        />
       </section>
 
       <ConfirmDialog {...dialogProps("pause")} title="Pause this subscription?" confirmLabel="Pause">
