@@ -9,6 +9,7 @@ import {
 } from "../src/queries/fleet-overview.ts";
 import { useTestDatabase } from "./support/database.ts";
 import { seedHubCommands, seedHubs } from "./support/hub-fixtures.ts";
+import { INDEX_SCANS, planOf } from "./support/plans.ts";
 
 /**
  * The overview's statements read hubs, hub_commands and webhook_deliveries through their indexes,
@@ -50,26 +51,6 @@ beforeAll(async () => {
   }
 });
 
-type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
-
-async function planOf(sql: { text: string; values: unknown[] }): Promise<PlanNode[]> {
-  const rows = await db.current.prisma.$queryRawUnsafe<{ "QUERY PLAN": unknown }[]>(
-    `EXPLAIN (FORMAT JSON) ${sql.text}`,
-    ...sql.values,
-  );
-  const raw = rows[0]?.["QUERY PLAN"];
-  const document = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-  const nodes: PlanNode[] = [];
-  const walk = (node: PlanNode) => {
-    nodes.push(node);
-    for (const child of node.Plans ?? []) walk(child);
-  };
-  for (const entry of document) walk(entry.Plan);
-  return nodes;
-}
-
-const INDEX_SCANS = new Set(["Index Scan", "Index Only Scan", "Bitmap Index Scan"]);
-
 describe(`fleet overview plans on ${HUBS} hubs (${testEngine()})`, () => {
   it.each([
     ["hubs by status and presence", hubCountsSql(), ["hubs_status_serial_idx", "hubs_online_serial_idx"]],
@@ -81,7 +62,7 @@ describe(`fleet overview plans on ${HUBS} hubs (${testEngine()})`, () => {
     ["commands by state", commandCountsSql(), ["hub_commands_state_idx"]],
     ["webhook deliveries", deliveryCountsSql(), ["webhook_deliveries_status_id_idx"]],
   ] as const)("%s: index scans only", async (_name, sql, indexes) => {
-    const nodes = await planOf(sql);
+    const nodes = await planOf(db.current.prisma, sql);
     const summary = nodes
       .map((n) => `${n["Node Type"]}${n["Relation Name"] ? ` on ${n["Relation Name"]}` : ""}`)
       .join(" > ");

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { organizationHubCountsSql } from "../src/queries/organization-hub-counts.ts";
 import { useTestDatabase } from "./support/database.ts";
 import { FIXTURE_ORGS, seedHubs } from "./support/hub-fixtures.ts";
+import { planOf } from "./support/plans.ts";
 import { useHubService } from "./support/system.ts";
 
 const statements: string[] = [];
@@ -80,24 +81,7 @@ describe(`organizations' hub counts (${testEngine()})`, () => {
 
   it("reads both halves of ownership by index, never the whole hubs table", async () => {
     const sql = organizationHubCountsSql([orgA, orgB, orgC]);
-    const rows = await prisma().$queryRawUnsafe<{ "QUERY PLAN": unknown }[]>(
-      `EXPLAIN (FORMAT JSON) ${sql.text}`,
-      ...sql.values,
-    );
-    const raw = rows[0]?.["QUERY PLAN"];
-    type PlanNode = {
-      "Node Type": string;
-      "Relation Name"?: string;
-      "Index Name"?: string;
-      Plans?: PlanNode[];
-    };
-    const document = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-    const nodes: PlanNode[] = [];
-    const walk = (node: PlanNode) => {
-      nodes.push(node);
-      for (const child of node.Plans ?? []) walk(child);
-    };
-    for (const entry of document) walk(entry.Plan);
+    const nodes = await planOf(prisma(), sql);
     const summary = nodes.map(
       (n) => `${n["Node Type"]}${n["Index Name"] ? ` using ${n["Index Name"]}` : ""}`,
     );

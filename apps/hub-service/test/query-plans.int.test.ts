@@ -7,6 +7,7 @@ import { hubCommands } from "../src/queries/hub-commands.ts";
 import { listHubs } from "../src/queries/hub-list.ts";
 import { useTestDatabase } from "./support/database.ts";
 import { FIXTURE_ORGS, matchesFilter, seedHubCommands, seedHubs } from "./support/hub-fixtures.ts";
+import { INDEX_SCANS, planOf } from "./support/plans.ts";
 
 /**
  * Every admin read is an index range scan, checked on the plans PostgreSQL (or PGlite) really
@@ -55,31 +56,11 @@ async function statementsOf<T>(
   return { sql, result };
 }
 
-type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
-
-async function planOf(sql: { text: string; values: unknown[] }): Promise<PlanNode[]> {
-  const rows = await db.current.prisma.$queryRawUnsafe<{ "QUERY PLAN": unknown }[]>(
-    `EXPLAIN (FORMAT JSON) ${sql.text}`,
-    ...sql.values,
-  );
-  const raw = rows[0]?.["QUERY PLAN"];
-  const document = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-  const nodes: PlanNode[] = [];
-  const walk = (node: PlanNode) => {
-    nodes.push(node);
-    for (const child of node.Plans ?? []) walk(child);
-  };
-  for (const entry of document) walk(entry.Plan);
-  return nodes;
-}
-
-const INDEX_SCANS = new Set(["Index Scan", "Index Only Scan", "Bitmap Index Scan"]);
-
 async function expectIndexRangeScans(
   sql: { text: string; values: unknown[] },
   table: "hubs" | "hub_events" | "hub_commands",
 ) {
-  const nodes = await planOf(sql);
+  const nodes = await planOf(db.current.prisma, sql);
   const summary = nodes.map(
     (n) => `${n["Node Type"]}${n["Relation Name"] ? ` on ${n["Relation Name"]}` : ""}`,
   );

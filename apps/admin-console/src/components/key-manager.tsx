@@ -15,6 +15,8 @@ import { localDayEnd } from "../lib/time.ts";
 import { ApiError } from "./api-error.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Field } from "./fields.tsx";
+import { OverlapSelect } from "./overlap-select.tsx";
+import { ScrollTable } from "./scroll-table.tsx";
 import { SecretPanel } from "./secret-panel.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 import { Timestamp } from "./timestamp.tsx";
@@ -142,86 +144,82 @@ export function KeyManager(props: {
       {props.keys.length === 0 ? (
         <p className="empty">No API keys yet.</p>
       ) : (
-        <div className="table-scroll" role="region" aria-label="API keys table" tabIndex={0}>
-          <table>
-            <caption className="visually-hidden">API keys of {props.orgName}, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">History</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.keys.map((key) => (
-                <tr key={key.id} data-key-prefix={key.prefix}>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.prefix}</code>
-                  </td>
-                  <td>{key.permissions.map(permissionText).join(", ")}</td>
-                  <td>
-                    <StatusBadge status={key.status} />
-                  </td>
-                  <td>
-                    <Timestamp ms={key.createdAt} />
-                  </td>
-                  <td>
-                    <Timestamp ms={key.lastUsedAt} />
-                  </td>
-                  <td>
-                    <Timestamp ms={key.expiresAt} />
-                  </td>
-                  <td>
-                    {key.rotatedAt ? (
-                      <span>
-                        Rotated <Timestamp ms={key.rotatedAt} />
-                        {key.replacedById
-                          ? `, replaced by ${props.keys.find((k) => k.id === key.replacedById)?.prefix ?? "another key"}`
-                          : ""}
-                      </span>
-                    ) : null}
-                    {key.revokedAt ? (
-                      <span>
-                        {key.rotatedAt ? "; revoked " : "Revoked "}
-                        <Timestamp ms={key.revokedAt} />
-                      </span>
-                    ) : null}
-                    {!key.rotatedAt && !key.revokedAt ? <span className="muted">—</span> : null}
-                  </td>
-                  <td className="row-actions">
-                    {key.status === "ACTIVE" ? (
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={`Rotate key ${key.name} (${key.prefix})`}
-                        onClick={() => setPending({ action: "rotate", key })}
-                      >
-                        Rotate…
-                      </button>
-                    ) : null}
-                    {key.status === "ACTIVE" || key.status === "RETIRING" ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        aria-label={`Revoke key ${key.name} (${key.prefix})`}
-                        onClick={() => setPending({ action: "revoke", key })}
-                      >
-                        Revoke…
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable
+          label="API keys table"
+          caption={`API keys of ${props.orgName}, oldest first`}
+          columns={[
+            "Name",
+            "Prefix",
+            "Permissions",
+            "Status",
+            "Created",
+            "Last used",
+            "Expires",
+            "History",
+            "Actions",
+          ]}
+        >
+          {props.keys.map((key) => (
+            <tr key={key.id} data-key-prefix={key.prefix}>
+              <td>{key.name}</td>
+              <td>
+                <code>{key.prefix}</code>
+              </td>
+              <td>{key.permissions.map(permissionText).join(", ")}</td>
+              <td>
+                <StatusBadge status={key.status} />
+              </td>
+              <td>
+                <Timestamp ms={key.createdAt} />
+              </td>
+              <td>
+                <Timestamp ms={key.lastUsedAt} />
+              </td>
+              <td>
+                <Timestamp ms={key.expiresAt} />
+              </td>
+              <td>
+                {key.rotatedAt ? (
+                  <span>
+                    Rotated <Timestamp ms={key.rotatedAt} />
+                    {key.replacedById
+                      ? `, replaced by ${props.keys.find((k) => k.id === key.replacedById)?.prefix ?? "another key"}`
+                      : ""}
+                  </span>
+                ) : null}
+                {key.revokedAt ? (
+                  <span>
+                    {key.rotatedAt ? "; revoked " : "Revoked "}
+                    <Timestamp ms={key.revokedAt} />
+                  </span>
+                ) : null}
+                {!key.rotatedAt && !key.revokedAt ? <span className="muted">—</span> : null}
+              </td>
+              <td className="row-actions">
+                {key.status === "ACTIVE" ? (
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Rotate key ${key.name} (${key.prefix})`}
+                    onClick={() => setPending({ action: "rotate", key })}
+                  >
+                    Rotate…
+                  </button>
+                ) : null}
+                {key.status === "ACTIVE" || key.status === "RETIRING" ? (
+                  <button
+                    type="button"
+                    className="danger"
+                    aria-label={`Revoke key ${key.name} (${key.prefix})`}
+                    onClick={() => setPending({ action: "revoke", key })}
+                  >
+                    Revoke…
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
 
       <form className="key-issue" onSubmit={submit} aria-labelledby={`${id}-issue-title`} noValidate>
@@ -257,18 +255,12 @@ export function KeyManager(props: {
         onCancel={() => setPending(null)}
       >
         <p>A new key replaces it, with the same permissions. Its secret is shown once.</p>
-        <label htmlFor={`${id}-overlap`}>The old key keeps working for</label>
-        <select
-          id={`${id}-overlap`}
+        <OverlapSelect
+          label="The old key keeps working for"
+          choices={overlaps}
           value={overlap}
-          onChange={(event) => setOverlap(Number(event.target.value))}
-        >
-          {overlaps.map((choice) => (
-            <option key={choice.seconds} value={choice.seconds}>
-              {choice.label}
-            </option>
-          ))}
-        </select>
+          onChange={setOverlap}
+        />
       </ConfirmDialog>
       <ConfirmDialog
         open={pending?.action === "revoke"}

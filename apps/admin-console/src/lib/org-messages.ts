@@ -1,3 +1,4 @@
+import { type HubEventType, hubEventTypeNames } from "@hub/shared/vocabulary";
 /** What a mutation answered, in words: its error member's message, and each field's problem. */
 export type MutationProblem = { readonly text: string };
 
@@ -41,24 +42,10 @@ export function permissionText(permission: string): string {
   return permission.toLowerCase().replace("_", ":");
 }
 
-export const eventTypes = [
-  "HubProvisioned",
-  "HubClaimed",
-  "HubReClaimed",
-  "HubRoleSet",
-  "HubSuspended",
-  "HubResumed",
-  "HubDecommissioned",
-  "HubConnected",
-  "HubDisconnected",
-  "HubCommandSent",
-  "HubCommandSucceeded",
-  "HubCommandFailed",
-  "HubCommandRejected",
-  "HubCommandTimedOut",
-] as const;
+/** The event types a webhook subscription can choose, as the shared vocabulary lists them. */
+export const eventTypes = hubEventTypeNames;
 
-export type EventTypeName = (typeof eventTypes)[number];
+export type EventTypeName = HubEventType;
 
 /** A duration in words, coarse: "3 min", "2 h", "5 days". */
 export function ageText(ms: number): string {

@@ -3,6 +3,7 @@ import { useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
 import { Detail } from "../components/fields.tsx";
 import { KeyManager } from "../components/key-manager.tsx";
+import { ScrollTable } from "../components/scroll-table.tsx";
 import { CopyButton } from "../components/secret-panel.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -107,37 +108,27 @@ function OrgHubs({ orgId, hubs, hubCount }: { orgId: string; hubs: HubsPage | un
       {!hubs ? null : hubs.edges.length === 0 ? (
         <p className="empty">No hub is claimed into it.</p>
       ) : (
-        <div className="table-scroll" role="region" aria-label="Its hubs" tabIndex={0}>
-          <table>
-            <caption className="visually-hidden">Hubs claimed into the organization, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Serial</th>
-                <th scope="col">Status</th>
-                <th scope="col">Model</th>
-                <th scope="col">Site</th>
-                <th scope="col">Provisioned</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hubs.edges.map(({ node }) => (
-                <tr key={node.id}>
-                  <td>
-                    <Link to={`/hubs/${node.id}`}>{node.serial}</Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={node.status} />
-                  </td>
-                  <td>{node.model}</td>
-                  <td>{node.siteId ?? <span className="muted">—</span>}</td>
-                  <td>
-                    <Timestamp ms={node.provisionedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable
+          label="Its hubs"
+          caption="Hubs claimed into the organization, newest first"
+          columns={["Serial", "Status", "Model", "Site", "Provisioned"]}
+        >
+          {hubs.edges.map(({ node }) => (
+            <tr key={node.id}>
+              <td>
+                <Link to={`/hubs/${node.id}`}>{node.serial}</Link>
+              </td>
+              <td>
+                <StatusBadge status={node.status} />
+              </td>
+              <td>{node.model}</td>
+              <td>{node.siteId ?? <span className="muted">—</span>}</td>
+              <td>
+                <Timestamp ms={node.provisionedAt} />
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <p>
         <Link to={`/hubs?${new URLSearchParams({ org: orgId })}`}>

@@ -5,6 +5,7 @@ import { ApiError, Loading } from "../components/api-error.tsx";
 import { Field } from "../components/fields.tsx";
 import { OrgName } from "../components/org-name.tsx";
 import { Pager } from "../components/pager.tsx";
+import { ScrollTable } from "../components/scroll-table.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
 import { problemOf } from "../lib/org-messages.ts";
 import { CreateOrganizationMutation, OrganizationsQuery } from "../lib/org-queries.ts";
@@ -78,33 +79,26 @@ export function OrganizationsPage() {
             No organizations yet: create the first one above.
           </p>
         ) : (
-          <div className="table-scroll" role="region" aria-label="Organizations table" tabIndex={0}>
-            <table aria-busy={result.fetching}>
-              <caption className="visually-hidden">Organizations by name</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Hubs</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {connection.edges.map(({ node }) => (
-                  <tr key={node.id} data-org-row={node.id}>
-                    <td>
-                      <OrgName id={node.id} org={node} />
-                    </td>
-                    <td data-testid="hub-count">
-                      <Link to={`/organizations/${node.id}?tab=hubs`}>{node.hubCount}</Link>
-                    </td>
-                    <td>
-                      <Timestamp ms={node.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            label="Organizations table"
+            caption="Organizations by name"
+            columns={["Name", "Hubs", "Created"]}
+            busy={result.fetching}
+          >
+            {connection.edges.map(({ node }) => (
+              <tr key={node.id} data-org-row={node.id}>
+                <td>
+                  <OrgName id={node.id} org={node} />
+                </td>
+                <td data-testid="hub-count">
+                  <Link to={`/organizations/${node.id}?tab=hubs`}>{node.hubCount}</Link>
+                </td>
+                <td>
+                  <Timestamp ms={node.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         )
       ) : null}
       <Pager

@@ -6,6 +6,9 @@ import { ApiError, Loading } from "../components/api-error.tsx";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { Detail, Field } from "../components/fields.tsx";
 import { OrgName } from "../components/org-name.tsx";
+import { OverlapSelect } from "../components/overlap-select.tsx";
+import { Pager } from "../components/pager.tsx";
+import { ScrollTable } from "../components/scroll-table.tsx";
 import { SecretPanel } from "../components/secret-panel.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
@@ -114,6 +117,11 @@ export function WebhookPage() {
     );
   }
 
+  /** Which of the page's confirmations is open, and what its buttons do. */
+  function dialogProps(which: Exclude<Dialog, null>) {
+    return { open: dialog === which, onConfirm: confirmDialog, onCancel: () => setDialog(null) };
+  }
+
   async function confirmDialog() {
     const which = dialog;
     setDialog(null);
@@ -187,6 +195,9 @@ export function WebhookPage() {
     if (next) query.set("status", next);
     return `?${query}`;
   };
+  const endCursor = deliveries.pageInfo.hasNextPage ? deliveries.pageInfo.endCursor : null;
+  const olderPage = endCursor ? new URLSearchParams(statusParams(status)) : null;
+  olderPage?.set("after", endCursor ?? "");
   return (
     <>
       <h1>
@@ -352,46 +363,31 @@ export function WebhookPage() {
                   </button>
                 ) : null}
                 {node.attemptLog.length > 0 ? (
-                  <div
-                    className="table-scroll"
-                    role="region"
-                    aria-label={`Attempts of delivery ${node.id}`}
-                    tabIndex={0}
+                  <ScrollTable
+                    label={`Attempts of delivery ${node.id}`}
+                    caption="Attempts, oldest first"
+                    columns={["#", "Time", "HTTP status", "Duration", "Error", "Response (start)"]}
+                    className="attempts"
                   >
-                    <table className="attempts">
-                      <caption className="visually-hidden">Attempts, oldest first</caption>
-                      <thead>
-                        <tr>
-                          <th scope="col">#</th>
-                          <th scope="col">Time</th>
-                          <th scope="col">HTTP status</th>
-                          <th scope="col">Duration</th>
-                          <th scope="col">Error</th>
-                          <th scope="col">Response (start)</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {node.attemptLog.map((attempt) => (
-                          <tr key={attempt.attempt}>
-                            <td>{attempt.attempt}</td>
-                            <td>
-                              <Timestamp ms={attempt.attemptedAt} />
-                            </td>
-                            <td>{attempt.status ?? <span className="muted">none</span>}</td>
-                            <td>{attempt.durationMs} ms</td>
-                            <td>{attempt.error ?? <span className="muted">—</span>}</td>
-                            <td>
-                              {attempt.responsePrefix ? (
-                                <code className="break-anywhere">{attempt.responsePrefix}</code>
-                              ) : (
-                                <span className="muted">—</span>
-                              )}
-                            </td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                    {node.attemptLog.map((attempt) => (
+                      <tr key={attempt.attempt}>
+                        <td>{attempt.attempt}</td>
+                        <td>
+                          <Timestamp ms={attempt.attemptedAt} />
+                        </td>
+                        <td>{attempt.status ?? <span className="muted">none</span>}</td>
+                        <td>{attempt.durationMs} ms</td>
+                        <td>{attempt.error ?? <span className="muted">—</span>}</td>
+                        <td>
+                          {attempt.responsePrefix ? (
+                            <code className="break-anywhere">{attempt.responsePrefix}</code>
+                          ) : (
+                            <span className="muted">—</span>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </ScrollTable>
                 ) : (
                   <p className="muted">No attempt yet.</p>
                 )}
@@ -399,34 +395,15 @@ export function WebhookPage() {
             ))}
           </ol>
         )}
-        {deliveries.pageInfo.hasNextPage && deliveries.pageInfo.endCursor ? (
-          <nav className="pager" aria-label="Delivery pages">
-            {after ? (
-              <button type="button" onClick={() => setParams(new URLSearchParams(statusParams(status)))}>
-                ← Newest
-              </button>
-            ) : null}
-            <button
-              type="button"
-              onClick={() => {
-                const next = new URLSearchParams(statusParams(status));
-                next.set("after", deliveries.pageInfo.endCursor ?? "");
-                setParams(next);
-              }}
-            >
-              Older deliveries →
-            </button>
-          </nav>
-        ) : null}
+        <Pager
+          label="Delivery pages"
+          go={setParams}
+          back={{ label: "← Newest", to: after ? new URLSearchParams(statusParams(status)) : null }}
+          forward={{ label: "Older deliveries →", to: olderPage }}
+        />
       </section>
 
-      <ConfirmDialog
-        open={dialog === "pause"}
-        title="Pause this subscription?"
-        confirmLabel="Pause"
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
-      >
+      <ConfirmDialog {...dialogProps("pause")} title="Pause this subscription?" confirmLabel="Pause">
         <p>Its events keep being queued, and are sent in order once it is resumed.</p>
         <label htmlFor={`${id_}-reason`}>Reason (optional)</label>
         <input
@@ -438,33 +415,23 @@ export function WebhookPage() {
         />
       </ConfirmDialog>
       <ConfirmDialog
-        open={dialog === "rotate"}
+        {...dialogProps("rotate")}
         title="Rotate the signing secret?"
         confirmLabel="Rotate secret"
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
       >
         <p>A new secret signs from now on; it is shown once.</p>
-        <label htmlFor={`${id_}-overlap`}>The old secret also signs for</label>
-        <select
-          id={`${id_}-overlap`}
+        <OverlapSelect
+          label="The old secret also signs for"
+          choices={overlaps}
           value={overlap}
-          onChange={(event) => setOverlap(Number(event.target.value))}
-        >
-          {overlaps.map((choice) => (
-            <option key={choice.seconds} value={choice.seconds}>
-              {choice.label}
-            </option>
-          ))}
-        </select>
+          onChange={setOverlap}
+        />
       </ConfirmDialog>
       <ConfirmDialog
-        open={dialog === "delete"}
+        {...dialogProps("delete")}
         title="Delete this subscription?"
         confirmLabel="Delete subscription"
         danger
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
       >
         <p>
           Deleting is final. Its {webhook.stats?.pending ?? 0} pending deliveries and{" "}
@@ -473,11 +440,9 @@ export function WebhookPage() {
         </p>
       </ConfirmDialog>
       <ConfirmDialog
-        open={dialog === "replay-all"}
+        {...dialogProps("replay-all")}
         title="Replay every dead letter?"
         confirmLabel="Replay all"
-        onConfirm={confirmDialog}
-        onCancel={() => setDialog(null)}
       >
         <p>
           Its {webhook.stats?.dead ?? 0} dead letters are queued again, each with the same webhook-id and a

@@ -5,6 +5,7 @@ import { useMutation, useQuery } from "urql";
 import { ApiError, Loading } from "../components/api-error.tsx";
 import { Field } from "../components/fields.tsx";
 import { OrgName } from "../components/org-name.tsx";
+import { ScrollTable } from "../components/scroll-table.tsx";
 import { SecretPanel } from "../components/secret-panel.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { WebhookStats } from "../components/webhook-stats.tsx";
@@ -84,40 +85,30 @@ export function WebhooksPage() {
             No webhook subscriptions yet.
           </p>
         ) : (
-          <div className="table-scroll" role="region" aria-label="Webhook subscriptions table" tabIndex={0}>
-            <table>
-              <caption className="visually-hidden">Webhook subscriptions</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Organization</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Event types</th>
-                  <th scope="col">Deliveries</th>
-                </tr>
-              </thead>
-              <tbody>
-                {subscriptions.map((webhook) => (
-                  <tr key={webhook.id} data-webhook-id={webhook.id}>
-                    <td>
-                      <Link to={`/webhooks/${webhook.id}`}>{webhook.url}</Link>
-                      {webhook.description ? <div className="muted">{webhook.description}</div> : null}
-                    </td>
-                    <td>
-                      <OrgName id={webhook.orgId} org={webhook.organization} />
-                    </td>
-                    <td>
-                      <StatusBadge status={webhook.status} />
-                    </td>
-                    <td>{webhook.eventTypes.length === 0 ? "All" : webhook.eventTypes.join(", ")}</td>
-                    <td>
-                      <WebhookStats stats={webhook.stats} failingSince={webhook.failingSince} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            label="Webhook subscriptions table"
+            caption="Webhook subscriptions"
+            columns={["Endpoint", "Organization", "Status", "Event types", "Deliveries"]}
+          >
+            {subscriptions.map((webhook) => (
+              <tr key={webhook.id} data-webhook-id={webhook.id}>
+                <td>
+                  <Link to={`/webhooks/${webhook.id}`}>{webhook.url}</Link>
+                  {webhook.description ? <div className="muted">{webhook.description}</div> : null}
+                </td>
+                <td>
+                  <OrgName id={webhook.orgId} org={webhook.organization} />
+                </td>
+                <td>
+                  <StatusBadge status={webhook.status} />
+                </td>
+                <td>{webhook.eventTypes.length === 0 ? "All" : webhook.eventTypes.join(", ")}</td>
+                <td>
+                  <WebhookStats stats={webhook.stats} failingSince={webhook.failingSince} />
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         )
       ) : null}
 

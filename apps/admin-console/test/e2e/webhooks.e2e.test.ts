@@ -35,6 +35,23 @@ async function graphqlAsAdmin(query: string, variables: Record<string, unknown>)
   return (await response.json()) as { data?: any; errors?: unknown[] };
 }
 
+/**
+ * Reloads the webhook's page until it lists one delivery of the status (deliveries are sent in the
+ * background, and the page shows them as they were when it loaded).
+ */
+async function expectDeliveriesShown(page: Page, status: "DEAD" | "DELIVERED", timeout: number) {
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        await page.getByRole("heading", { name: "Deliveries (newest first)" }).waitFor();
+        return page.locator(`li.delivery[data-status=${status}]`).count();
+      },
+      { timeout, interval: 1000 },
+    )
+    .toBe(1);
+}
+
 async function signedInPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: widths.desktop });
   const page = await context.newPage();
@@ -125,16 +142,7 @@ describe.runIf(hasChromium())(`webhooks in the console (${NEEDS_CHROMIUM})`, () 
     await page.getByRole("link", { name: "Dead letters" }).click();
     await page.waitForURL((url) => url.searchParams.get("status") === "DEAD");
     const dead = page.locator("li.delivery[data-status=DEAD]");
-    await expect
-      .poll(
-        async () => {
-          await page.reload();
-          await page.getByRole("heading", { name: "Deliveries (newest first)" }).waitFor();
-          return dead.count();
-        },
-        { timeout: 30_000, interval: 1000 },
-      )
-      .toBe(1);
+    await expectDeliveriesShown(page, "DEAD", 30_000);
     expect(received.filter((request) => request.answered === 500)).toHaveLength(3);
     const attempts = dead.locator("table.attempts tbody tr");
     expect(await attempts.count()).toBe(3);
@@ -154,32 +162,14 @@ describe.runIf(hasChromium())(`webhooks in the console (${NEEDS_CHROMIUM})`, () 
     expect(webhookIds).toEqual(new Set([`${hub.hubId}:1`]));
     expect(JSON.parse(received.at(-1)?.body ?? "{}")).toMatchObject({ type: "HubProvisioned" });
     await page.goto(`${system.gatewayUrl}/admin${webhookPath.replace(/^\/admin/, "")}?status=DELIVERED`);
-    await expect
-      .poll(
-        async () => {
-          await page.reload();
-          await page.getByRole("heading", { name: "Deliveries (newest first)" }).waitFor();
-          return page.locator("li.delivery[data-status=DELIVERED]").count();
-        },
-        { timeout: 20_000, interval: 1000 },
-      )
-      .toBe(1);
+    await expectDeliveriesShown(page, "DELIVERED", 20_000);
 
     // Another dead letter, replayed with "Replay all dead letters".
     answer = 500;
     const second = await provisionHubWithKey(system, apiKey, `WH-${run}-2`);
     expect(second.status).toBe(201);
     await page.getByRole("link", { name: "Dead letters" }).click();
-    await expect
-      .poll(
-        async () => {
-          await page.reload();
-          await page.getByRole("heading", { name: "Deliveries (newest first)" }).waitFor();
-          return dead.count();
-        },
-        { timeout: 30_000, interval: 1000 },
-      )
-      .toBe(1);
+    await expectDeliveriesShown(page, "DEAD", 30_000);
     answer = 200;
     await page.getByRole("button", { name: /Replay all dead letters/ }).click();
     const replayAll = page.getByRole("dialog", { name: "Replay every dead letter?" });
