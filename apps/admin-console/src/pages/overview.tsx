@@ -87,36 +87,28 @@ export function OverviewPage() {
               ]}
             />
             <dl className="overview-stats">
-              <div>
-                <dt>
-                  <span className="legend-swatch chart-online" aria-hidden="true" />
-                  Online
-                </dt>
-                <dd>
-                  <Link
-                    to="/hubs?online=true"
-                    data-count="online"
-                    aria-label={`${number.format(overview.hubs.online)} online hubs`}
-                  >
-                    {number.format(overview.hubs.online)}
-                  </Link>
-                </dd>
-              </div>
-              <div>
-                <dt>
-                  <span className="legend-swatch chart-offline" aria-hidden="true" />
-                  Offline
-                </dt>
-                <dd>
-                  <Link
-                    to="/hubs?online=false"
-                    data-count="offline"
-                    aria-label={`${number.format(overview.hubs.offline)} offline hubs`}
-                  >
-                    {number.format(overview.hubs.offline)}
-                  </Link>
-                </dd>
-              </div>
+              {(
+                [
+                  { key: "online", label: "Online", value: overview.hubs.online },
+                  { key: "offline", label: "Offline", value: overview.hubs.offline },
+                ] as const
+              ).map((presence) => (
+                <div key={presence.key}>
+                  <dt>
+                    <span className={`legend-swatch chart-${presence.key}`} aria-hidden="true" />
+                    {presence.label}
+                  </dt>
+                  <dd>
+                    <Link
+                      to={`/hubs?online=${presence.key === "online"}`}
+                      data-count={presence.key}
+                      aria-label={`${number.format(presence.value)} ${presence.key} hubs`}
+                    >
+                      {number.format(presence.value)}
+                    </Link>
+                  </dd>
+                </div>
+              ))}
             </dl>
           </section>
 
