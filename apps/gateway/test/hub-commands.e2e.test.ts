@@ -439,14 +439,17 @@ describe("rejections over REST record nothing", { timeout: 60_000 }, () => {
     // The breaker opens after IOT_BREAKER_THRESHOLD (2) consecutive failed writes: then the answer
     // is a 503 with no shadow write reaching AWS IoT at all. (Only UpdateThingShadow is counted: the
     // time-out sweep's GetThingShadow and other background calls may reach the emulator meanwhile.)
+    // The sweep also clears terminal commands from other hubs' shadows with UpdateThingShadow: such
+    // a write can fail into the breaker and open it, and can reach the emulator while this send is
+    // refused. A 503 whose window saw a write is therefore not evidence either way: look again.
     const writes = async () => (await e2e.current.registryRequests()).byOperation.UpdateThingShadow ?? 0;
     let open: Awaited<ReturnType<typeof sendCommand>> | undefined;
-    for (let attempt = 0; attempt < 4 && !open; attempt++) {
+    for (let attempt = 0; attempt < 6 && !open; attempt++) {
       const writesBefore = await writes();
       const answer = await sendCommand(hub.hubId, { command: "get_nodes" });
       const reached = (await writes()) - writesBefore;
       if (answer.status === 503 && reached === 0) open = answer;
-      else expect(answer.status, answer.text).toBe(502);
+      else if (answer.status !== 503) expect(answer.status, answer.text).toBe(502);
     }
     expect(open, "the breaker never opened").toBeDefined();
     expect(Number(open?.headers.get("retry-after"))).toBeGreaterThan(0);
