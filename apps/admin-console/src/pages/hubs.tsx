@@ -5,6 +5,7 @@ import { ApiError, Loading } from "../components/api-error.tsx";
 import { AnyOf, Field } from "../components/fields.tsx";
 import { OrgName } from "../components/org-name.tsx";
 import { Pager } from "../components/pager.tsx";
+import { ScrollTable } from "../components/scroll-table.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Timestamp } from "../components/timestamp.tsx";
 import {
@@ -29,6 +30,8 @@ const textFields = [
   { name: "org", label: "Organization" },
   { name: "site", label: "Site" },
 ] as const;
+
+const HUB_COLUMNS = ["Serial", "Status", "Model", "Vendor", "Organization", "Site", "Primary", "Provisioned"];
 
 export function HubsPage() {
   useDocumentTitle("Hubs");
@@ -151,45 +154,33 @@ export function HubsPage() {
             {filtered ? "No hubs match these filters." : "No hubs yet: provision one and it appears here."}
           </p>
         ) : (
-          <div className="table-scroll" role="region" aria-label="Hubs table" tabIndex={0}>
-            <table aria-busy={result.fetching}>
-              <caption className="visually-hidden">Hubs, {hubSorts[state.sort].label.toLowerCase()}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Serial</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Vendor</th>
-                  <th scope="col">Organization</th>
-                  <th scope="col">Site</th>
-                  <th scope="col">Primary</th>
-                  <th scope="col">Provisioned</th>
-                </tr>
-              </thead>
-              <tbody>
-                {connection.edges.map(({ node }) => (
-                  <tr key={node.id}>
-                    <td>
-                      <Link to={`/hubs/${node.id}`}>{node.serial}</Link>
-                    </td>
-                    <td>
-                      <StatusBadge status={node.status} />
-                    </td>
-                    <td>{node.model}</td>
-                    <td>{node.vendorName ?? <span className="muted">—</span>}</td>
-                    <td>
-                      <OrgName id={node.orgId} org={node.organization} copy={false} />
-                    </td>
-                    <td>{node.siteId ?? <span className="muted">—</span>}</td>
-                    <td>{node.isPrimary ? "Yes" : "No"}</td>
-                    <td>
-                      <Timestamp ms={node.provisionedAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            label="Hubs table"
+            caption={`Hubs, ${hubSorts[state.sort].label.toLowerCase()}`}
+            columns={HUB_COLUMNS}
+            busy={result.fetching}
+          >
+            {connection.edges.map(({ node }) => (
+              <tr key={node.id}>
+                <td>
+                  <Link to={`/hubs/${node.id}`}>{node.serial}</Link>
+                </td>
+                <td>
+                  <StatusBadge status={node.status} />
+                </td>
+                <td>{node.model}</td>
+                <td>{node.vendorName ?? <span className="muted">—</span>}</td>
+                <td>
+                  <OrgName id={node.orgId} org={node.organization} copy={false} />
+                </td>
+                <td>{node.siteId ?? <span className="muted">—</span>}</td>
+                <td>{node.isPrimary ? "Yes" : "No"}</td>
+                <td>
+                  <Timestamp ms={node.provisionedAt} />
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         )
       ) : null}
       <Pager
